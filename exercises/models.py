@@ -1,0 +1,252 @@
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from alliances.models import Country, Organisation, Source
+from config.models import (
+    SlugQuerySet,
+    SourcedRecord,
+    TimeStampedModel,
+    coordinates_constraints,
+    latitude_field,
+    longitude_field,
+    not_before_constraint,
+    precision_field,
+    vague_date_constraint,
+)
+
+
+class ExerciseSeries(TimeStampedModel):
+    """A recurring exercise, such as Iron Wolf or BALTOPS."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, db_index=False)
+    description = models.TextField(_("description"), blank=True)
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("exercise series")
+        verbose_name_plural = _("exercise series")
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="exercise_series_slug_unique"),
+            models.UniqueConstraint(Lower("name"), name="exercise_series_name_unique_ci"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Exercise(SourcedRecord):
+    """One edition of a military exercise, with its dates, nations and places."""
+
+    class Domain(models.TextChoices):
+        LAND = "land", _("land")
+        AIR = "air", _("air")
+        MARITIME = "maritime", _("maritime")
+        CYBER = "cyber", _("cyber")
+        JOINT = "joint", _("joint")
+        SPECIAL_OPERATIONS = "special_operations", _("special operations")
+        SPACE = "space", _("space")
+
+    class Scenario(models.TextChoices):
+        COLLECTIVE_DEFENCE = "collective_defence", _("collective defence")
+        CRISIS_RESPONSE = "crisis_response", _("crisis response")
+        HOST_NATION_SUPPORT = "host_nation_support", _("host nation support")
+        CERTIFICATION = "certification", _("certification")
+        CYBER_DEFENCE = "cyber_defence", _("cyber defence")
+        MINE_COUNTERMEASURES = "mine_countermeasures", _("mine countermeasures")
+        PEACE_SUPPORT = "peace_support", _("peace support")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, db_index=False)
+    series = models.ForeignKey(
+        ExerciseSeries,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="exercises",
+        verbose_name=_("series"),
+    )
+    edition = models.CharField(_("edition"), max_length=40, blank=True)
+    start = models.DateField(_("start"), null=True, blank=True)
+    start_precision = precision_field(_("start precision"))
+    end = models.DateField(_("end"), null=True, blank=True)
+    end_precision = precision_field(_("end precision"))
+    lead = models.CharField(
+        _("lead (as reported)"),
+        max_length=255,
+        blank=True,
+        help_text=_("Who led it, in the sources' words."),
+    )
+    lead_country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_exercises",
+        verbose_name=_("lead nation"),
+    )
+    lead_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_exercises",
+        verbose_name=_("lead organisation"),
+    )
+    host_countries = models.ManyToManyField(
+        Country,
+        blank=True,
+        related_name="hosted_exercises",
+        verbose_name=_("host countries"),
+    )
+    domain = models.CharField(_("domain"), max_length=20, choices=Domain.choices)
+    scenario = models.CharField(
+        _("scenario"), max_length=25, choices=Scenario.choices, blank=True
+    )
+    personnel = models.PositiveIntegerField(
+        _("personnel"),
+        null=True,
+        blank=True,
+        help_text=_("The headline total given by the sources; empty when unknown."),
+    )
+    personnel_note = models.CharField(_("note on personnel"), max_length=300, blank=True)
+    participants_note = models.TextField(_("note on participants"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    sources = models.ManyToManyField(
+        Source, related_name="exercises", verbose_name=_("sources")
+    )
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start", "name"]
+        verbose_name = _("exercise")
+        verbose_name_plural = _("exercises")
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="exercise_slug_unique"),
+            vague_date_constraint("exercise", "start"),
+            vague_date_constraint("exercise", "end"),
+            not_before_constraint(
+                "exercise", "start", "end", _("The end cannot be before the start.")
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class ParticipationQuerySet(models.QuerySet):
+    def get_by_natural_key(self, exercise_slug, country_iso2):
+        return self.get(exercise__slug=exercise_slug, country__iso2=country_iso2)
+
+
+class Participation(TimeStampedModel):
+    """A country taking part in an exercise."""
+
+    exercise = models.ForeignKey(
+        Exercise,
+        on_delete=models.CASCADE,
+        related_name="participations",
+        verbose_name=_("exercise"),
+    )
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        related_name="exercise_participations",
+        verbose_name=_("country"),
+    )
+    personnel = models.PositiveIntegerField(_("personnel"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    objects = ParticipationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["exercise", "country__name"]
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exercise", "country"],
+                name="participation_unique",
+                violation_error_message=_("This country is already listed."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.country} in {self.exercise}"
+
+    def natural_key(self):
+        return (self.exercise.slug, self.country.iso2)
+
+    natural_key.dependencies = ["exercises.exercise", "alliances.country"]
+
+
+class ExerciseLocationQuerySet(models.QuerySet):
+    def get_by_natural_key(self, exercise_slug, name):
+        return self.get(exercise__slug=exercise_slug, name=name)
+
+
+class ExerciseLocation(TimeStampedModel):
+    """A place where an exercise was held, with coordinates where a source gives them."""
+
+    exercise = models.ForeignKey(
+        Exercise,
+        on_delete=models.CASCADE,
+        related_name="locations",
+        verbose_name=_("exercise"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="exercise_locations",
+        verbose_name=_("country"),
+    )
+    latitude = latitude_field()
+    longitude = longitude_field()
+    coordinates_source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="exercise_locations",
+        verbose_name=_("source of the coordinates"),
+    )
+    coordinates_note = models.CharField(
+        _("note on the coordinates"), max_length=300, blank=True
+    )
+
+    objects = ExerciseLocationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["exercise", "name"]
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exercise", "name"],
+                name="exercise_location_unique",
+                violation_error_message=_("This place is already listed."),
+            ),
+            *coordinates_constraints("exercise_location"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.exercise.slug, self.name)
+
+    natural_key.dependencies = ["exercises.exercise"]

@@ -1,0 +1,338 @@
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from alliances.models import Country, Source
+from config.models import (
+    SlugQuerySet,
+    SourcedRecord,
+    TimeStampedModel,
+    coordinates_constraints,
+    latitude_field,
+    longitude_field,
+    not_before_constraint,
+    precision_field,
+    vague_date_constraint,
+)
+from exercises.models import Exercise
+
+
+class ThreatCategory(TimeStampedModel):
+    """An entry of the controlled list of threat kinds (cyber attack, sabotage...)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=60, db_index=False)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position in lists"), default=0)
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("threat category")
+        verbose_name_plural = _("threat categories")
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="threat_category_slug_unique"),
+            models.UniqueConstraint(Lower("name"), name="threat_category_name_unique_ci"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Actor(TimeStampedModel):
+    """Who is behind, or blamed for, a threat: a state, an agency, a group or unknown."""
+
+    class Kind(models.TextChoices):
+        STATE = "state", _("state")
+        STATE_AFFILIATED = "state_affiliated", _("state-affiliated")
+        NON_STATE = "non_state", _("non-state")
+        UNKNOWN = "unknown", _("unknown")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, db_index=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="actors",
+        verbose_name=_("country"),
+        help_text=_("The state it is, or is tied to."),
+    )
+    aliases = ArrayField(
+        models.CharField(max_length=200),
+        verbose_name=_("aliases"),
+        default=list,
+        blank=True,
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("actor")
+        verbose_name_plural = _("actors")
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="actor_slug_unique"),
+            models.UniqueConstraint(Lower("name"), name="actor_name_unique_ci"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class ThreatEntry(SourcedRecord):
+    """An incident or threat development, rated with the NATO Admiralty code."""
+
+    class Severity(models.IntegerChoices):
+        MINIMAL = 1, _("1 – minimal: signalling or nuisance, no disruption")
+        LOW = 2, _("2 – low: limited, short-lived disruption or a contained incident")
+        MODERATE = 3, _(
+            "3 – moderate: noticeable disruption of services, borders or public order"
+        )
+        HIGH = 4, _(
+            "4 – high: serious harm to critical infrastructure, forces or public safety"
+        )
+        CRITICAL = 5, _("5 – critical: loss of life, armed attack or lasting national harm")
+
+    class Reliability(models.TextChoices):
+        """Admiralty code: how reliable the source is, judged apart from the content."""
+
+        A = "A", _("A – completely reliable")
+        B = "B", _("B – usually reliable")
+        C = "C", _("C – fairly reliable")
+        D = "D", _("D – not usually reliable")
+        E = "E", _("E – unreliable")
+        F = "F", _("F – reliability cannot be judged")
+
+    class Credibility(models.IntegerChoices):
+        """Admiralty code: how credible the information is, judged apart from the source."""
+
+        CONFIRMED = 1, _("1 – confirmed by other sources")
+        PROBABLY_TRUE = 2, _("2 – probably true")
+        POSSIBLY_TRUE = 3, _("3 – possibly true")
+        DOUBTFUL = 4, _("4 – doubtful")
+        IMPROBABLE = 5, _("5 – improbable")
+        CANNOT_BE_JUDGED = 6, _("6 – truth cannot be judged")
+
+    title = models.CharField(_("title"), max_length=300)
+    slug = models.SlugField(_("slug"), max_length=100, db_index=False)
+    summary = models.TextField(_("summary"), blank=True)
+    category = models.ForeignKey(
+        ThreatCategory,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("category"),
+    )
+    occurred_start = models.DateField(_("occurred (start)"))
+    occurred_start_precision = precision_field(_("start precision"))
+    occurred_end = models.DateField(_("occurred (end)"), null=True, blank=True)
+    occurred_end_precision = precision_field(_("end precision"))
+    reported = models.DateField(
+        _("first reported"),
+        null=True,
+        blank=True,
+        help_text=_("When the incident was first made public, if known."),
+    )
+    location_name = models.CharField(_("location"), max_length=300, blank=True)
+    location_country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="threat_locations",
+        verbose_name=_("location country"),
+    )
+    latitude = latitude_field()
+    longitude = longitude_field()
+    coordinates_source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="threat_coordinates",
+        verbose_name=_("source of the coordinates"),
+    )
+    coordinates_note = models.CharField(
+        _("note on the coordinates"), max_length=300, blank=True
+    )
+    target_countries = models.ManyToManyField(
+        Country,
+        blank=True,
+        related_name="targeted_by_threats",
+        verbose_name=_("target countries"),
+    )
+    targets_note = models.TextField(
+        _("targets"),
+        blank=True,
+        help_text=_("What or who was targeted, in words (systems, people, bodies)."),
+    )
+    severity = models.PositiveSmallIntegerField(
+        _("severity"),
+        choices=Severity.choices,
+        null=True,
+        blank=True,
+        help_text=_("Editors' assessment on the 1-5 scale; empty until assessed."),
+    )
+    source_reliability = models.CharField(
+        _("source reliability"),
+        max_length=1,
+        choices=Reliability.choices,
+        blank=True,
+    )
+    information_credibility = models.PositiveSmallIntegerField(
+        _("information credibility"),
+        choices=Credibility.choices,
+        null=True,
+        blank=True,
+    )
+    rating_note = models.TextField(
+        _("note on the rating"),
+        blank=True,
+        help_text=_("Why the sources and information were rated as they are."),
+    )
+    related_exercises = models.ManyToManyField(
+        Exercise,
+        blank=True,
+        related_name="related_threats",
+        verbose_name=_("related exercises"),
+    )
+    sources = models.ManyToManyField(
+        Source, related_name="threat_entries", verbose_name=_("sources")
+    )
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_start", "title"]
+        verbose_name = _("threat entry")
+        verbose_name_plural = _("threat entries")
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="threat_entry_slug_unique"),
+            vague_date_constraint("threat_entry", "occurred_start"),
+            vague_date_constraint("threat_entry", "occurred_end"),
+            not_before_constraint(
+                "threat_entry",
+                "occurred_start",
+                "occurred_end",
+                _("The end cannot be before the start."),
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__isnull=True) | Q(severity__gte=1, severity__lte=5),
+                name="threat_entry_severity_range",
+                violation_error_message=_("Severity must be between 1 and 5."),
+            ),
+            models.CheckConstraint(
+                condition=Q(source_reliability__in=["", "A", "B", "C", "D", "E", "F"]),
+                name="threat_entry_reliability_range",
+                violation_error_message=_("Source reliability must be a letter A to F."),
+            ),
+            models.CheckConstraint(
+                condition=Q(information_credibility__isnull=True)
+                | Q(information_credibility__gte=1, information_credibility__lte=6),
+                name="threat_entry_credibility_range",
+                violation_error_message=_(
+                    "Information credibility must be between 1 and 6."
+                ),
+            ),
+            *coordinates_constraints("threat_entry"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def admiralty_code(self):
+        """'B2' style rating, or an empty string until both halves are rated."""
+        if self.source_reliability and self.information_credibility:
+            return f"{self.source_reliability}{self.information_credibility}"
+        return ""
+
+
+class AttributionQuerySet(models.QuerySet):
+    def get_by_natural_key(self, entry_slug, actor_slug, attributed_by):
+        return self.get(
+            entry__slug=entry_slug, actor__slug=actor_slug, attributed_by=attributed_by
+        )
+
+
+class Attribution(SourcedRecord):
+    """A claim, by someone, that an actor is behind a threat entry."""
+
+    class Confidence(models.TextChoices):
+        CONFIRMED = "confirmed", _("confirmed (e.g. by a court ruling)")
+        SELF_DECLARED = "self_declared", _("self-declared by the actor")
+        CLAIMED = "claimed", _("claimed by the perpetrator")
+        OFFICIAL_ASSESSMENT = "official_assessment", _("official assessment")
+        SUSPECTED = "suspected", _("suspected")
+        DISPUTED = "disputed", _("disputed")
+        NOT_ATTRIBUTED = "not_attributed", _("not attributed")
+
+    entry = models.ForeignKey(
+        ThreatEntry,
+        on_delete=models.CASCADE,
+        related_name="attributions",
+        verbose_name=_("threat entry"),
+    )
+    actor = models.ForeignKey(
+        Actor,
+        on_delete=models.PROTECT,
+        related_name="attributions",
+        verbose_name=_("actor"),
+    )
+    attributed_by = models.CharField(
+        _("attributed by"),
+        max_length=200,
+        blank=True,
+        help_text=_("Who made the attribution: a government, a court, the actor itself."),
+    )
+    attributed_on = models.DateField(_("attributed on"), null=True, blank=True)
+    attributed_on_precision = precision_field(_("attributed on precision"))
+    attribution_confidence = models.CharField(
+        _("attribution confidence"),
+        max_length=20,
+        choices=Confidence.choices,
+    )
+    basis = models.TextField(_("basis"), blank=True)
+    sources = models.ManyToManyField(
+        Source, related_name="attributions", verbose_name=_("sources")
+    )
+
+    objects = AttributionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["entry", "actor__name"]
+        verbose_name = _("attribution")
+        verbose_name_plural = _("attributions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry", "actor", "attributed_by"],
+                name="attribution_unique",
+                violation_error_message=_(
+                    "This actor is already attributed by the same party."
+                ),
+            ),
+            vague_date_constraint("attribution", "attributed_on"),
+        ]
+
+    def __str__(self):
+        return f"{self.actor} – {self.entry}"
+
+    def natural_key(self):
+        return (self.entry.slug, self.actor.slug, self.attributed_by)
+
+    natural_key.dependencies = ["threats.threatentry", "threats.actor"]
