@@ -1,4 +1,5 @@
 from django.contrib.postgres.constraints import ExclusionConstraint
+from django.core.exceptions import ValidationError
 from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOperators
 from django.db import models
 from django.db.models import F, Func, Q, Value
@@ -39,7 +40,11 @@ class Country(TimeStampedModel):
         verbose_name_plural = _("countries")
         constraints = [
             models.UniqueConstraint(fields=["iso2"], name="country_iso2_unique"),
-            models.UniqueConstraint(Lower("name"), name="country_name_unique_ci"),
+            models.UniqueConstraint(
+                Lower("name"),
+                name="country_name_unique_ci",
+                violation_error_message=_("A country with this name already exists."),
+            ),
             models.CheckConstraint(
                 condition=Q(iso2__regex=r"^[A-Z]{2}$"),
                 name="country_iso2_format",
@@ -166,7 +171,11 @@ class Organisation(SourcedRecord):
         verbose_name_plural = _("organisations")
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="organisation_slug_unique"),
-            models.UniqueConstraint(Lower("name"), name="organisation_name_unique_ci"),
+            models.UniqueConstraint(
+                Lower("name"),
+                name="organisation_name_unique_ci",
+                violation_error_message=_("An organisation with this name already exists."),
+            ),
             models.CheckConstraint(
                 condition=~Q(parent=F("pk")),
                 name="organisation_not_own_parent",
@@ -299,6 +308,14 @@ class Membership(SourcedRecord):
 
     def __str__(self):
         return f"{self.country} – {self.organisation.short_name}"
+
+    def clean(self):
+        # Reported on the field, so that validate_constraints() skips the overlap
+        # check, whose DATERANGE() cannot even be built from inverted dates.
+        if self.joined and self.left and self.left < self.joined:
+            raise ValidationError(
+                {"left": _("The date left cannot be before the date joined.")}
+            )
 
     def natural_key(self):
         return (self.organisation.slug, self.country.iso2, self.joined)

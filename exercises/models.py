@@ -32,7 +32,11 @@ class ExerciseSeries(TimeStampedModel):
         verbose_name_plural = _("exercise series")
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="exercise_series_slug_unique"),
-            models.UniqueConstraint(Lower("name"), name="exercise_series_name_unique_ci"),
+            models.UniqueConstraint(
+                Lower("name"),
+                name="exercise_series_name_unique_ci",
+                violation_error_message=_("A series with this name already exists."),
+            ),
         ]
 
     def __str__(self):

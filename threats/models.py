@@ -35,7 +35,11 @@ class ThreatCategory(TimeStampedModel):
         verbose_name_plural = _("threat categories")
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="threat_category_slug_unique"),
-            models.UniqueConstraint(Lower("name"), name="threat_category_name_unique_ci"),
+            models.UniqueConstraint(
+                Lower("name"),
+                name="threat_category_name_unique_ci",
+                violation_error_message=_("A category with this name already exists."),
+            ),
         ]
 
     def __str__(self):
@@ -82,7 +86,11 @@ class Actor(TimeStampedModel):
         verbose_name_plural = _("actors")
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="actor_slug_unique"),
-            models.UniqueConstraint(Lower("name"), name="actor_name_unique_ci"),
+            models.UniqueConstraint(
+                Lower("name"),
+                name="actor_name_unique_ci",
+                violation_error_message=_("An actor with this name already exists."),
+            ),
         ]
 
     def __str__(self):

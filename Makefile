@@ -1,0 +1,79 @@
+# Baltic Security Atlas: the two commands a newcomer needs are `make run` and `make test`.
+# Both create .venv from requirements.lock (hashed pins), write a development .env on
+# first use and start the embedded PostgreSQL unless DATABASE_URL is set.
+
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+WITH_DB := $(BIN)/python -m config.dbserver
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: run test lint check pytest serve seed editor lock clean help
+
+help:
+	@echo "make run     set up everything and serve http://$(HOST):$(PORT) with the seed data"
+	@echo "make test    set up everything, then checks, lint and the whole test suite"
+	@echo "make editor USERNAME=name   create an editor login for the admin"
+	@echo "make lock    regenerate requirements.lock after editing pyproject.toml"
+
+$(STAMP): requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+		{ echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version 2>&1))."; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
+		{ echo "Could not create a virtual environment. On Debian/Ubuntu: apt-get install python3-venv"; exit 1; }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@touch $(STAMP)
+
+.env:
+	@echo "Writing .env for development (random secret key, DEBUG on)."
+	@key=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))'); \
+		sed "s|^DJANGO_SECRET_KEY=.*|DJANGO_SECRET_KEY=$$key|" .env.example > .env
+
+run: $(STAMP) .env
+	@$(WITH_DB) $(MAKE) --no-print-directory serve
+
+# serve: expects a database (DATABASE_URL from the environment or from config.dbserver).
+serve:
+	$(MANAGE) migrate --noinput
+	$(MANAGE) import_records fixtures/
+	@echo ""
+	@echo "  Baltic Security Atlas is starting:"
+	@echo "    site   http://$(HOST):$(PORT)/"
+	@echo "    admin  http://$(HOST):$(PORT)/admin/"
+	@echo "    API    http://$(HOST):$(PORT)/api/"
+	@echo "  Create an editor login (in another terminal): make editor USERNAME=yourname"
+	@echo "  Stop with Ctrl-C (it stops the embedded database too)."
+	@echo ""
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+seed: $(STAMP) .env
+	@$(WITH_DB) $(MANAGE) import_records fixtures/
+
+editor: $(STAMP) .env
+	@test -n "$(USERNAME)" || { echo "usage: make editor USERNAME=name"; exit 2; }
+	@$(WITH_DB) sh -c '$(MANAGE) migrate --noinput -v0 && $(MANAGE) create_editor "$(USERNAME)"'
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(STAMP) .env lint
+	@$(WITH_DB) $(MAKE) --no-print-directory check pytest
+
+check:
+	$(MANAGE) check --fail-level WARNING
+	$(MANAGE) makemigrations --check --dry-run
+
+pytest:
+	$(BIN)/pytest
+
+lock:
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
+		--python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

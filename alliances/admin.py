@@ -1,0 +1,192 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from config.admin import PROVENANCE_FIELDSET, AtlasModelAdmin, vague_date_column
+
+from .models import Agreement, AgreementParty, Country, Membership, Organisation, Source
+
+
+@admin.register(Country)
+class CountryAdmin(AtlasModelAdmin):
+    list_display = ("name", "iso2", "name_lt")
+    search_fields = ("name", "iso2", "name_lt")
+    fields = ("iso2", "name", "name_lt", ("created", "updated"))
+
+
+class HasCautionFilter(admin.SimpleListFilter):
+    title = _("caution")
+    parameter_name = "caution"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("needs care")), ("no", _("no caution"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(caution="")
+        if self.value() == "no":
+            return queryset.filter(caution="")
+        return queryset
+
+
+@admin.register(Source)
+class SourceAdmin(AtlasModelAdmin):
+    list_display = ("title", "publisher", "published_display", "accessed", "caution")
+    list_filter = (HasCautionFilter, "language", "accessed")
+    search_fields = ("title", "publisher", "url")
+    published_display = vague_date_column("published", _("published"))
+    fieldsets = (
+        (None, {"fields": ("url", "title", "publisher", "language", "caution")}),
+        (
+            _("Dates and copies"),
+            {
+                "fields": (
+                    ("published", "published_precision"),
+                    "accessed",
+                    "archive_url",
+                    ("created", "updated"),
+                )
+            },
+        ),
+    )
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ("country", "sources")
+    fields = (
+        "country",
+        "role",
+        "role_detail",
+        "joined",
+        "joined_precision",
+        "left",
+        "left_precision",
+        "sources",
+    )
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(AtlasModelAdmin):
+    list_display = (
+        "name",
+        "acronym",
+        "type",
+        "founded_display",
+        "hq_country",
+        "member_count",
+        "updated",
+    )
+    list_filter = ("type", "confidence", "hq_country")
+    list_select_related = ("hq_country",)
+    search_fields = ("name", "acronym", "description", "hq")
+    autocomplete_fields = ("hq_country", "parent", "sources")
+    prepopulated_fields = {"slug": ("name",)}
+    date_hierarchy = "founded"
+    inlines = (MembershipInline,)
+    founded_display = vague_date_column("founded", _("founded"))
+    fieldsets = (
+        (None, {"fields": ("name", "acronym", "slug", "type", "type_detail", "parent")}),
+        (
+            _("Founding and seat"),
+            {"fields": (("founded", "founded_precision"), "founding_place", ("hq", "hq_country"))},
+        ),
+        (_("Description"), {"fields": ("description", "members_note")}),
+        PROVENANCE_FIELDSET,
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("memberships"))
+
+    @admin.display(description=_("members"), ordering="member_count")
+    def member_count(self, obj):
+        return obj.member_count
+
+
+@admin.register(Membership)
+class MembershipAdmin(AtlasModelAdmin):
+    list_display = ("country", "organisation", "role", "joined_display", "left_display")
+    list_filter = ("role", "organisation")
+    list_select_related = ("country", "organisation")
+    search_fields = ("country__name", "country__iso2", "organisation__name", "organisation__acronym")
+    autocomplete_fields = ("country", "organisation", "sources")
+    date_hierarchy = "joined"
+    joined_display = vague_date_column("joined", _("joined"))
+    left_display = vague_date_column("left", _("left"))
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "organisation",
+                    "country",
+                    ("role", "role_detail"),
+                    ("joined", "joined_precision"),
+                    ("left", "left_precision"),
+                    "note",
+                )
+            },
+        ),
+        PROVENANCE_FIELDSET,
+    )
+
+
+class AgreementPartyInline(admin.TabularInline):
+    model = AgreementParty
+    extra = 0
+    min_num = 2
+    autocomplete_fields = ("country", "organisation")
+    fields = ("country", "organisation", "name")
+
+
+@admin.register(Agreement)
+class AgreementAdmin(AtlasModelAdmin):
+    list_display = ("title", "type", "signed_display", "status", "party_list", "updated")
+    list_filter = ("type", "status", "confidence", "parties__country")
+    list_select_related = ("place_country",)
+    search_fields = ("title", "summary", "parties__country__name", "parties__name", "place")
+    autocomplete_fields = ("place_country", "sources")
+    prepopulated_fields = {"slug": ("title",)}
+    date_hierarchy = "signed"
+    inlines = (AgreementPartyInline,)
+    signed_display = vague_date_column("signed", _("signed"))
+    fieldsets = (
+        (None, {"fields": ("title", "slug", ("type", "type_detail"), "status")}),
+        (
+            _("Dates and place"),
+            {
+                "fields": (
+                    ("signed", "signed_precision"),
+                    ("entry_into_force", "entry_into_force_precision"),
+                    ("ended", "ended_precision"),
+                    ("place", "place_country"),
+                )
+            },
+        ),
+        (_("Content"), {"fields": ("signatories", "value", "summary")}),
+        PROVENANCE_FIELDSET,
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("parties__country", "parties__organisation")
+        )
+
+    @admin.display(description=_("parties"))
+    def party_list(self, obj):
+        return ", ".join(
+            party.country.iso2 if party.country else str(party) for party in obj.parties.all()
+        )
+
+
+@admin.register(AgreementParty)
+class AgreementPartyAdmin(AtlasModelAdmin):
+    list_display = ("agreement", "country", "organisation", "name")
+    list_select_related = ("agreement", "country", "organisation")
+    list_filter = ("country",)
+    search_fields = ("agreement__title", "country__name", "organisation__name", "name")
+    autocomplete_fields = ("agreement", "country", "organisation")
+    fields = ("agreement", "country", "organisation", "name", ("created", "updated"))

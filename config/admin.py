@@ -1,0 +1,48 @@
+"""Admin pieces shared by the domain apps."""
+
+import unicodedata
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+
+def strip_accents(text):
+    """'Klaipėda' -> 'Klaipeda', the same folding PostgreSQL's unaccent() does."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+class AtlasModelAdmin(admin.ModelAdmin):
+    """Accent-insensitive search and read-only timestamps for every domain model.
+
+    ``search_fields`` are declared plainly ("name", "country__name"); searching
+    compares unaccent(field) with the accent-stripped term, so "Klaipeda" and
+    "Klaipėda" find the same rows. Autocomplete widgets use the same search.
+    """
+
+    readonly_fields = ("created", "updated")
+    list_per_page = 50
+    show_full_result_count = False
+
+    def get_search_fields(self, request):
+        return [f"{field}__unaccent__icontains" for field in super().get_search_fields(request)]
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, strip_accents(search_term))
+
+
+PROVENANCE_FIELDSET = (
+    _("Provenance"),
+    {"fields": ("sources", "confidence", "notes", ("created", "updated"))},
+)
+
+
+def vague_date_column(field, description, ordering=None):
+    """A changelist column that shows a date at its precision ("October 2016")."""
+
+    @admin.display(description=description, ordering=ordering or field)
+    def column(obj):
+        return obj.vague(field) or "–"
+
+    column.__name__ = f"{field}_display"
+    return column

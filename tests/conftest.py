@@ -1,0 +1,26 @@
+"""Personas shared by every test module."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+
+@pytest.fixture
+def editor(django_user_model):
+    """A member of the Editors group with admin access, as create_editor makes."""
+    user = django_user_model.objects.create_user(
+        "edita", password="correct horse battery", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def analyst(django_user_model):
+    """A logged-in reader with no editing rights."""
+    return django_user_model.objects.create_user("analyst", password="correct horse battery")
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client

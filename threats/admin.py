@@ -1,0 +1,164 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from config.admin import PROVENANCE_FIELDSET, AtlasModelAdmin, vague_date_column
+
+from .models import Actor, Attribution, ThreatCategory, ThreatEntry
+
+
+@admin.register(ThreatCategory)
+class ThreatCategoryAdmin(AtlasModelAdmin):
+    list_display = ("name", "slug", "position", "entry_count")
+    list_editable = ("position",)
+    search_fields = ("name", "description")
+    prepopulated_fields = {"slug": ("name",)}
+    fields = ("name", "slug", "position", "description", ("created", "updated"))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(entry_count=Count("entries"))
+
+    @admin.display(description=_("entries"), ordering="entry_count")
+    def entry_count(self, obj):
+        return obj.entry_count
+
+
+@admin.register(Actor)
+class ActorAdmin(AtlasModelAdmin):
+    list_display = ("name", "kind", "country", "attribution_count")
+    list_filter = ("kind", "country")
+    list_select_related = ("country",)
+    search_fields = ("name", "description")
+    autocomplete_fields = ("country",)
+    prepopulated_fields = {"slug": ("name",)}
+    fields = ("name", "slug", "kind", "country", "aliases", "description", ("created", "updated"))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(attribution_count=Count("attributions"))
+
+    @admin.display(description=_("attributions"), ordering="attribution_count")
+    def attribution_count(self, obj):
+        return obj.attribution_count
+
+
+class AttributionInline(admin.StackedInline):
+    model = Attribution
+    extra = 0
+    autocomplete_fields = ("actor", "sources")
+    fields = (
+        ("actor", "attribution_confidence"),
+        ("attributed_by", "attributed_on", "attributed_on_precision"),
+        "basis",
+        "sources",
+    )
+
+
+@admin.register(ThreatEntry)
+class ThreatEntryAdmin(AtlasModelAdmin):
+    list_display = (
+        "title",
+        "category",
+        "occurred_display",
+        "location_name",
+        "severity",
+        "admiralty_code",
+        "updated",
+    )
+    list_filter = (
+        "category",
+        "severity",
+        "source_reliability",
+        "information_credibility",
+        "confidence",
+        "target_countries",
+    )
+    list_select_related = ("category",)
+    search_fields = (
+        "title",
+        "summary",
+        "location_name",
+        "targets_note",
+        "attributions__actor__name",
+    )
+    autocomplete_fields = (
+        "category",
+        "location_country",
+        "coordinates_source",
+        "target_countries",
+        "related_exercises",
+        "sources",
+    )
+    prepopulated_fields = {"slug": ("title",)}
+    date_hierarchy = "occurred_start"
+    inlines = (AttributionInline,)
+    occurred_display = vague_date_column("occurred_start", _("occurred"))
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "category", "summary")}),
+        (
+            _("When"),
+            {
+                "fields": (
+                    ("occurred_start", "occurred_start_precision"),
+                    ("occurred_end", "occurred_end_precision"),
+                    "reported",
+                )
+            },
+        ),
+        (
+            _("Where and against whom"),
+            {
+                "fields": (
+                    ("location_name", "location_country"),
+                    ("latitude", "longitude"),
+                    "coordinates_source",
+                    "coordinates_note",
+                    "target_countries",
+                    "targets_note",
+                )
+            },
+        ),
+        (
+            _("Assessment"),
+            {
+                "description": _(
+                    "Admiralty code: rate the source's reliability (A-F) and the "
+                    "information's credibility (1-6) separately."
+                ),
+                "fields": (
+                    "severity",
+                    ("source_reliability", "information_credibility"),
+                    "rating_note",
+                    "related_exercises",
+                ),
+            },
+        ),
+        PROVENANCE_FIELDSET,
+    )
+
+    @admin.display(description=_("Admiralty"))
+    def admiralty_code(self, obj):
+        return obj.admiralty_code or "–"
+
+
+@admin.register(Attribution)
+class AttributionAdmin(AtlasModelAdmin):
+    list_display = ("entry", "actor", "attributed_by", "attribution_confidence")
+    list_filter = ("attribution_confidence", "actor")
+    list_select_related = ("entry", "actor")
+    search_fields = ("entry__title", "actor__name", "attributed_by", "basis")
+    autocomplete_fields = ("entry", "actor", "sources")
+    date_hierarchy = "attributed_on"
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "entry",
+                    ("actor", "attribution_confidence"),
+                    ("attributed_by", "attributed_on", "attributed_on_precision"),
+                    "basis",
+                )
+            },
+        ),
+        PROVENANCE_FIELDSET,
+    )
