@@ -87,10 +87,19 @@ class OrganisationAdmin(AtlasModelAdmin):
     inlines = (MembershipInline,)
     founded_display = vague_date_column("founded", _("founded"))
     fieldsets = (
-        (None, {"fields": ("name", "acronym", "slug", "type", "type_detail", "parent")}),
+        (
+            None,
+            {"fields": ("name", "acronym", "slug", "type", "type_detail", "parent")},
+        ),
         (
             _("Founding and seat"),
-            {"fields": (("founded", "founded_precision"), "founding_place", ("hq", "hq_country"))},
+            {
+                "fields": (
+                    ("founded", "founded_precision"),
+                    "founding_place",
+                    ("hq", "hq_country"),
+                )
+            },
         ),
         (_("Description"), {"fields": ("description", "members_note")}),
         PROVENANCE_FIELDSET,
@@ -109,7 +118,12 @@ class MembershipAdmin(AtlasModelAdmin):
     list_display = ("country", "organisation", "role", "joined_display", "left_display")
     list_filter = ("role", "organisation")
     list_select_related = ("country", "organisation")
-    search_fields = ("country__name", "country__iso2", "organisation__name", "organisation__acronym")
+    search_fields = (
+        "country__name",
+        "country__iso2",
+        "organisation__name",
+        "organisation__acronym",
+    )
     autocomplete_fields = ("country", "organisation", "sources")
     date_hierarchy = "joined"
     joined_display = vague_date_column("joined", _("joined"))
@@ -142,10 +156,23 @@ class AgreementPartyInline(admin.TabularInline):
 
 @admin.register(Agreement)
 class AgreementAdmin(AtlasModelAdmin):
-    list_display = ("title", "type", "signed_display", "status", "party_list", "updated")
+    list_display = (
+        "title",
+        "type",
+        "signed_display",
+        "status",
+        "party_list",
+        "updated",
+    )
     list_filter = ("type", "status", "confidence", "parties__country")
     list_select_related = ("place_country",)
-    search_fields = ("title", "summary", "parties__country__name", "parties__name", "place")
+    search_fields = (
+        "title",
+        "summary",
+        "parties__country__name",
+        "parties__name",
+        "place",
+    )
     autocomplete_fields = ("place_country", "sources")
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "signed"
@@ -178,7 +205,8 @@ class AgreementAdmin(AtlasModelAdmin):
     @admin.display(description=_("parties"))
     def party_list(self, obj):
         return ", ".join(
-            party.country.iso2 if party.country else str(party) for party in obj.parties.all()
+            party.country.iso2 if party.country else str(party)
+            for party in obj.parties.all()
         )
 
 

@@ -1,6 +1,6 @@
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.core.exceptions import ValidationError
 from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOperators
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Lower
@@ -117,14 +117,21 @@ class Organisation(SourcedRecord):
 
     class Type(models.TextChoices):
         MILITARY_ALLIANCE = "military_alliance", _("military alliance")
-        POLITICAL_ECONOMIC_UNION = "political_economic_union", _("political-economic union")
+        POLITICAL_ECONOMIC_UNION = (
+            "political_economic_union",
+            _("political-economic union"),
+        )
         REGIONAL_FORMAT = "regional_format", _("regional format")
-        FRAMEWORK_NATION_FORMAT = "framework_nation_format", _("framework nation format")
+        FRAMEWORK_NATION_FORMAT = (
+            "framework_nation_format",
+            _("framework nation format"),
+        )
         CENTRE_OF_EXCELLENCE = "centre_of_excellence", _("centre of excellence")
         MULTINATIONAL_UNIT = "multinational_unit", _("multinational unit")
         MULTINATIONAL_HQ = "multinational_hq", _("multinational headquarters")
-        INTERNATIONAL_ORGANISATION = "international_organisation", _(
-            "international organisation"
+        INTERNATIONAL_ORGANISATION = (
+            "international_organisation",
+            _("international organisation"),
         )
         CAPABILITY_COALITION = "capability_coalition", _("capability coalition")
         MISSION = "mission", _("mission")
@@ -174,7 +181,9 @@ class Organisation(SourcedRecord):
             models.UniqueConstraint(
                 Lower("name"),
                 name="organisation_name_unique_ci",
-                violation_error_message=_("An organisation with this name already exists."),
+                violation_error_message=_(
+                    "An organisation with this name already exists."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(parent=F("pk")),
@@ -382,7 +391,9 @@ class Agreement(SourcedRecord):
         _("value"),
         max_length=255,
         blank=True,
-        help_text=_("As reported, with currency: 'EUR 193 million'. Empty when unknown."),
+        help_text=_(
+            "As reported, with currency: 'EUR 193 million'. Empty when unknown."
+        ),
     )
     summary = models.TextField(_("summary"), blank=True)
     sources = models.ManyToManyField(
@@ -460,7 +471,9 @@ class AgreementParty(TimeStampedModel):
         _("other party"),
         max_length=200,
         blank=True,
-        help_text=_("A company or body not listed as an organisation, e.g. 'KNDS Deutschland'."),
+        help_text=_(
+            "A company or body not listed as an organisation, e.g. 'KNDS Deutschland'."
+        ),
     )
 
     objects = AgreementPartyQuerySet.as_manager()

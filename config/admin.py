@@ -25,7 +25,10 @@ class AtlasModelAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def get_search_fields(self, request):
-        return [f"{field}__unaccent__icontains" for field in super().get_search_fields(request)]
+        return [
+            f"{field}__unaccent__icontains"
+            for field in super().get_search_fields(request)
+        ]
 
     def get_search_results(self, request, queryset, search_term):
         return super().get_search_results(request, queryset, strip_accents(search_term))

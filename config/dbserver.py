@@ -77,7 +77,7 @@ def main(argv):
     try:
         server = start_embedded()
         os.environ["DATABASE_URL"] = ensure_database(server)
-    except Exception as exc:  # noqa: BLE001 - explain, then stop
+    except Exception as exc:
         print(
             f"Could not start the embedded PostgreSQL server: {exc}\n"
             "Set DATABASE_URL to use another PostgreSQL 15+ server instead.",

@@ -68,7 +68,9 @@ def precision_field(verbose_name):
         max_length=5,
         choices=DatePrecision.choices,
         blank=True,
-        help_text=_("How precisely the date is known; leave empty when there is no date."),
+        help_text=_(
+            "How precisely the date is known; leave empty when there is no date."
+        ),
     )
 
 
@@ -82,7 +84,13 @@ def vague_date_constraint(prefix, field):
     return models.CheckConstraint(
         condition=Q(**{f"{field}__isnull": True, precision: ""})
         | Q(**{f"{field}__isnull": False, precision: DatePrecision.DAY})
-        | Q(**{f"{field}__isnull": False, precision: DatePrecision.MONTH, f"{field}__day": 1})
+        | Q(
+            **{
+                f"{field}__isnull": False,
+                precision: DatePrecision.MONTH,
+                f"{field}__day": 1,
+            }
+        )
         | Q(
             **{
                 f"{field}__isnull": False,
@@ -185,7 +193,9 @@ class SourcedRecord(TimeStampedModel):
     notes = models.TextField(
         _("editor notes"),
         blank=True,
-        help_text=_("Doubts, conflicting figures, how a date was inferred. Not shown publicly."),
+        help_text=_(
+            "Doubts, conflicting figures, how a date was inferred. Not shown publicly."
+        ),
     )
 
     class Meta:
@@ -193,4 +203,6 @@ class SourcedRecord(TimeStampedModel):
 
     def vague(self, field):
         """``obj.vague("signed")`` -> "October 2016"."""
-        return format_vague_date(getattr(self, field), getattr(self, f"{field}_precision"))
+        return format_vague_date(
+            getattr(self, field), getattr(self, f"{field}_precision")
+        )

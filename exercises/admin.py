@@ -57,7 +57,14 @@ class ExerciseAdmin(AtlasModelAdmin):
     )
     list_filter = ("domain", "scenario", "confidence", "series", "host_countries")
     list_select_related = ("series", "lead_country")
-    search_fields = ("name", "edition", "series__name", "lead", "description", "locations__name")
+    search_fields = (
+        "name",
+        "edition",
+        "series__name",
+        "lead",
+        "description",
+        "locations__name",
+    )
     autocomplete_fields = (
         "series",
         "lead_country",
@@ -71,7 +78,10 @@ class ExerciseAdmin(AtlasModelAdmin):
     start_display = vague_date_column("start", _("start"))
     end_display = vague_date_column("end", _("end"))
     fieldsets = (
-        (None, {"fields": ("name", "slug", ("series", "edition"), ("domain", "scenario"))}),
+        (
+            None,
+            {"fields": ("name", "slug", ("series", "edition"), ("domain", "scenario"))},
+        ),
         (
             _("When and who"),
             {

@@ -1,5 +1,4 @@
 from django.db import models
-from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -31,7 +30,9 @@ class ExerciseSeries(TimeStampedModel):
         verbose_name = _("exercise series")
         verbose_name_plural = _("exercise series")
         constraints = [
-            models.UniqueConstraint(fields=["slug"], name="exercise_series_slug_unique"),
+            models.UniqueConstraint(
+                fields=["slug"], name="exercise_series_slug_unique"
+            ),
             models.UniqueConstraint(
                 Lower("name"),
                 name="exercise_series_name_unique_ci",
@@ -120,7 +121,9 @@ class Exercise(SourcedRecord):
         blank=True,
         help_text=_("The headline total given by the sources; empty when unknown."),
     )
-    personnel_note = models.CharField(_("note on personnel"), max_length=300, blank=True)
+    personnel_note = models.CharField(
+        _("note on personnel"), max_length=300, blank=True
+    )
     participants_note = models.TextField(_("note on participants"), blank=True)
     description = models.TextField(_("description"), blank=True)
     sources = models.ManyToManyField(

@@ -17,7 +17,9 @@ def editor(django_user_model):
 @pytest.fixture
 def analyst(django_user_model):
     """A logged-in reader with no editing rights."""
-    return django_user_model.objects.create_user("analyst", password="correct horse battery")
+    return django_user_model.objects.create_user(
+        "analyst", password="correct horse battery"
+    )
 
 
 @pytest.fixture

@@ -3,7 +3,14 @@
 import datetime
 import itertools
 
-from alliances.models import Agreement, AgreementParty, Country, Membership, Organisation, Source
+from alliances.models import (
+    Agreement,
+    AgreementParty,
+    Country,
+    Membership,
+    Organisation,
+    Source,
+)
 from exercises.models import Exercise, ExerciseLocation, ExerciseSeries, Participation
 from threats.models import Actor, Attribution, ThreatCategory, ThreatEntry
 
@@ -117,7 +124,12 @@ def category(slug="cyber-attack"):
 def actor(**extra):
     n = _n()
     return Actor.objects.create(
-        **{"name": f"Actor {n}", "slug": f"actor-{n}", "kind": Actor.Kind.STATE, **extra}
+        **{
+            "name": f"Actor {n}",
+            "slug": f"actor-{n}",
+            "kind": Actor.Kind.STATE,
+            **extra,
+        }
     )
 
 

@@ -31,10 +31,22 @@ class ActorAdmin(AtlasModelAdmin):
     search_fields = ("name", "description")
     autocomplete_fields = ("country",)
     prepopulated_fields = {"slug": ("name",)}
-    fields = ("name", "slug", "kind", "country", "aliases", "description", ("created", "updated"))
+    fields = (
+        "name",
+        "slug",
+        "kind",
+        "country",
+        "aliases",
+        "description",
+        ("created", "updated"),
+    )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(attribution_count=Count("attributions"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(attribution_count=Count("attributions"))
+        )
 
     @admin.display(description=_("attributions"), ordering="attribution_count")
     def attribution_count(self, obj):

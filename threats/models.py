@@ -34,7 +34,9 @@ class ThreatCategory(TimeStampedModel):
         verbose_name = _("threat category")
         verbose_name_plural = _("threat categories")
         constraints = [
-            models.UniqueConstraint(fields=["slug"], name="threat_category_slug_unique"),
+            models.UniqueConstraint(
+                fields=["slug"], name="threat_category_slug_unique"
+            ),
             models.UniqueConstraint(
                 Lower("name"),
                 name="threat_category_name_unique_ci",
@@ -106,13 +108,22 @@ class ThreatEntry(SourcedRecord):
     class Severity(models.IntegerChoices):
         MINIMAL = 1, _("1 – minimal: signalling or nuisance, no disruption")
         LOW = 2, _("2 – low: limited, short-lived disruption or a contained incident")
-        MODERATE = 3, _(
-            "3 – moderate: noticeable disruption of services, borders or public order"
+        MODERATE = (
+            3,
+            _(
+                "3 – moderate: noticeable disruption of services, borders or public order"
+            ),
         )
-        HIGH = 4, _(
-            "4 – high: serious harm to critical infrastructure, forces or public safety"
+        HIGH = (
+            4,
+            _(
+                "4 – high: serious harm to critical infrastructure, forces or public safety"
+            ),
         )
-        CRITICAL = 5, _("5 – critical: loss of life, armed attack or lasting national harm")
+        CRITICAL = (
+            5,
+            _("5 – critical: loss of life, armed attack or lasting national harm"),
+        )
 
     class Reliability(models.TextChoices):
         """Admiralty code: how reliable the source is, judged apart from the content."""
@@ -237,14 +248,17 @@ class ThreatEntry(SourcedRecord):
                 _("The end cannot be before the start."),
             ),
             models.CheckConstraint(
-                condition=Q(severity__isnull=True) | Q(severity__gte=1, severity__lte=5),
+                condition=Q(severity__isnull=True)
+                | Q(severity__gte=1, severity__lte=5),
                 name="threat_entry_severity_range",
                 violation_error_message=_("Severity must be between 1 and 5."),
             ),
             models.CheckConstraint(
                 condition=Q(source_reliability__in=["", "A", "B", "C", "D", "E", "F"]),
                 name="threat_entry_reliability_range",
-                violation_error_message=_("Source reliability must be a letter A to F."),
+                violation_error_message=_(
+                    "Source reliability must be a letter A to F."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(information_credibility__isnull=True)
@@ -306,7 +320,9 @@ class Attribution(SourcedRecord):
         _("attributed by"),
         max_length=200,
         blank=True,
-        help_text=_("Who made the attribution: a government, a court, the actor itself."),
+        help_text=_(
+            "Who made the attribution: a government, a court, the actor itself."
+        ),
     )
     attributed_on = models.DateField(_("attributed on"), null=True, blank=True)
     attributed_on_precision = precision_field(_("attributed on precision"))

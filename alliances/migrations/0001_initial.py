@@ -14,11 +14,9 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         # Accent-insensitive search, typo-tolerant search and the membership
@@ -27,203 +25,1002 @@ class Migration(migrations.Migration):
         TrigramExtension(),
         BtreeGistExtension(),
         migrations.CreateModel(
-            name='Country',
+            name="Country",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('iso2', models.CharField(help_text='ISO 3166-1 alpha-2 code, two capital letters (LT, PL, GB).', max_length=2, verbose_name='ISO code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('name_lt', models.CharField(blank=True, max_length=100, verbose_name='name in Lithuanian')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                (
+                    "iso2",
+                    models.CharField(
+                        help_text="ISO 3166-1 alpha-2 code, two capital letters (LT, PL, GB).",
+                        max_length=2,
+                        verbose_name="ISO code",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "name_lt",
+                    models.CharField(
+                        blank=True, max_length=100, verbose_name="name in Lithuanian"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'country',
-                'verbose_name_plural': 'countries',
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('iso2',), name='country_iso2_unique'), models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='country_name_unique_ci'), models.CheckConstraint(condition=models.Q(('iso2__regex', '^[A-Z]{2}$')), name='country_iso2_format', violation_error_message='The ISO code must be two capital letters, such as LT.')],
+                "verbose_name": "country",
+                "verbose_name_plural": "countries",
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("iso2",), name="country_iso2_unique"
+                    ),
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("name"),
+                        name="country_name_unique_ci",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("iso2__regex", "^[A-Z]{2}$")),
+                        name="country_iso2_format",
+                        violation_error_message="The ISO code must be two capital letters, such as LT.",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('url', models.URLField(max_length=1000, verbose_name='URL')),
-                ('title', models.CharField(max_length=500, verbose_name='title')),
-                ('publisher', models.CharField(blank=True, max_length=200, verbose_name='publisher')),
-                ('published', models.DateField(blank=True, null=True, verbose_name='publication date')),
-                ('published_precision', models.CharField(blank=True, choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], help_text='How precisely the date is known; leave empty when there is no date.', max_length=5, verbose_name='publication date precision')),
-                ('accessed', models.DateField(blank=True, null=True, verbose_name='access date')),
-                ('language', models.CharField(blank=True, help_text="ISO 639-1 code of the document's language (en, lt, de...).", max_length=8, verbose_name='language')),
-                ('archive_url', models.URLField(blank=True, max_length=1000, verbose_name='archived copy URL')),
-                ('caution', models.CharField(blank=True, help_text='Why readers should weigh this source with care (partisan outlet, aggregator, state media...). Shown next to the source.', max_length=300, verbose_name='caution')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                ("url", models.URLField(max_length=1000, verbose_name="URL")),
+                ("title", models.CharField(max_length=500, verbose_name="title")),
+                (
+                    "publisher",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="publisher"
+                    ),
+                ),
+                (
+                    "published",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="publication date"
+                    ),
+                ),
+                (
+                    "published_precision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        help_text="How precisely the date is known; leave empty when there is no date.",
+                        max_length=5,
+                        verbose_name="publication date precision",
+                    ),
+                ),
+                (
+                    "accessed",
+                    models.DateField(blank=True, null=True, verbose_name="access date"),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        blank=True,
+                        help_text="ISO 639-1 code of the document's language (en, lt, de...).",
+                        max_length=8,
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "archive_url",
+                    models.URLField(
+                        blank=True, max_length=1000, verbose_name="archived copy URL"
+                    ),
+                ),
+                (
+                    "caution",
+                    models.CharField(
+                        blank=True,
+                        help_text="Why readers should weigh this source with care (partisan outlet, aggregator, state media...). Shown next to the source.",
+                        max_length=300,
+                        verbose_name="caution",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'source',
-                'verbose_name_plural': 'sources',
-                'ordering': ['publisher', 'title'],
-                'constraints': [models.UniqueConstraint(fields=('url',), name='source_url_unique'), models.CheckConstraint(condition=models.Q(models.Q(('published__isnull', True), ('published_precision', '')), models.Q(('published__isnull', False), ('published_precision', 'day')), models.Q(('published__day', 1), ('published__isnull', False), ('published_precision', 'month')), models.Q(('published__day', 1), ('published__isnull', False), ('published__month', 1), ('published_precision', 'year')), _connector='OR'), name='source_published_precision', violation_error_message='Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.')],
+                "verbose_name": "source",
+                "verbose_name_plural": "sources",
+                "ordering": ["publisher", "title"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("url",), name="source_url_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("published__isnull", True), ("published_precision", "")
+                            ),
+                            models.Q(
+                                ("published__isnull", False),
+                                ("published_precision", "day"),
+                            ),
+                            models.Q(
+                                ("published__day", 1),
+                                ("published__isnull", False),
+                                ("published_precision", "month"),
+                            ),
+                            models.Q(
+                                ("published__day", 1),
+                                ("published__isnull", False),
+                                ("published__month", 1),
+                                ("published_precision", "year"),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="source_published_precision",
+                        violation_error_message="Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('confidence', models.CharField(choices=[('high', 'high: stated plainly in the sources'), ('medium', 'medium: inferred, single weak source or sources conflict')], default='high', max_length=6, verbose_name='confidence')),
-                ('notes', models.TextField(blank=True, help_text='Doubts, conflicting figures, how a date was inferred. Not shown publicly.', verbose_name='editor notes')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('acronym', models.CharField(blank=True, max_length=40, verbose_name='acronym')),
-                ('slug', models.SlugField(db_index=False, max_length=100, verbose_name='slug')),
-                ('type', models.CharField(choices=[('military_alliance', 'military alliance'), ('political_economic_union', 'political-economic union'), ('regional_format', 'regional format'), ('framework_nation_format', 'framework nation format'), ('centre_of_excellence', 'centre of excellence'), ('multinational_unit', 'multinational unit'), ('multinational_hq', 'multinational headquarters'), ('international_organisation', 'international organisation'), ('capability_coalition', 'capability coalition'), ('mission', 'mission'), ('education_institution', 'education institution'), ('stationed_unit', 'allied stationed unit'), ('other', 'other')], max_length=30, verbose_name='type')),
-                ('type_detail', models.CharField(blank=True, max_length=200, verbose_name='type detail')),
-                ('founded', models.DateField(blank=True, null=True, verbose_name='founded')),
-                ('founded_precision', models.CharField(blank=True, choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], help_text='How precisely the date is known; leave empty when there is no date.', max_length=5, verbose_name='founded precision')),
-                ('founding_place', models.CharField(blank=True, max_length=200, verbose_name='founding place')),
-                ('hq', models.CharField(blank=True, max_length=200, verbose_name='headquarters')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('members_note', models.TextField(blank=True, verbose_name='note on members')),
-                ('hq_country', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='hosted_organisations', to='alliances.country', verbose_name='headquarters country')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='alliances.organisation', verbose_name='parent organisation')),
-                ('sources', models.ManyToManyField(related_name='organisations', to='alliances.source', verbose_name='sources')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("high", "high: stated plainly in the sources"),
+                            (
+                                "medium",
+                                "medium: inferred, single weak source or sources conflict",
+                            ),
+                        ],
+                        default="high",
+                        max_length=6,
+                        verbose_name="confidence",
+                    ),
+                ),
+                (
+                    "notes",
+                    models.TextField(
+                        blank=True,
+                        help_text="Doubts, conflicting figures, how a date was inferred. Not shown publicly.",
+                        verbose_name="editor notes",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "acronym",
+                    models.CharField(blank=True, max_length=40, verbose_name="acronym"),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        db_index=False, max_length=100, verbose_name="slug"
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("military_alliance", "military alliance"),
+                            ("political_economic_union", "political-economic union"),
+                            ("regional_format", "regional format"),
+                            ("framework_nation_format", "framework nation format"),
+                            ("centre_of_excellence", "centre of excellence"),
+                            ("multinational_unit", "multinational unit"),
+                            ("multinational_hq", "multinational headquarters"),
+                            (
+                                "international_organisation",
+                                "international organisation",
+                            ),
+                            ("capability_coalition", "capability coalition"),
+                            ("mission", "mission"),
+                            ("education_institution", "education institution"),
+                            ("stationed_unit", "allied stationed unit"),
+                            ("other", "other"),
+                        ],
+                        max_length=30,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "type_detail",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="type detail"
+                    ),
+                ),
+                (
+                    "founded",
+                    models.DateField(blank=True, null=True, verbose_name="founded"),
+                ),
+                (
+                    "founded_precision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        help_text="How precisely the date is known; leave empty when there is no date.",
+                        max_length=5,
+                        verbose_name="founded precision",
+                    ),
+                ),
+                (
+                    "founding_place",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="founding place"
+                    ),
+                ),
+                (
+                    "hq",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="headquarters"
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(blank=True, verbose_name="description"),
+                ),
+                (
+                    "members_note",
+                    models.TextField(blank=True, verbose_name="note on members"),
+                ),
+                (
+                    "hq_country",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="hosted_organisations",
+                        to="alliances.country",
+                        verbose_name="headquarters country",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="alliances.organisation",
+                        verbose_name="parent organisation",
+                    ),
+                ),
+                (
+                    "sources",
+                    models.ManyToManyField(
+                        related_name="organisations",
+                        to="alliances.source",
+                        verbose_name="sources",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organisation',
-                'verbose_name_plural': 'organisations',
-                'ordering': ['name'],
+                "verbose_name": "organisation",
+                "verbose_name_plural": "organisations",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('confidence', models.CharField(choices=[('high', 'high: stated plainly in the sources'), ('medium', 'medium: inferred, single weak source or sources conflict')], default='high', max_length=6, verbose_name='confidence')),
-                ('notes', models.TextField(blank=True, help_text='Doubts, conflicting figures, how a date was inferred. Not shown publicly.', verbose_name='editor notes')),
-                ('role', models.CharField(choices=[('member', 'member'), ('founding_member', 'founding member'), ('partner', 'partner'), ('observer', 'observer'), ('framework_nation', 'framework nation'), ('host_nation', 'host nation'), ('lead_nation', 'lead nation'), ('contributor', 'contributing nation'), ('participant', 'participant')], default='member', max_length=20, verbose_name='role')),
-                ('role_detail', models.CharField(blank=True, max_length=255, verbose_name='role detail')),
-                ('joined', models.DateField(blank=True, help_text='Leave empty when the start is not known.', null=True, verbose_name='joined')),
-                ('joined_precision', models.CharField(blank=True, choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], help_text='How precisely the date is known; leave empty when there is no date.', max_length=5, verbose_name='joined precision')),
-                ('left', models.DateField(blank=True, help_text='Leave empty while the membership lasts.', null=True, verbose_name='left')),
-                ('left_precision', models.CharField(blank=True, choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], help_text='How precisely the date is known; leave empty when there is no date.', max_length=5, verbose_name='left precision')),
-                ('note', models.TextField(blank=True, help_text='Milestones such as application, invitation and ratification.', verbose_name='public note')),
-                ('country', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='alliances.country', verbose_name='country')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='alliances.organisation', verbose_name='organisation')),
-                ('sources', models.ManyToManyField(related_name='memberships', to='alliances.source', verbose_name='sources')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("high", "high: stated plainly in the sources"),
+                            (
+                                "medium",
+                                "medium: inferred, single weak source or sources conflict",
+                            ),
+                        ],
+                        default="high",
+                        max_length=6,
+                        verbose_name="confidence",
+                    ),
+                ),
+                (
+                    "notes",
+                    models.TextField(
+                        blank=True,
+                        help_text="Doubts, conflicting figures, how a date was inferred. Not shown publicly.",
+                        verbose_name="editor notes",
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("member", "member"),
+                            ("founding_member", "founding member"),
+                            ("partner", "partner"),
+                            ("observer", "observer"),
+                            ("framework_nation", "framework nation"),
+                            ("host_nation", "host nation"),
+                            ("lead_nation", "lead nation"),
+                            ("contributor", "contributing nation"),
+                            ("participant", "participant"),
+                        ],
+                        default="member",
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "role_detail",
+                    models.CharField(
+                        blank=True, max_length=255, verbose_name="role detail"
+                    ),
+                ),
+                (
+                    "joined",
+                    models.DateField(
+                        blank=True,
+                        help_text="Leave empty when the start is not known.",
+                        null=True,
+                        verbose_name="joined",
+                    ),
+                ),
+                (
+                    "joined_precision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        help_text="How precisely the date is known; leave empty when there is no date.",
+                        max_length=5,
+                        verbose_name="joined precision",
+                    ),
+                ),
+                (
+                    "left",
+                    models.DateField(
+                        blank=True,
+                        help_text="Leave empty while the membership lasts.",
+                        null=True,
+                        verbose_name="left",
+                    ),
+                ),
+                (
+                    "left_precision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        help_text="How precisely the date is known; leave empty when there is no date.",
+                        max_length=5,
+                        verbose_name="left precision",
+                    ),
+                ),
+                (
+                    "note",
+                    models.TextField(
+                        blank=True,
+                        help_text="Milestones such as application, invitation and ratification.",
+                        verbose_name="public note",
+                    ),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="alliances.country",
+                        verbose_name="country",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="alliances.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
+                (
+                    "sources",
+                    models.ManyToManyField(
+                        related_name="memberships",
+                        to="alliances.source",
+                        verbose_name="sources",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'membership',
-                'verbose_name_plural': 'memberships',
-                'ordering': ['organisation__name', 'joined', 'country__name'],
+                "verbose_name": "membership",
+                "verbose_name_plural": "memberships",
+                "ordering": ["organisation__name", "joined", "country__name"],
             },
         ),
         migrations.CreateModel(
-            name='Agreement',
+            name="Agreement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('confidence', models.CharField(choices=[('high', 'high: stated plainly in the sources'), ('medium', 'medium: inferred, single weak source or sources conflict')], default='high', max_length=6, verbose_name='confidence')),
-                ('notes', models.TextField(blank=True, help_text='Doubts, conflicting figures, how a date was inferred. Not shown publicly.', verbose_name='editor notes')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('slug', models.SlugField(db_index=False, max_length=100, verbose_name='slug')),
-                ('type', models.CharField(choices=[('treaty', 'treaty'), ('defence_cooperation', 'defence cooperation agreement'), ('status_of_forces', 'status of forces agreement'), ('memorandum', 'memorandum of understanding'), ('letter_of_intent', 'letter of intent'), ('roadmap', 'roadmap'), ('joint_declaration', 'joint declaration'), ('security_agreement', 'security agreement'), ('procurement_contract', 'procurement contract'), ('other', 'other')], max_length=30, verbose_name='type')),
-                ('type_detail', models.CharField(blank=True, max_length=200, verbose_name='type detail')),
-                ('status', models.CharField(blank=True, choices=[('signed', 'signed'), ('in_force', 'in force'), ('expired', 'expired'), ('terminated', 'terminated'), ('superseded', 'superseded')], help_text='Leave empty when not known.', max_length=12, verbose_name='status')),
-                ('signatories', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=255), blank=True, default=list, help_text='People who signed, with their office; one per line.', size=None, verbose_name='signatories')),
-                ('signed', models.DateField(blank=True, null=True, verbose_name='signed')),
-                ('signed_precision', models.CharField(blank=True, choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], help_text='How precisely the date is known; leave empty when there is no date.', max_length=5, verbose_name='signed precision')),
-                ('entry_into_force', models.DateField(blank=True, null=True, verbose_name='entry into force')),
-                ('entry_into_force_precision', models.CharField(blank=True, choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], help_text='How precisely the date is known; leave empty when there is no date.', max_length=5, verbose_name='entry into force precision')),
-                ('ended', models.DateField(blank=True, null=True, verbose_name='end date')),
-                ('ended_precision', models.CharField(blank=True, choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], help_text='How precisely the date is known; leave empty when there is no date.', max_length=5, verbose_name='end date precision')),
-                ('place', models.CharField(blank=True, max_length=200, verbose_name='place of signature')),
-                ('value', models.CharField(blank=True, help_text="As reported, with currency: 'EUR 193 million'. Empty when unknown.", max_length=255, verbose_name='value')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('place_country', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='agreements_signed_in', to='alliances.country', verbose_name='country of signature')),
-                ('sources', models.ManyToManyField(related_name='agreements', to='alliances.source', verbose_name='sources')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("high", "high: stated plainly in the sources"),
+                            (
+                                "medium",
+                                "medium: inferred, single weak source or sources conflict",
+                            ),
+                        ],
+                        default="high",
+                        max_length=6,
+                        verbose_name="confidence",
+                    ),
+                ),
+                (
+                    "notes",
+                    models.TextField(
+                        blank=True,
+                        help_text="Doubts, conflicting figures, how a date was inferred. Not shown publicly.",
+                        verbose_name="editor notes",
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                (
+                    "slug",
+                    models.SlugField(
+                        db_index=False, max_length=100, verbose_name="slug"
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("treaty", "treaty"),
+                            ("defence_cooperation", "defence cooperation agreement"),
+                            ("status_of_forces", "status of forces agreement"),
+                            ("memorandum", "memorandum of understanding"),
+                            ("letter_of_intent", "letter of intent"),
+                            ("roadmap", "roadmap"),
+                            ("joint_declaration", "joint declaration"),
+                            ("security_agreement", "security agreement"),
+                            ("procurement_contract", "procurement contract"),
+                            ("other", "other"),
+                        ],
+                        max_length=30,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "type_detail",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="type detail"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("signed", "signed"),
+                            ("in_force", "in force"),
+                            ("expired", "expired"),
+                            ("terminated", "terminated"),
+                            ("superseded", "superseded"),
+                        ],
+                        help_text="Leave empty when not known.",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "signatories",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=255),
+                        blank=True,
+                        default=list,
+                        help_text="People who signed, with their office; one per line.",
+                        size=None,
+                        verbose_name="signatories",
+                    ),
+                ),
+                (
+                    "signed",
+                    models.DateField(blank=True, null=True, verbose_name="signed"),
+                ),
+                (
+                    "signed_precision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        help_text="How precisely the date is known; leave empty when there is no date.",
+                        max_length=5,
+                        verbose_name="signed precision",
+                    ),
+                ),
+                (
+                    "entry_into_force",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="entry into force"
+                    ),
+                ),
+                (
+                    "entry_into_force_precision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        help_text="How precisely the date is known; leave empty when there is no date.",
+                        max_length=5,
+                        verbose_name="entry into force precision",
+                    ),
+                ),
+                (
+                    "ended",
+                    models.DateField(blank=True, null=True, verbose_name="end date"),
+                ),
+                (
+                    "ended_precision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        help_text="How precisely the date is known; leave empty when there is no date.",
+                        max_length=5,
+                        verbose_name="end date precision",
+                    ),
+                ),
+                (
+                    "place",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="place of signature"
+                    ),
+                ),
+                (
+                    "value",
+                    models.CharField(
+                        blank=True,
+                        help_text="As reported, with currency: 'EUR 193 million'. Empty when unknown.",
+                        max_length=255,
+                        verbose_name="value",
+                    ),
+                ),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                (
+                    "place_country",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agreements_signed_in",
+                        to="alliances.country",
+                        verbose_name="country of signature",
+                    ),
+                ),
+                (
+                    "sources",
+                    models.ManyToManyField(
+                        related_name="agreements",
+                        to="alliances.source",
+                        verbose_name="sources",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'agreement',
-                'verbose_name_plural': 'agreements',
-                'ordering': ['-signed', 'title'],
+                "verbose_name": "agreement",
+                "verbose_name_plural": "agreements",
+                "ordering": ["-signed", "title"],
             },
         ),
         migrations.CreateModel(
-            name='AgreementParty',
+            name="AgreementParty",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('name', models.CharField(blank=True, help_text="A company or body not listed as an organisation, e.g. 'KNDS Deutschland'.", max_length=200, verbose_name='other party')),
-                ('agreement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parties', to='alliances.agreement', verbose_name='agreement')),
-                ('country', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='agreement_parties', to='alliances.country', verbose_name='country')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='agreement_parties', to='alliances.organisation', verbose_name='organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        blank=True,
+                        help_text="A company or body not listed as an organisation, e.g. 'KNDS Deutschland'.",
+                        max_length=200,
+                        verbose_name="other party",
+                    ),
+                ),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="parties",
+                        to="alliances.agreement",
+                        verbose_name="agreement",
+                    ),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agreement_parties",
+                        to="alliances.country",
+                        verbose_name="country",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agreement_parties",
+                        to="alliances.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'party',
-                'verbose_name_plural': 'parties',
-                'ordering': ['agreement', 'country__name', 'organisation__name', 'name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('country__isnull', False), ('name', ''), ('organisation__isnull', True)), models.Q(('country__isnull', True), ('name', ''), ('organisation__isnull', False)), models.Q(('country__isnull', True), ('organisation__isnull', True), models.Q(('name', ''), _negated=True)), _connector='OR'), name='agreement_party_exactly_one', violation_error_message='A party is exactly one of: a country, an organisation or a named other party.'), models.UniqueConstraint(condition=models.Q(('country__isnull', False)), fields=('agreement', 'country'), name='agreement_party_country_unique', violation_error_message='This country is already a party.'), models.UniqueConstraint(condition=models.Q(('organisation__isnull', False)), fields=('agreement', 'organisation'), name='agreement_party_organisation_unique', violation_error_message='This organisation is already a party.'), models.UniqueConstraint(condition=models.Q(('name', ''), _negated=True), fields=('agreement', 'name'), name='agreement_party_name_unique', violation_error_message='This party is already listed.')],
+                "verbose_name": "party",
+                "verbose_name_plural": "parties",
+                "ordering": [
+                    "agreement",
+                    "country__name",
+                    "organisation__name",
+                    "name",
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("country__isnull", False),
+                                ("name", ""),
+                                ("organisation__isnull", True),
+                            ),
+                            models.Q(
+                                ("country__isnull", True),
+                                ("name", ""),
+                                ("organisation__isnull", False),
+                            ),
+                            models.Q(
+                                ("country__isnull", True),
+                                ("organisation__isnull", True),
+                                models.Q(("name", ""), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="agreement_party_exactly_one",
+                        violation_error_message="A party is exactly one of: a country, an organisation or a named other party.",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("country__isnull", False)),
+                        fields=("agreement", "country"),
+                        name="agreement_party_country_unique",
+                        violation_error_message="This country is already a party.",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("organisation__isnull", False)),
+                        fields=("agreement", "organisation"),
+                        name="agreement_party_organisation_unique",
+                        violation_error_message="This organisation is already a party.",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("name", ""), _negated=True),
+                        fields=("agreement", "name"),
+                        name="agreement_party_name_unique",
+                        violation_error_message="This party is already listed.",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.UniqueConstraint(fields=('slug',), name='organisation_slug_unique'),
+            model_name="organisation",
+            constraint=models.UniqueConstraint(
+                fields=("slug",), name="organisation_slug_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='organisation_name_unique_ci'),
+            model_name="organisation",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("name"),
+                name="organisation_name_unique_ci",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('pk')), _negated=True), name='organisation_not_own_parent', violation_error_message='An organisation cannot be its own parent.'),
+            model_name="organisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("parent", models.F("pk")), _negated=True),
+                name="organisation_not_own_parent",
+                violation_error_message="An organisation cannot be its own parent.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('founded__isnull', True), ('founded_precision', '')), models.Q(('founded__isnull', False), ('founded_precision', 'day')), models.Q(('founded__day', 1), ('founded__isnull', False), ('founded_precision', 'month')), models.Q(('founded__day', 1), ('founded__isnull', False), ('founded__month', 1), ('founded_precision', 'year')), _connector='OR'), name='organisation_founded_precision', violation_error_message='Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.'),
+            model_name="organisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("founded__isnull", True), ("founded_precision", "")),
+                    models.Q(("founded__isnull", False), ("founded_precision", "day")),
+                    models.Q(
+                        ("founded__day", 1),
+                        ("founded__isnull", False),
+                        ("founded_precision", "month"),
+                    ),
+                    models.Q(
+                        ("founded__day", 1),
+                        ("founded__isnull", False),
+                        ("founded__month", 1),
+                        ("founded_precision", "year"),
+                    ),
+                    _connector="OR",
+                ),
+                name="organisation_founded_precision",
+                violation_error_message="Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('joined__isnull', True), ('left__isnull', True), ('left__gte', models.F('joined')), _connector='OR'), name='membership_left_not_before_joined', violation_error_message='The date left cannot be before the date joined.'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("joined__isnull", True),
+                    ("left__isnull", True),
+                    ("left__gte", models.F("joined")),
+                    _connector="OR",
+                ),
+                name="membership_left_not_before_joined",
+                violation_error_message="The date left cannot be before the date joined.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('joined__isnull', True), ('joined_precision', '')), models.Q(('joined__isnull', False), ('joined_precision', 'day')), models.Q(('joined__day', 1), ('joined__isnull', False), ('joined_precision', 'month')), models.Q(('joined__day', 1), ('joined__isnull', False), ('joined__month', 1), ('joined_precision', 'year')), _connector='OR'), name='membership_joined_precision', violation_error_message='Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("joined__isnull", True), ("joined_precision", "")),
+                    models.Q(("joined__isnull", False), ("joined_precision", "day")),
+                    models.Q(
+                        ("joined__day", 1),
+                        ("joined__isnull", False),
+                        ("joined_precision", "month"),
+                    ),
+                    models.Q(
+                        ("joined__day", 1),
+                        ("joined__isnull", False),
+                        ("joined__month", 1),
+                        ("joined_precision", "year"),
+                    ),
+                    _connector="OR",
+                ),
+                name="membership_joined_precision",
+                violation_error_message="Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('left__isnull', True), ('left_precision', '')), models.Q(('left__isnull', False), ('left_precision', 'day')), models.Q(('left__day', 1), ('left__isnull', False), ('left_precision', 'month')), models.Q(('left__day', 1), ('left__isnull', False), ('left__month', 1), ('left_precision', 'year')), _connector='OR'), name='membership_left_precision', violation_error_message='Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("left__isnull", True), ("left_precision", "")),
+                    models.Q(("left__isnull", False), ("left_precision", "day")),
+                    models.Q(
+                        ("left__day", 1),
+                        ("left__isnull", False),
+                        ("left_precision", "month"),
+                    ),
+                    models.Q(
+                        ("left__day", 1),
+                        ("left__isnull", False),
+                        ("left__month", 1),
+                        ("left_precision", "year"),
+                    ),
+                    _connector="OR",
+                ),
+                name="membership_left_precision",
+                violation_error_message="Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(expressions=[(models.F('organisation'), '='), (models.F('country'), '='), (models.Func(models.F('joined'), models.F('left'), models.Value('[)'), function='DATERANGE', output_field=django.contrib.postgres.fields.ranges.DateRangeField()), '&&')], name='membership_no_overlap', violation_error_message='This country already has a membership of this organisation covering part of these dates.'),
+            model_name="membership",
+            constraint=django.contrib.postgres.constraints.ExclusionConstraint(
+                expressions=[
+                    (models.F("organisation"), "="),
+                    (models.F("country"), "="),
+                    (
+                        models.Func(
+                            models.F("joined"),
+                            models.F("left"),
+                            models.Value("[)"),
+                            function="DATERANGE",
+                            output_field=django.contrib.postgres.fields.ranges.DateRangeField(),
+                        ),
+                        "&&",
+                    ),
+                ],
+                name="membership_no_overlap",
+                violation_error_message="This country already has a membership of this organisation covering part of these dates.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.UniqueConstraint(fields=('slug',), name='agreement_slug_unique'),
+            model_name="agreement",
+            constraint=models.UniqueConstraint(
+                fields=("slug",), name="agreement_slug_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('signed__isnull', True), ('signed_precision', '')), models.Q(('signed__isnull', False), ('signed_precision', 'day')), models.Q(('signed__day', 1), ('signed__isnull', False), ('signed_precision', 'month')), models.Q(('signed__day', 1), ('signed__isnull', False), ('signed__month', 1), ('signed_precision', 'year')), _connector='OR'), name='agreement_signed_precision', violation_error_message='Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.'),
+            model_name="agreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("signed__isnull", True), ("signed_precision", "")),
+                    models.Q(("signed__isnull", False), ("signed_precision", "day")),
+                    models.Q(
+                        ("signed__day", 1),
+                        ("signed__isnull", False),
+                        ("signed_precision", "month"),
+                    ),
+                    models.Q(
+                        ("signed__day", 1),
+                        ("signed__isnull", False),
+                        ("signed__month", 1),
+                        ("signed_precision", "year"),
+                    ),
+                    _connector="OR",
+                ),
+                name="agreement_signed_precision",
+                violation_error_message="Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('entry_into_force__isnull', True), ('entry_into_force_precision', '')), models.Q(('entry_into_force__isnull', False), ('entry_into_force_precision', 'day')), models.Q(('entry_into_force__day', 1), ('entry_into_force__isnull', False), ('entry_into_force_precision', 'month')), models.Q(('entry_into_force__day', 1), ('entry_into_force__isnull', False), ('entry_into_force__month', 1), ('entry_into_force_precision', 'year')), _connector='OR'), name='agreement_entry_into_force_precision', violation_error_message='Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.'),
+            model_name="agreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("entry_into_force__isnull", True),
+                        ("entry_into_force_precision", ""),
+                    ),
+                    models.Q(
+                        ("entry_into_force__isnull", False),
+                        ("entry_into_force_precision", "day"),
+                    ),
+                    models.Q(
+                        ("entry_into_force__day", 1),
+                        ("entry_into_force__isnull", False),
+                        ("entry_into_force_precision", "month"),
+                    ),
+                    models.Q(
+                        ("entry_into_force__day", 1),
+                        ("entry_into_force__isnull", False),
+                        ("entry_into_force__month", 1),
+                        ("entry_into_force_precision", "year"),
+                    ),
+                    _connector="OR",
+                ),
+                name="agreement_entry_into_force_precision",
+                violation_error_message="Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('ended__isnull', True), ('ended_precision', '')), models.Q(('ended__isnull', False), ('ended_precision', 'day')), models.Q(('ended__day', 1), ('ended__isnull', False), ('ended_precision', 'month')), models.Q(('ended__day', 1), ('ended__isnull', False), ('ended__month', 1), ('ended_precision', 'year')), _connector='OR'), name='agreement_ended_precision', violation_error_message='Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.'),
+            model_name="agreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("ended__isnull", True), ("ended_precision", "")),
+                    models.Q(("ended__isnull", False), ("ended_precision", "day")),
+                    models.Q(
+                        ("ended__day", 1),
+                        ("ended__isnull", False),
+                        ("ended_precision", "month"),
+                    ),
+                    models.Q(
+                        ("ended__day", 1),
+                        ("ended__isnull", False),
+                        ("ended__month", 1),
+                        ("ended_precision", "year"),
+                    ),
+                    _connector="OR",
+                ),
+                name="agreement_ended_precision",
+                violation_error_message="Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.CheckConstraint(condition=models.Q(('signed__isnull', True), ('entry_into_force__isnull', True), ('entry_into_force__gte', models.F('signed')), _connector='OR'), name='agreement_entry_into_force_not_before_signed', violation_error_message='Entry into force cannot be before signature.'),
+            model_name="agreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("signed__isnull", True),
+                    ("entry_into_force__isnull", True),
+                    ("entry_into_force__gte", models.F("signed")),
+                    _connector="OR",
+                ),
+                name="agreement_entry_into_force_not_before_signed",
+                violation_error_message="Entry into force cannot be before signature.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.CheckConstraint(condition=models.Q(('signed__isnull', True), ('ended__isnull', True), ('ended__gte', models.F('signed')), _connector='OR'), name='agreement_ended_not_before_signed', violation_error_message='The end date cannot be before signature.'),
+            model_name="agreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("signed__isnull", True),
+                    ("ended__isnull", True),
+                    ("ended__gte", models.F("signed")),
+                    _connector="OR",
+                ),
+                name="agreement_ended_not_before_signed",
+                violation_error_message="The end date cannot be before signature.",
+            ),
         ),
     ]

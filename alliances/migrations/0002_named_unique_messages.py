@@ -5,20 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('alliances', '0001_initial'),
+        ("alliances", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterConstraint(
-            model_name='country',
-            name='country_name_unique_ci',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='country_name_unique_ci', violation_error_message='A country with this name already exists.'),
+            model_name="country",
+            name="country_name_unique_ci",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("name"),
+                name="country_name_unique_ci",
+                violation_error_message="A country with this name already exists.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='organisation',
-            name='organisation_name_unique_ci',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='organisation_name_unique_ci', violation_error_message='An organisation with this name already exists.'),
+            model_name="organisation",
+            name="organisation_name_unique_ci",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("name"),
+                name="organisation_name_unique_ci",
+                violation_error_message="An organisation with this name already exists.",
+            ),
         ),
     ]

@@ -6,121 +6,515 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('alliances', '0001_initial'),
+        ("alliances", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExerciseSeries',
+            name="ExerciseSeries",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('slug', models.SlugField(db_index=False, max_length=100, verbose_name='slug')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "slug",
+                    models.SlugField(
+                        db_index=False, max_length=100, verbose_name="slug"
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(blank=True, verbose_name="description"),
+                ),
             ],
             options={
-                'verbose_name': 'exercise series',
-                'verbose_name_plural': 'exercise series',
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('slug',), name='exercise_series_slug_unique'), models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='exercise_series_name_unique_ci')],
+                "verbose_name": "exercise series",
+                "verbose_name_plural": "exercise series",
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("slug",), name="exercise_series_slug_unique"
+                    ),
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("name"),
+                        name="exercise_series_name_unique_ci",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Exercise',
+            name="Exercise",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('confidence', models.CharField(choices=[('high', 'high: stated plainly in the sources'), ('medium', 'medium: inferred, single weak source or sources conflict')], default='high', max_length=6, verbose_name='confidence')),
-                ('notes', models.TextField(blank=True, help_text='Doubts, conflicting figures, how a date was inferred. Not shown publicly.', verbose_name='editor notes')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('slug', models.SlugField(db_index=False, max_length=100, verbose_name='slug')),
-                ('edition', models.CharField(blank=True, max_length=40, verbose_name='edition')),
-                ('start', models.DateField(blank=True, null=True, verbose_name='start')),
-                ('start_precision', models.CharField(blank=True, choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], help_text='How precisely the date is known; leave empty when there is no date.', max_length=5, verbose_name='start precision')),
-                ('end', models.DateField(blank=True, null=True, verbose_name='end')),
-                ('end_precision', models.CharField(blank=True, choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], help_text='How precisely the date is known; leave empty when there is no date.', max_length=5, verbose_name='end precision')),
-                ('lead', models.CharField(blank=True, help_text="Who led it, in the sources' words.", max_length=255, verbose_name='lead (as reported)')),
-                ('domain', models.CharField(choices=[('land', 'land'), ('air', 'air'), ('maritime', 'maritime'), ('cyber', 'cyber'), ('joint', 'joint'), ('special_operations', 'special operations'), ('space', 'space')], max_length=20, verbose_name='domain')),
-                ('scenario', models.CharField(blank=True, choices=[('collective_defence', 'collective defence'), ('crisis_response', 'crisis response'), ('host_nation_support', 'host nation support'), ('certification', 'certification'), ('cyber_defence', 'cyber defence'), ('mine_countermeasures', 'mine countermeasures'), ('peace_support', 'peace support')], max_length=25, verbose_name='scenario')),
-                ('personnel', models.PositiveIntegerField(blank=True, help_text='The headline total given by the sources; empty when unknown.', null=True, verbose_name='personnel')),
-                ('personnel_note', models.CharField(blank=True, max_length=300, verbose_name='note on personnel')),
-                ('participants_note', models.TextField(blank=True, verbose_name='note on participants')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('host_countries', models.ManyToManyField(blank=True, related_name='hosted_exercises', to='alliances.country', verbose_name='host countries')),
-                ('lead_country', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='led_exercises', to='alliances.country', verbose_name='lead nation')),
-                ('lead_organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='led_exercises', to='alliances.organisation', verbose_name='lead organisation')),
-                ('sources', models.ManyToManyField(related_name='exercises', to='alliances.source', verbose_name='sources')),
-                ('series', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='exercises', to='exercises.exerciseseries', verbose_name='series')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("high", "high: stated plainly in the sources"),
+                            (
+                                "medium",
+                                "medium: inferred, single weak source or sources conflict",
+                            ),
+                        ],
+                        default="high",
+                        max_length=6,
+                        verbose_name="confidence",
+                    ),
+                ),
+                (
+                    "notes",
+                    models.TextField(
+                        blank=True,
+                        help_text="Doubts, conflicting figures, how a date was inferred. Not shown publicly.",
+                        verbose_name="editor notes",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "slug",
+                    models.SlugField(
+                        db_index=False, max_length=100, verbose_name="slug"
+                    ),
+                ),
+                (
+                    "edition",
+                    models.CharField(blank=True, max_length=40, verbose_name="edition"),
+                ),
+                (
+                    "start",
+                    models.DateField(blank=True, null=True, verbose_name="start"),
+                ),
+                (
+                    "start_precision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        help_text="How precisely the date is known; leave empty when there is no date.",
+                        max_length=5,
+                        verbose_name="start precision",
+                    ),
+                ),
+                ("end", models.DateField(blank=True, null=True, verbose_name="end")),
+                (
+                    "end_precision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        help_text="How precisely the date is known; leave empty when there is no date.",
+                        max_length=5,
+                        verbose_name="end precision",
+                    ),
+                ),
+                (
+                    "lead",
+                    models.CharField(
+                        blank=True,
+                        help_text="Who led it, in the sources' words.",
+                        max_length=255,
+                        verbose_name="lead (as reported)",
+                    ),
+                ),
+                (
+                    "domain",
+                    models.CharField(
+                        choices=[
+                            ("land", "land"),
+                            ("air", "air"),
+                            ("maritime", "maritime"),
+                            ("cyber", "cyber"),
+                            ("joint", "joint"),
+                            ("special_operations", "special operations"),
+                            ("space", "space"),
+                        ],
+                        max_length=20,
+                        verbose_name="domain",
+                    ),
+                ),
+                (
+                    "scenario",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("collective_defence", "collective defence"),
+                            ("crisis_response", "crisis response"),
+                            ("host_nation_support", "host nation support"),
+                            ("certification", "certification"),
+                            ("cyber_defence", "cyber defence"),
+                            ("mine_countermeasures", "mine countermeasures"),
+                            ("peace_support", "peace support"),
+                        ],
+                        max_length=25,
+                        verbose_name="scenario",
+                    ),
+                ),
+                (
+                    "personnel",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="The headline total given by the sources; empty when unknown.",
+                        null=True,
+                        verbose_name="personnel",
+                    ),
+                ),
+                (
+                    "personnel_note",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="note on personnel"
+                    ),
+                ),
+                (
+                    "participants_note",
+                    models.TextField(blank=True, verbose_name="note on participants"),
+                ),
+                (
+                    "description",
+                    models.TextField(blank=True, verbose_name="description"),
+                ),
+                (
+                    "host_countries",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="hosted_exercises",
+                        to="alliances.country",
+                        verbose_name="host countries",
+                    ),
+                ),
+                (
+                    "lead_country",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_exercises",
+                        to="alliances.country",
+                        verbose_name="lead nation",
+                    ),
+                ),
+                (
+                    "lead_organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_exercises",
+                        to="alliances.organisation",
+                        verbose_name="lead organisation",
+                    ),
+                ),
+                (
+                    "sources",
+                    models.ManyToManyField(
+                        related_name="exercises",
+                        to="alliances.source",
+                        verbose_name="sources",
+                    ),
+                ),
+                (
+                    "series",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="exercises",
+                        to="exercises.exerciseseries",
+                        verbose_name="series",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'exercise',
-                'verbose_name_plural': 'exercises',
-                'ordering': ['-start', 'name'],
+                "verbose_name": "exercise",
+                "verbose_name_plural": "exercises",
+                "ordering": ["-start", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Participation',
+            name="Participation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('personnel', models.PositiveIntegerField(blank=True, null=True, verbose_name='personnel')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('country', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='exercise_participations', to='alliances.country', verbose_name='country')),
-                ('exercise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participations', to='exercises.exercise', verbose_name='exercise')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                (
+                    "personnel",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="personnel"
+                    ),
+                ),
+                (
+                    "note",
+                    models.CharField(blank=True, max_length=300, verbose_name="note"),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="exercise_participations",
+                        to="alliances.country",
+                        verbose_name="country",
+                    ),
+                ),
+                (
+                    "exercise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participations",
+                        to="exercises.exercise",
+                        verbose_name="exercise",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'participation',
-                'verbose_name_plural': 'participations',
-                'ordering': ['exercise', 'country__name'],
+                "verbose_name": "participation",
+                "verbose_name_plural": "participations",
+                "ordering": ["exercise", "country__name"],
             },
         ),
         migrations.CreateModel(
-            name='ExerciseLocation',
+            name="ExerciseLocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=5, help_text='WGS84 decimal degrees, -90 to 90.', max_digits=8, null=True, verbose_name='latitude')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=5, help_text='WGS84 decimal degrees, -180 to 180.', max_digits=8, null=True, verbose_name='longitude')),
-                ('coordinates_note', models.CharField(blank=True, max_length=300, verbose_name='note on the coordinates')),
-                ('coordinates_source', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='exercise_locations', to='alliances.source', verbose_name='source of the coordinates')),
-                ('country', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='exercise_locations', to='alliances.country', verbose_name='country')),
-                ('exercise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='locations', to='exercises.exercise', verbose_name='exercise')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=5,
+                        help_text="WGS84 decimal degrees, -90 to 90.",
+                        max_digits=8,
+                        null=True,
+                        verbose_name="latitude",
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=5,
+                        help_text="WGS84 decimal degrees, -180 to 180.",
+                        max_digits=8,
+                        null=True,
+                        verbose_name="longitude",
+                    ),
+                ),
+                (
+                    "coordinates_note",
+                    models.CharField(
+                        blank=True,
+                        max_length=300,
+                        verbose_name="note on the coordinates",
+                    ),
+                ),
+                (
+                    "coordinates_source",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="exercise_locations",
+                        to="alliances.source",
+                        verbose_name="source of the coordinates",
+                    ),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="exercise_locations",
+                        to="alliances.country",
+                        verbose_name="country",
+                    ),
+                ),
+                (
+                    "exercise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="locations",
+                        to="exercises.exercise",
+                        verbose_name="exercise",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'location',
-                'verbose_name_plural': 'locations',
-                'ordering': ['exercise', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('exercise', 'name'), name='exercise_location_unique', violation_error_message='This place is already listed.'), models.CheckConstraint(condition=models.Q(('latitude__isnull', True), models.Q(('latitude__gte', -90), ('latitude__lte', 90)), _connector='OR'), name='exercise_location_latitude_range', violation_error_message='Latitude must be between -90 and 90.'), models.CheckConstraint(condition=models.Q(('longitude__isnull', True), models.Q(('longitude__gte', -180), ('longitude__lte', 180)), _connector='OR'), name='exercise_location_longitude_range', violation_error_message='Longitude must be between -180 and 180.'), models.CheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__isnull', False), ('longitude__isnull', False)), _connector='OR'), name='exercise_location_coordinates_paired', violation_error_message='Give both latitude and longitude, or neither.')],
+                "verbose_name": "location",
+                "verbose_name_plural": "locations",
+                "ordering": ["exercise", "name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("exercise", "name"),
+                        name="exercise_location_unique",
+                        violation_error_message="This place is already listed.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("latitude__isnull", True),
+                            models.Q(("latitude__gte", -90), ("latitude__lte", 90)),
+                            _connector="OR",
+                        ),
+                        name="exercise_location_latitude_range",
+                        violation_error_message="Latitude must be between -90 and 90.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("longitude__isnull", True),
+                            models.Q(("longitude__gte", -180), ("longitude__lte", 180)),
+                            _connector="OR",
+                        ),
+                        name="exercise_location_longitude_range",
+                        violation_error_message="Longitude must be between -180 and 180.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("latitude__isnull", True), ("longitude__isnull", True)
+                            ),
+                            models.Q(
+                                ("latitude__isnull", False),
+                                ("longitude__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="exercise_location_coordinates_paired",
+                        violation_error_message="Give both latitude and longitude, or neither.",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='exercise',
-            constraint=models.UniqueConstraint(fields=('slug',), name='exercise_slug_unique'),
+            model_name="exercise",
+            constraint=models.UniqueConstraint(
+                fields=("slug",), name="exercise_slug_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='exercise',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('start__isnull', True), ('start_precision', '')), models.Q(('start__isnull', False), ('start_precision', 'day')), models.Q(('start__day', 1), ('start__isnull', False), ('start_precision', 'month')), models.Q(('start__day', 1), ('start__isnull', False), ('start__month', 1), ('start_precision', 'year')), _connector='OR'), name='exercise_start_precision', violation_error_message='Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.'),
+            model_name="exercise",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("start__isnull", True), ("start_precision", "")),
+                    models.Q(("start__isnull", False), ("start_precision", "day")),
+                    models.Q(
+                        ("start__day", 1),
+                        ("start__isnull", False),
+                        ("start_precision", "month"),
+                    ),
+                    models.Q(
+                        ("start__day", 1),
+                        ("start__isnull", False),
+                        ("start__month", 1),
+                        ("start_precision", "year"),
+                    ),
+                    _connector="OR",
+                ),
+                name="exercise_start_precision",
+                violation_error_message="Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='exercise',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('end__isnull', True), ('end_precision', '')), models.Q(('end__isnull', False), ('end_precision', 'day')), models.Q(('end__day', 1), ('end__isnull', False), ('end_precision', 'month')), models.Q(('end__day', 1), ('end__isnull', False), ('end__month', 1), ('end_precision', 'year')), _connector='OR'), name='exercise_end_precision', violation_error_message='Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.'),
+            model_name="exercise",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("end__isnull", True), ("end_precision", "")),
+                    models.Q(("end__isnull", False), ("end_precision", "day")),
+                    models.Q(
+                        ("end__day", 1),
+                        ("end__isnull", False),
+                        ("end_precision", "month"),
+                    ),
+                    models.Q(
+                        ("end__day", 1),
+                        ("end__isnull", False),
+                        ("end__month", 1),
+                        ("end_precision", "year"),
+                    ),
+                    _connector="OR",
+                ),
+                name="exercise_end_precision",
+                violation_error_message="Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='exercise',
-            constraint=models.CheckConstraint(condition=models.Q(('start__isnull', True), ('end__isnull', True), ('end__gte', models.F('start')), _connector='OR'), name='exercise_end_not_before_start', violation_error_message='The end cannot be before the start.'),
+            model_name="exercise",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("start__isnull", True),
+                    ("end__isnull", True),
+                    ("end__gte", models.F("start")),
+                    _connector="OR",
+                ),
+                name="exercise_end_not_before_start",
+                violation_error_message="The end cannot be before the start.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='participation',
-            constraint=models.UniqueConstraint(fields=('exercise', 'country'), name='participation_unique', violation_error_message='This country is already listed.'),
+            model_name="participation",
+            constraint=models.UniqueConstraint(
+                fields=("exercise", "country"),
+                name="participation_unique",
+                violation_error_message="This country is already listed.",
+            ),
         ),
     ]

@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exercises', '0001_initial'),
+        ("exercises", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterConstraint(
-            model_name='exerciseseries',
-            name='exercise_series_name_unique_ci',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='exercise_series_name_unique_ci', violation_error_message='A series with this name already exists.'),
+            model_name="exerciseseries",
+            name="exercise_series_name_unique_ci",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("name"),
+                name="exercise_series_name_unique_ci",
+                violation_error_message="A series with this name already exists.",
+            ),
         ),
     ]

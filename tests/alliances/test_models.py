@@ -2,7 +2,14 @@ import datetime
 
 import pytest
 
-from alliances.models import Agreement, AgreementParty, Country, Membership, Organisation, Source
+from alliances.models import (
+    Agreement,
+    AgreementParty,
+    Country,
+    Membership,
+    Organisation,
+    Source,
+)
 from tests import factories
 from tests.constraints import assert_constraint
 
@@ -33,7 +40,9 @@ def _org_slug_taken():
 
 def _org_name_taken():
     existing = factories.organisation(name="Bucharest Nine")
-    return Organisation(name=existing.name.lower(), slug="b9-copy", type="regional_format")
+    return Organisation(
+        name=existing.name.lower(), slug="b9-copy", type="regional_format"
+    )
 
 
 def _org_own_parent():
@@ -54,7 +63,9 @@ def _overlapping_membership():
 
 def _second_open_membership_with_unknown_start():
     first = factories.membership()  # no dates: member for all time we know
-    return Membership(organisation=first.organisation, country=first.country, role="partner")
+    return Membership(
+        organisation=first.organisation, country=first.country, role="partner"
+    )
 
 
 def _left_before_joined():
@@ -126,7 +137,9 @@ def _party_with_no_identity():
 
 def _country_party_twice():
     agreement = factories.agreement()
-    return AgreementParty(agreement=agreement, country=agreement.parties.first().country)
+    return AgreementParty(
+        agreement=agreement, country=agreement.parties.first().country
+    )
 
 
 def _organisation_party_twice():
@@ -147,20 +160,32 @@ def _named_party_twice():
     [
         (_duplicate_country, "country_iso2_unique", "already exists"),
         (_same_name_other_case, "country_name_unique_ci", "already exists"),
-        (lambda: Country(iso2="lt", name="Lithuania?"), "country_iso2_format", "two capital"),
+        (
+            lambda: Country(iso2="lt", name="Lithuania?"),
+            "country_iso2_format",
+            "two capital",
+        ),
         (_duplicate_source, "source_url_unique", "already exists"),
         (_date_without_precision, "source_published_precision", "precision"),
         (_org_slug_taken, "organisation_slug_unique", "already exists"),
         (_org_name_taken, "organisation_name_unique_ci", "already exists"),
         (_org_own_parent, "organisation_not_own_parent", "its own parent"),
-        (_overlapping_membership, "membership_no_overlap", "covering part of these dates"),
+        (
+            _overlapping_membership,
+            "membership_no_overlap",
+            "covering part of these dates",
+        ),
         (
             _second_open_membership_with_unknown_start,
             "membership_no_overlap",
             "covering part of these dates",
         ),
         (_left_before_joined, "membership_left_not_before_joined", "cannot be before"),
-        (_month_precision_not_first_day, "membership_joined_precision", "1st of the month"),
+        (
+            _month_precision_not_first_day,
+            "membership_joined_precision",
+            "1st of the month",
+        ),
         (_agreement_slug_taken, "agreement_slug_unique", "already exists"),
         (
             _in_force_before_signed,
@@ -171,7 +196,11 @@ def _named_party_twice():
         (_party_with_two_identities, "agreement_party_exactly_one", "exactly one of"),
         (_party_with_no_identity, "agreement_party_exactly_one", "exactly one of"),
         (_country_party_twice, "agreement_party_country_unique", "already a party"),
-        (_organisation_party_twice, "agreement_party_organisation_unique", "already a party"),
+        (
+            _organisation_party_twice,
+            "agreement_party_organisation_unique",
+            "already a party",
+        ),
         (_named_party_twice, "agreement_party_name_unique", "already listed"),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
@@ -182,7 +211,10 @@ def test_constraint_rejects_bad_data(make_invalid, constraint, message):
 
 def test_membership_may_resume_after_it_ended():
     first = factories.membership(
-        joined=D(1994, 9, 1), joined_precision="month", left=D(2003, 1, 1), left_precision="year"
+        joined=D(1994, 9, 1),
+        joined_precision="month",
+        left=D(2003, 1, 1),
+        left_precision="year",
     )
     again = Membership(
         organisation=first.organisation,
@@ -200,7 +232,11 @@ def test_membership_active_on_a_day():
     early = factories.membership(org, joined=D(2004, 3, 29), joined_precision="day")
     factories.membership(org, joined=D(2023, 4, 4), joined_precision="day")
     gone = factories.membership(
-        org, joined=D(1999, 1, 1), joined_precision="year", left=D(2010, 1, 1), left_precision="year"
+        org,
+        joined=D(1999, 1, 1),
+        joined_precision="year",
+        left=D(2010, 1, 1),
+        left_precision="year",
     )
     on_2018 = set(org.memberships.active_on(D(2018, 6, 1)))
     assert on_2018 == {early}

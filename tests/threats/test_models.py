@@ -91,7 +91,11 @@ def _attribution_day_precision_on_vague_date():
         ),
         (_entry(severity=6), "threat_entry_severity_range", "not a valid choice"),
         (_entry(severity=0), "threat_entry_severity_range", "not a valid choice"),
-        (_entry(source_reliability="G"), "threat_entry_reliability_range", "not a valid choice"),
+        (
+            _entry(source_reliability="G"),
+            "threat_entry_reliability_range",
+            "not a valid choice",
+        ),
         (
             _entry(information_credibility=7),
             "threat_entry_credibility_range",

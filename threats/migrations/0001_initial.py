@@ -7,167 +7,717 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('alliances', '0001_initial'),
-        ('exercises', '0001_initial'),
+        ("alliances", "0001_initial"),
+        ("exercises", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Actor',
+            name="Actor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('slug', models.SlugField(db_index=False, max_length=100, verbose_name='slug')),
-                ('kind', models.CharField(choices=[('state', 'state'), ('state_affiliated', 'state-affiliated'), ('non_state', 'non-state'), ('unknown', 'unknown')], max_length=20, verbose_name='kind')),
-                ('aliases', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=200), blank=True, default=list, size=None, verbose_name='aliases')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('country', models.ForeignKey(blank=True, help_text='The state it is, or is tied to.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='actors', to='alliances.country', verbose_name='country')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "slug",
+                    models.SlugField(
+                        db_index=False, max_length=100, verbose_name="slug"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("state", "state"),
+                            ("state_affiliated", "state-affiliated"),
+                            ("non_state", "non-state"),
+                            ("unknown", "unknown"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "aliases",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=200),
+                        blank=True,
+                        default=list,
+                        size=None,
+                        verbose_name="aliases",
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(blank=True, verbose_name="description"),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The state it is, or is tied to.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="actors",
+                        to="alliances.country",
+                        verbose_name="country",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'actor',
-                'verbose_name_plural': 'actors',
-                'ordering': ['name'],
+                "verbose_name": "actor",
+                "verbose_name_plural": "actors",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ThreatCategory',
+            name="ThreatCategory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('slug', models.SlugField(db_index=False, max_length=60, verbose_name='slug')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position in lists')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "slug",
+                    models.SlugField(
+                        db_index=False, max_length=60, verbose_name="slug"
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(blank=True, verbose_name="description"),
+                ),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="position in lists"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'threat category',
-                'verbose_name_plural': 'threat categories',
-                'ordering': ['position', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('slug',), name='threat_category_slug_unique'), models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='threat_category_name_unique_ci')],
+                "verbose_name": "threat category",
+                "verbose_name_plural": "threat categories",
+                "ordering": ["position", "name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("slug",), name="threat_category_slug_unique"
+                    ),
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("name"),
+                        name="threat_category_name_unique_ci",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ThreatEntry',
+            name="ThreatEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('confidence', models.CharField(choices=[('high', 'high: stated plainly in the sources'), ('medium', 'medium: inferred, single weak source or sources conflict')], default='high', max_length=6, verbose_name='confidence')),
-                ('notes', models.TextField(blank=True, help_text='Doubts, conflicting figures, how a date was inferred. Not shown publicly.', verbose_name='editor notes')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('slug', models.SlugField(db_index=False, max_length=100, verbose_name='slug')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('occurred_start', models.DateField(verbose_name='occurred (start)')),
-                ('occurred_start_precision', models.CharField(blank=True, choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], help_text='How precisely the date is known; leave empty when there is no date.', max_length=5, verbose_name='start precision')),
-                ('occurred_end', models.DateField(blank=True, null=True, verbose_name='occurred (end)')),
-                ('occurred_end_precision', models.CharField(blank=True, choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], help_text='How precisely the date is known; leave empty when there is no date.', max_length=5, verbose_name='end precision')),
-                ('reported', models.DateField(blank=True, help_text='When the incident was first made public, if known.', null=True, verbose_name='first reported')),
-                ('location_name', models.CharField(blank=True, max_length=300, verbose_name='location')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=5, help_text='WGS84 decimal degrees, -90 to 90.', max_digits=8, null=True, verbose_name='latitude')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=5, help_text='WGS84 decimal degrees, -180 to 180.', max_digits=8, null=True, verbose_name='longitude')),
-                ('coordinates_note', models.CharField(blank=True, max_length=300, verbose_name='note on the coordinates')),
-                ('targets_note', models.TextField(blank=True, help_text='What or who was targeted, in words (systems, people, bodies).', verbose_name='targets')),
-                ('severity', models.PositiveSmallIntegerField(blank=True, choices=[(1, '1 – minimal: signalling or nuisance, no disruption'), (2, '2 – low: limited, short-lived disruption or a contained incident'), (3, '3 – moderate: noticeable disruption of services, borders or public order'), (4, '4 – high: serious harm to critical infrastructure, forces or public safety'), (5, '5 – critical: loss of life, armed attack or lasting national harm')], help_text="Editors' assessment on the 1-5 scale; empty until assessed.", null=True, verbose_name='severity')),
-                ('source_reliability', models.CharField(blank=True, choices=[('A', 'A – completely reliable'), ('B', 'B – usually reliable'), ('C', 'C – fairly reliable'), ('D', 'D – not usually reliable'), ('E', 'E – unreliable'), ('F', 'F – reliability cannot be judged')], max_length=1, verbose_name='source reliability')),
-                ('information_credibility', models.PositiveSmallIntegerField(blank=True, choices=[(1, '1 – confirmed by other sources'), (2, '2 – probably true'), (3, '3 – possibly true'), (4, '4 – doubtful'), (5, '5 – improbable'), (6, '6 – truth cannot be judged')], null=True, verbose_name='information credibility')),
-                ('rating_note', models.TextField(blank=True, help_text='Why the sources and information were rated as they are.', verbose_name='note on the rating')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='threats.threatcategory', verbose_name='category')),
-                ('coordinates_source', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='threat_coordinates', to='alliances.source', verbose_name='source of the coordinates')),
-                ('location_country', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='threat_locations', to='alliances.country', verbose_name='location country')),
-                ('related_exercises', models.ManyToManyField(blank=True, related_name='related_threats', to='exercises.exercise', verbose_name='related exercises')),
-                ('sources', models.ManyToManyField(related_name='threat_entries', to='alliances.source', verbose_name='sources')),
-                ('target_countries', models.ManyToManyField(blank=True, related_name='targeted_by_threats', to='alliances.country', verbose_name='target countries')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("high", "high: stated plainly in the sources"),
+                            (
+                                "medium",
+                                "medium: inferred, single weak source or sources conflict",
+                            ),
+                        ],
+                        default="high",
+                        max_length=6,
+                        verbose_name="confidence",
+                    ),
+                ),
+                (
+                    "notes",
+                    models.TextField(
+                        blank=True,
+                        help_text="Doubts, conflicting figures, how a date was inferred. Not shown publicly.",
+                        verbose_name="editor notes",
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                (
+                    "slug",
+                    models.SlugField(
+                        db_index=False, max_length=100, verbose_name="slug"
+                    ),
+                ),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                ("occurred_start", models.DateField(verbose_name="occurred (start)")),
+                (
+                    "occurred_start_precision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        help_text="How precisely the date is known; leave empty when there is no date.",
+                        max_length=5,
+                        verbose_name="start precision",
+                    ),
+                ),
+                (
+                    "occurred_end",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="occurred (end)"
+                    ),
+                ),
+                (
+                    "occurred_end_precision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        help_text="How precisely the date is known; leave empty when there is no date.",
+                        max_length=5,
+                        verbose_name="end precision",
+                    ),
+                ),
+                (
+                    "reported",
+                    models.DateField(
+                        blank=True,
+                        help_text="When the incident was first made public, if known.",
+                        null=True,
+                        verbose_name="first reported",
+                    ),
+                ),
+                (
+                    "location_name",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="location"
+                    ),
+                ),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=5,
+                        help_text="WGS84 decimal degrees, -90 to 90.",
+                        max_digits=8,
+                        null=True,
+                        verbose_name="latitude",
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=5,
+                        help_text="WGS84 decimal degrees, -180 to 180.",
+                        max_digits=8,
+                        null=True,
+                        verbose_name="longitude",
+                    ),
+                ),
+                (
+                    "coordinates_note",
+                    models.CharField(
+                        blank=True,
+                        max_length=300,
+                        verbose_name="note on the coordinates",
+                    ),
+                ),
+                (
+                    "targets_note",
+                    models.TextField(
+                        blank=True,
+                        help_text="What or who was targeted, in words (systems, people, bodies).",
+                        verbose_name="targets",
+                    ),
+                ),
+                (
+                    "severity",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (1, "1 – minimal: signalling or nuisance, no disruption"),
+                            (
+                                2,
+                                "2 – low: limited, short-lived disruption or a contained incident",
+                            ),
+                            (
+                                3,
+                                "3 – moderate: noticeable disruption of services, borders or public order",
+                            ),
+                            (
+                                4,
+                                "4 – high: serious harm to critical infrastructure, forces or public safety",
+                            ),
+                            (
+                                5,
+                                "5 – critical: loss of life, armed attack or lasting national harm",
+                            ),
+                        ],
+                        help_text="Editors' assessment on the 1-5 scale; empty until assessed.",
+                        null=True,
+                        verbose_name="severity",
+                    ),
+                ),
+                (
+                    "source_reliability",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("A", "A – completely reliable"),
+                            ("B", "B – usually reliable"),
+                            ("C", "C – fairly reliable"),
+                            ("D", "D – not usually reliable"),
+                            ("E", "E – unreliable"),
+                            ("F", "F – reliability cannot be judged"),
+                        ],
+                        max_length=1,
+                        verbose_name="source reliability",
+                    ),
+                ),
+                (
+                    "information_credibility",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (1, "1 – confirmed by other sources"),
+                            (2, "2 – probably true"),
+                            (3, "3 – possibly true"),
+                            (4, "4 – doubtful"),
+                            (5, "5 – improbable"),
+                            (6, "6 – truth cannot be judged"),
+                        ],
+                        null=True,
+                        verbose_name="information credibility",
+                    ),
+                ),
+                (
+                    "rating_note",
+                    models.TextField(
+                        blank=True,
+                        help_text="Why the sources and information were rated as they are.",
+                        verbose_name="note on the rating",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="threats.threatcategory",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "coordinates_source",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="threat_coordinates",
+                        to="alliances.source",
+                        verbose_name="source of the coordinates",
+                    ),
+                ),
+                (
+                    "location_country",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="threat_locations",
+                        to="alliances.country",
+                        verbose_name="location country",
+                    ),
+                ),
+                (
+                    "related_exercises",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="related_threats",
+                        to="exercises.exercise",
+                        verbose_name="related exercises",
+                    ),
+                ),
+                (
+                    "sources",
+                    models.ManyToManyField(
+                        related_name="threat_entries",
+                        to="alliances.source",
+                        verbose_name="sources",
+                    ),
+                ),
+                (
+                    "target_countries",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="targeted_by_threats",
+                        to="alliances.country",
+                        verbose_name="target countries",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'threat entry',
-                'verbose_name_plural': 'threat entries',
-                'ordering': ['-occurred_start', 'title'],
+                "verbose_name": "threat entry",
+                "verbose_name_plural": "threat entries",
+                "ordering": ["-occurred_start", "title"],
             },
         ),
         migrations.CreateModel(
-            name='Attribution',
+            name="Attribution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated', models.DateTimeField(auto_now=True, verbose_name='last updated')),
-                ('confidence', models.CharField(choices=[('high', 'high: stated plainly in the sources'), ('medium', 'medium: inferred, single weak source or sources conflict')], default='high', max_length=6, verbose_name='confidence')),
-                ('notes', models.TextField(blank=True, help_text='Doubts, conflicting figures, how a date was inferred. Not shown publicly.', verbose_name='editor notes')),
-                ('attributed_by', models.CharField(blank=True, help_text='Who made the attribution: a government, a court, the actor itself.', max_length=200, verbose_name='attributed by')),
-                ('attributed_on', models.DateField(blank=True, null=True, verbose_name='attributed on')),
-                ('attributed_on_precision', models.CharField(blank=True, choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], help_text='How precisely the date is known; leave empty when there is no date.', max_length=5, verbose_name='attributed on precision')),
-                ('attribution_confidence', models.CharField(choices=[('confirmed', 'confirmed (e.g. by a court ruling)'), ('self_declared', 'self-declared by the actor'), ('claimed', 'claimed by the perpetrator'), ('official_assessment', 'official assessment'), ('suspected', 'suspected'), ('disputed', 'disputed'), ('not_attributed', 'not attributed')], max_length=20, verbose_name='attribution confidence')),
-                ('basis', models.TextField(blank=True, verbose_name='basis')),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attributions', to='threats.actor', verbose_name='actor')),
-                ('sources', models.ManyToManyField(related_name='attributions', to='alliances.source', verbose_name='sources')),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attributions', to='threats.threatentry', verbose_name='threat entry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "updated",
+                    models.DateTimeField(auto_now=True, verbose_name="last updated"),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("high", "high: stated plainly in the sources"),
+                            (
+                                "medium",
+                                "medium: inferred, single weak source or sources conflict",
+                            ),
+                        ],
+                        default="high",
+                        max_length=6,
+                        verbose_name="confidence",
+                    ),
+                ),
+                (
+                    "notes",
+                    models.TextField(
+                        blank=True,
+                        help_text="Doubts, conflicting figures, how a date was inferred. Not shown publicly.",
+                        verbose_name="editor notes",
+                    ),
+                ),
+                (
+                    "attributed_by",
+                    models.CharField(
+                        blank=True,
+                        help_text="Who made the attribution: a government, a court, the actor itself.",
+                        max_length=200,
+                        verbose_name="attributed by",
+                    ),
+                ),
+                (
+                    "attributed_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="attributed on"
+                    ),
+                ),
+                (
+                    "attributed_on_precision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        help_text="How precisely the date is known; leave empty when there is no date.",
+                        max_length=5,
+                        verbose_name="attributed on precision",
+                    ),
+                ),
+                (
+                    "attribution_confidence",
+                    models.CharField(
+                        choices=[
+                            ("confirmed", "confirmed (e.g. by a court ruling)"),
+                            ("self_declared", "self-declared by the actor"),
+                            ("claimed", "claimed by the perpetrator"),
+                            ("official_assessment", "official assessment"),
+                            ("suspected", "suspected"),
+                            ("disputed", "disputed"),
+                            ("not_attributed", "not attributed"),
+                        ],
+                        max_length=20,
+                        verbose_name="attribution confidence",
+                    ),
+                ),
+                ("basis", models.TextField(blank=True, verbose_name="basis")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attributions",
+                        to="threats.actor",
+                        verbose_name="actor",
+                    ),
+                ),
+                (
+                    "sources",
+                    models.ManyToManyField(
+                        related_name="attributions",
+                        to="alliances.source",
+                        verbose_name="sources",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attributions",
+                        to="threats.threatentry",
+                        verbose_name="threat entry",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'attribution',
-                'verbose_name_plural': 'attributions',
-                'ordering': ['entry', 'actor__name'],
+                "verbose_name": "attribution",
+                "verbose_name_plural": "attributions",
+                "ordering": ["entry", "actor__name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='actor',
-            constraint=models.UniqueConstraint(fields=('slug',), name='actor_slug_unique'),
+            model_name="actor",
+            constraint=models.UniqueConstraint(
+                fields=("slug",), name="actor_slug_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='actor',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='actor_name_unique_ci'),
+            model_name="actor",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("name"),
+                name="actor_name_unique_ci",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='threatentry',
-            constraint=models.UniqueConstraint(fields=('slug',), name='threat_entry_slug_unique'),
+            model_name="threatentry",
+            constraint=models.UniqueConstraint(
+                fields=("slug",), name="threat_entry_slug_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='threatentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('occurred_start__isnull', True), ('occurred_start_precision', '')), models.Q(('occurred_start__isnull', False), ('occurred_start_precision', 'day')), models.Q(('occurred_start__day', 1), ('occurred_start__isnull', False), ('occurred_start_precision', 'month')), models.Q(('occurred_start__day', 1), ('occurred_start__isnull', False), ('occurred_start__month', 1), ('occurred_start_precision', 'year')), _connector='OR'), name='threat_entry_occurred_start_precision', violation_error_message='Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.'),
+            model_name="threatentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("occurred_start__isnull", True),
+                        ("occurred_start_precision", ""),
+                    ),
+                    models.Q(
+                        ("occurred_start__isnull", False),
+                        ("occurred_start_precision", "day"),
+                    ),
+                    models.Q(
+                        ("occurred_start__day", 1),
+                        ("occurred_start__isnull", False),
+                        ("occurred_start_precision", "month"),
+                    ),
+                    models.Q(
+                        ("occurred_start__day", 1),
+                        ("occurred_start__isnull", False),
+                        ("occurred_start__month", 1),
+                        ("occurred_start_precision", "year"),
+                    ),
+                    _connector="OR",
+                ),
+                name="threat_entry_occurred_start_precision",
+                violation_error_message="Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='threatentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('occurred_end__isnull', True), ('occurred_end_precision', '')), models.Q(('occurred_end__isnull', False), ('occurred_end_precision', 'day')), models.Q(('occurred_end__day', 1), ('occurred_end__isnull', False), ('occurred_end_precision', 'month')), models.Q(('occurred_end__day', 1), ('occurred_end__isnull', False), ('occurred_end__month', 1), ('occurred_end_precision', 'year')), _connector='OR'), name='threat_entry_occurred_end_precision', violation_error_message='Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.'),
+            model_name="threatentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("occurred_end__isnull", True), ("occurred_end_precision", "")
+                    ),
+                    models.Q(
+                        ("occurred_end__isnull", False),
+                        ("occurred_end_precision", "day"),
+                    ),
+                    models.Q(
+                        ("occurred_end__day", 1),
+                        ("occurred_end__isnull", False),
+                        ("occurred_end_precision", "month"),
+                    ),
+                    models.Q(
+                        ("occurred_end__day", 1),
+                        ("occurred_end__isnull", False),
+                        ("occurred_end__month", 1),
+                        ("occurred_end_precision", "year"),
+                    ),
+                    _connector="OR",
+                ),
+                name="threat_entry_occurred_end_precision",
+                violation_error_message="Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='threatentry',
-            constraint=models.CheckConstraint(condition=models.Q(('occurred_start__isnull', True), ('occurred_end__isnull', True), ('occurred_end__gte', models.F('occurred_start')), _connector='OR'), name='threat_entry_occurred_end_not_before_occurred_start', violation_error_message='The end cannot be before the start.'),
+            model_name="threatentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("occurred_start__isnull", True),
+                    ("occurred_end__isnull", True),
+                    ("occurred_end__gte", models.F("occurred_start")),
+                    _connector="OR",
+                ),
+                name="threat_entry_occurred_end_not_before_occurred_start",
+                violation_error_message="The end cannot be before the start.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='threatentry',
-            constraint=models.CheckConstraint(condition=models.Q(('severity__isnull', True), models.Q(('severity__gte', 1), ('severity__lte', 5)), _connector='OR'), name='threat_entry_severity_range', violation_error_message='Severity must be between 1 and 5.'),
+            model_name="threatentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("severity__isnull", True),
+                    models.Q(("severity__gte", 1), ("severity__lte", 5)),
+                    _connector="OR",
+                ),
+                name="threat_entry_severity_range",
+                violation_error_message="Severity must be between 1 and 5.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='threatentry',
-            constraint=models.CheckConstraint(condition=models.Q(('source_reliability__in', ['', 'A', 'B', 'C', 'D', 'E', 'F'])), name='threat_entry_reliability_range', violation_error_message='Source reliability must be a letter A to F.'),
+            model_name="threatentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("source_reliability__in", ["", "A", "B", "C", "D", "E", "F"])
+                ),
+                name="threat_entry_reliability_range",
+                violation_error_message="Source reliability must be a letter A to F.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='threatentry',
-            constraint=models.CheckConstraint(condition=models.Q(('information_credibility__isnull', True), models.Q(('information_credibility__gte', 1), ('information_credibility__lte', 6)), _connector='OR'), name='threat_entry_credibility_range', violation_error_message='Information credibility must be between 1 and 6.'),
+            model_name="threatentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("information_credibility__isnull", True),
+                    models.Q(
+                        ("information_credibility__gte", 1),
+                        ("information_credibility__lte", 6),
+                    ),
+                    _connector="OR",
+                ),
+                name="threat_entry_credibility_range",
+                violation_error_message="Information credibility must be between 1 and 6.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='threatentry',
-            constraint=models.CheckConstraint(condition=models.Q(('latitude__isnull', True), models.Q(('latitude__gte', -90), ('latitude__lte', 90)), _connector='OR'), name='threat_entry_latitude_range', violation_error_message='Latitude must be between -90 and 90.'),
+            model_name="threatentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("latitude__isnull", True),
+                    models.Q(("latitude__gte", -90), ("latitude__lte", 90)),
+                    _connector="OR",
+                ),
+                name="threat_entry_latitude_range",
+                violation_error_message="Latitude must be between -90 and 90.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='threatentry',
-            constraint=models.CheckConstraint(condition=models.Q(('longitude__isnull', True), models.Q(('longitude__gte', -180), ('longitude__lte', 180)), _connector='OR'), name='threat_entry_longitude_range', violation_error_message='Longitude must be between -180 and 180.'),
+            model_name="threatentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("longitude__isnull", True),
+                    models.Q(("longitude__gte", -180), ("longitude__lte", 180)),
+                    _connector="OR",
+                ),
+                name="threat_entry_longitude_range",
+                violation_error_message="Longitude must be between -180 and 180.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='threatentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__isnull', False), ('longitude__isnull', False)), _connector='OR'), name='threat_entry_coordinates_paired', violation_error_message='Give both latitude and longitude, or neither.'),
+            model_name="threatentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("latitude__isnull", True), ("longitude__isnull", True)),
+                    models.Q(("latitude__isnull", False), ("longitude__isnull", False)),
+                    _connector="OR",
+                ),
+                name="threat_entry_coordinates_paired",
+                violation_error_message="Give both latitude and longitude, or neither.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attribution',
-            constraint=models.UniqueConstraint(fields=('entry', 'actor', 'attributed_by'), name='attribution_unique', violation_error_message='This actor is already attributed by the same party.'),
+            model_name="attribution",
+            constraint=models.UniqueConstraint(
+                fields=("entry", "actor", "attributed_by"),
+                name="attribution_unique",
+                violation_error_message="This actor is already attributed by the same party.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attribution',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('attributed_on__isnull', True), ('attributed_on_precision', '')), models.Q(('attributed_on__isnull', False), ('attributed_on_precision', 'day')), models.Q(('attributed_on__day', 1), ('attributed_on__isnull', False), ('attributed_on_precision', 'month')), models.Q(('attributed_on__day', 1), ('attributed_on__isnull', False), ('attributed_on__month', 1), ('attributed_on_precision', 'year')), _connector='OR'), name='attribution_attributed_on_precision', violation_error_message='Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.'),
+            model_name="attribution",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("attributed_on__isnull", True), ("attributed_on_precision", "")
+                    ),
+                    models.Q(
+                        ("attributed_on__isnull", False),
+                        ("attributed_on_precision", "day"),
+                    ),
+                    models.Q(
+                        ("attributed_on__day", 1),
+                        ("attributed_on__isnull", False),
+                        ("attributed_on_precision", "month"),
+                    ),
+                    models.Q(
+                        ("attributed_on__day", 1),
+                        ("attributed_on__isnull", False),
+                        ("attributed_on__month", 1),
+                        ("attributed_on_precision", "year"),
+                    ),
+                    _connector="OR",
+                ),
+                name="attribution_attributed_on_precision",
+                violation_error_message="Give a precision exactly when there is a date; a month-precision date must be the 1st of the month and a year-precision date 1 January.",
+            ),
         ),
     ]

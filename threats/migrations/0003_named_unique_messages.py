@@ -5,21 +5,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('alliances', '0002_named_unique_messages'),
-        ('threats', '0002_threat_categories'),
+        ("alliances", "0002_named_unique_messages"),
+        ("threats", "0002_threat_categories"),
     ]
 
     operations = [
         migrations.AlterConstraint(
-            model_name='actor',
-            name='actor_name_unique_ci',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='actor_name_unique_ci', violation_error_message='An actor with this name already exists.'),
+            model_name="actor",
+            name="actor_name_unique_ci",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("name"),
+                name="actor_name_unique_ci",
+                violation_error_message="An actor with this name already exists.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='threatcategory',
-            name='threat_category_name_unique_ci',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='threat_category_name_unique_ci', violation_error_message='A category with this name already exists.'),
+            model_name="threatcategory",
+            name="threat_category_name_unique_ci",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("name"),
+                name="threat_category_name_unique_ci",
+                violation_error_message="A category with this name already exists.",
+            ),
         ),
     ]

@@ -29,7 +29,9 @@ class Command(BaseCommand):
         try:
             editors = Group.objects.get(name="Editors")
         except Group.DoesNotExist:
-            raise CommandError("The Editors group is missing: run `manage.py migrate` first.") from None
+            raise CommandError(
+                "The Editors group is missing: run `manage.py migrate` first."
+            ) from None
         User = get_user_model()
         user = User.objects.filter(username=username).first()
         password = None
@@ -39,7 +41,9 @@ class Command(BaseCommand):
             try:
                 validate_password(password, candidate)
             except ValidationError as exc:
-                raise CommandError("Password rejected: " + " ".join(exc.messages)) from None
+                raise CommandError(
+                    "Password rejected: " + " ".join(exc.messages)
+                ) from None
         with transaction.atomic():
             created = user is None
             if created:
@@ -51,7 +55,9 @@ class Command(BaseCommand):
             user.groups.add(editors)
         verb = "Created" if created else "Updated"
         self.stdout.write(
-            self.style.SUCCESS(f"{verb} editor {username!r}: log in at /admin/ with it.")
+            self.style.SUCCESS(
+                f"{verb} editor {username!r}: log in at /admin/ with it."
+            )
         )
 
     def read_password(self, no_input):

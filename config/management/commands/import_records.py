@@ -4,7 +4,14 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from config.importer import CREATED, UNCHANGED, UPDATED, Importer, RecordError, read_records
+from config.importer import (
+    CREATED,
+    UNCHANGED,
+    UPDATED,
+    Importer,
+    RecordError,
+    read_records,
+)
 
 # The seed data, in the order it must load (countries and flagged sources first).
 SEED_FILES = [
@@ -88,7 +95,14 @@ class Command(BaseCommand):
 
     def summary(self, importer):
         kinds = sorted({kind for kind, _outcome in importer.counts})
-        self.stdout.write(f"{'kind':<14}{'created':>9}{'updated':>9}{'unchanged':>11}{'rejected':>10}")
+        self.stdout.write(
+            f"{'kind':<14}{'created':>9}{'updated':>9}{'unchanged':>11}{'rejected':>10}"
+        )
         for kind in kinds:
-            row = [importer.counts[(kind, outcome)] for outcome in (CREATED, UPDATED, UNCHANGED, "rejected")]
-            self.stdout.write(f"{kind:<14}{row[0]:>9}{row[1]:>9}{row[2]:>11}{row[3]:>10}")
+            row = [
+                importer.counts[(kind, outcome)]
+                for outcome in (CREATED, UPDATED, UNCHANGED, "rejected")
+            ]
+            self.stdout.write(
+                f"{kind:<14}{row[0]:>9}{row[1]:>9}{row[2]:>11}{row[3]:>10}"
+            )
