@@ -1,10 +1,20 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from config.admin import PROVENANCE_FIELDSET, AtlasModelAdmin, vague_date_column
 
-from .models import Agreement, AgreementParty, Country, Membership, Organisation, Source
+from .models import (
+    MEMBERSHIP_OVERLAP_MESSAGE,
+    Agreement,
+    AgreementParty,
+    Country,
+    Membership,
+    Organisation,
+    Source,
+)
 
 
 @admin.register(Country)
@@ -51,8 +61,51 @@ class SourceAdmin(AtlasModelAdmin):
     )
 
 
+def _periods_overlap(first, second):
+    """Half-open [joined, left) periods; a missing date is unbounded."""
+    (start_a, end_a), (start_b, end_b) = first, second
+    return (start_a is None or end_b is None or start_a < end_b) and (
+        start_b is None or end_a is None or start_b < end_a
+    )
+
+
+class InlineRowsFormSet(BaseInlineFormSet):
+    def kept_forms(self):
+        """Forms that will be saved: valid so far, filled in and not deleted."""
+        for form in self.forms:
+            if not getattr(form, "cleaned_data", None):
+                continue
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            yield form
+
+
+class MembershipFormSet(InlineRowsFormSet):
+    """Rows are checked against each other here; each row's own validation only
+    sees what is already stored, so two new overlapping rows would reach the
+    database's exclusion constraint."""
+
+    def clean(self):
+        super().clean()
+        periods = {}
+        for form in self.kept_forms():
+            country = form.cleaned_data.get("country")
+            if country is None:
+                continue
+            period = (form.cleaned_data.get("joined"), form.cleaned_data.get("left"))
+            if any(
+                _periods_overlap(period, other) for other in periods.get(country.pk, [])
+            ):
+                form.add_error(
+                    None,
+                    ValidationError(MEMBERSHIP_OVERLAP_MESSAGE),
+                )
+            periods.setdefault(country.pk, []).append(period)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipFormSet
     extra = 0
     autocomplete_fields = ("country", "sources")
     fields = (
@@ -78,7 +131,11 @@ class OrganisationAdmin(AtlasModelAdmin):
         "member_count",
         "updated",
     )
-    list_filter = ("type", "confidence", "hq_country")
+    list_filter = (
+        "type",
+        "confidence",
+        ("hq_country", admin.RelatedOnlyFieldListFilter),
+    )
     list_select_related = ("hq_country",)
     search_fields = ("name", "acronym", "description", "hq")
     autocomplete_fields = ("hq_country", "parent", "sources")
@@ -146,8 +203,27 @@ class MembershipAdmin(AtlasModelAdmin):
     )
 
 
+class AgreementPartyFormSet(InlineRowsFormSet):
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.kept_forms():
+            data = form.cleaned_data
+            key = (
+                data.get("country"),
+                data.get("organisation"),
+                data.get("name") or "",
+            )
+            if key in seen:
+                form.add_error(None, _("This party is listed twice."))
+            seen.add(key)
+        if len(seen) < 2:
+            raise ValidationError(_("An agreement needs at least two parties."))
+
+
 class AgreementPartyInline(admin.TabularInline):
     model = AgreementParty
+    formset = AgreementPartyFormSet
     extra = 0
     min_num = 2
     autocomplete_fields = ("country", "organisation")
@@ -164,7 +240,12 @@ class AgreementAdmin(AtlasModelAdmin):
         "party_list",
         "updated",
     )
-    list_filter = ("type", "status", "confidence", "parties__country")
+    list_filter = (
+        "type",
+        "status",
+        "confidence",
+        ("parties__country", admin.RelatedOnlyFieldListFilter),
+    )
     list_select_related = ("place_country",)
     search_fields = (
         "title",
@@ -214,7 +295,7 @@ class AgreementAdmin(AtlasModelAdmin):
 class AgreementPartyAdmin(AtlasModelAdmin):
     list_display = ("agreement", "country", "organisation", "name")
     list_select_related = ("agreement", "country", "organisation")
-    list_filter = ("country",)
+    list_filter = (("country", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("agreement__title", "country__name", "organisation__name", "name")
     autocomplete_fields = ("agreement", "country", "organisation")
     fields = ("agreement", "country", "organisation", "name", ("created", "updated"))

@@ -206,6 +206,12 @@ class Organisation(SourcedRecord):
         return self.acronym or self.name
 
 
+MEMBERSHIP_OVERLAP_MESSAGE = _(
+    "This country already has a membership of this organisation covering part of "
+    "these dates."
+)
+
+
 class MembershipQuerySet(models.QuerySet):
     def get_by_natural_key(self, organisation_slug, country_iso2, joined):
         return self.get(
@@ -308,10 +314,7 @@ class Membership(SourcedRecord):
                         RangeOperators.OVERLAPS,
                     ),
                 ],
-                violation_error_message=_(
-                    "This country already has a membership of this organisation "
-                    "covering part of these dates."
-                ),
+                violation_error_message=MEMBERSHIP_OVERLAP_MESSAGE,
             ),
         ]
 

@@ -44,7 +44,7 @@ def vague_date_column(field, description, ordering=None):
     """A changelist column that shows a date at its precision ("October 2016")."""
 
     @admin.display(description=description, ordering=ordering or field)
-    def column(obj):
+    def column(model_admin, obj):
         return obj.vague(field) or "–"
 
     column.__name__ = f"{field}_display"

@@ -153,6 +153,15 @@ def _csv_row(row):
     return out
 
 
+def as_list(value):
+    """A list field, also when a CSV cell held a single value."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, list | tuple):
+        return list(value)
+    return [value]
+
+
 def record_kind(record):
     kind = record.get("kind")
     if kind:
@@ -282,7 +291,7 @@ class Importer:
         return self._countries[code]
 
     def sources(self, record):
-        rows = record.get("sources") or []
+        rows = as_list(record.get("sources"))
         if not rows:
             raise RecordError("sources: every record must cite at least one source")
         return [self.source(row) for row in rows]
@@ -425,7 +434,7 @@ class Importer:
         if rows is None:
             rows = [
                 {"country": code, "role": "member"}
-                for code in record.get("members") or []
+                for code in as_list(record.get("members"))
             ]
             if record.get("lithuania_role") or record.get("lithuania_joined"):
                 rows = [row for row in rows if row["country"] != "LT"]
@@ -473,7 +482,7 @@ class Importer:
             ("lithuania_ratified", "Ratified"),
         ]
         parts = [f"{label}: {record[key]}" for key, label in steps if record.get(key)]
-        parts += [str(item) for item in record.get("lithuania_participation") or []]
+        parts += [str(item) for item in as_list(record.get("lithuania_participation"))]
         return "\n".join(parts)
 
     def _link_parent(self, record):
@@ -508,7 +517,7 @@ class Importer:
             "type_detail": self.text(record, "type_detail"),
             "status": record.get("status")
             or (Agreement.Status.SIGNED if signed["signed"] else ""),
-            "signatories": [str(name) for name in record.get("signatories") or []],
+            "signatories": [str(name) for name in as_list(record.get("signatories"))],
             **signed,
             **self.dates(record, "entry_into_force"),
             **self.dates(record, "end_date", target="ended"),
@@ -519,7 +528,7 @@ class Importer:
             **self.provenance(record),
         }
         sources = self.sources(record)
-        parties = [self._party(party) for party in record.get("parties") or []]
+        parties = [self._party(party) for party in as_list(record.get("parties"))]
         if len(parties) < 2:
             raise RecordError("parties: an agreement needs at least two parties")
         obj, outcome = self._upsert(
@@ -596,10 +605,10 @@ class Importer:
         sources = self.sources(record)
         hosts = [
             self.country(code, "host_countries")
-            for code in record.get("host_countries") or []
+            for code in as_list(record.get("host_countries"))
         ]
         participants = []
-        for code in dict.fromkeys(record.get("participants") or []):
+        for code in dict.fromkeys(as_list(record.get("participants"))):
             participants.append({"country": self.country(code, "participants")})
         locations = [self._location(row) for row in record.get("locations") or []]
         obj, outcome = self._upsert(
@@ -718,9 +727,11 @@ class Importer:
         if record.get("target_countries") is not None:
             return [
                 self.country(code, "target_countries")
-                for code in record["target_countries"]
+                for code in as_list(record["target_countries"])
             ]
-        names = {str(target).strip().lower() for target in record.get("targets") or []}
+        names = {
+            str(target).strip().lower() for target in as_list(record.get("targets"))
+        }
         return list(Country.objects.filter(name__in=[n.title() for n in names]))
 
     def _attributions(self, record, sources):

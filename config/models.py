@@ -176,6 +176,12 @@ class TimeStampedModel(models.Model):
     class Meta:
         abstract = True
 
+    def vague(self, field):
+        """``obj.vague("signed")`` -> "October 2016"."""
+        return format_vague_date(
+            getattr(self, field), getattr(self, f"{field}_precision")
+        )
+
 
 class SourcedRecord(TimeStampedModel):
     """A public record: it cites sources and says how sure it is.

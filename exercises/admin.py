@@ -55,7 +55,13 @@ class ExerciseAdmin(AtlasModelAdmin):
         "personnel",
         "updated",
     )
-    list_filter = ("domain", "scenario", "confidence", "series", "host_countries")
+    list_filter = (
+        "domain",
+        "scenario",
+        "confidence",
+        "series",
+        ("host_countries", admin.RelatedOnlyFieldListFilter),
+    )
     list_select_related = ("series", "lead_country")
     search_fields = (
         "name",
@@ -105,7 +111,7 @@ class ExerciseAdmin(AtlasModelAdmin):
 class ParticipationAdmin(AtlasModelAdmin):
     list_display = ("exercise", "country", "personnel")
     list_select_related = ("exercise", "country")
-    list_filter = ("country",)
+    list_filter = (("country", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("exercise__name", "country__name")
     autocomplete_fields = ("exercise", "country")
     fields = ("exercise", "country", "personnel", "note", ("created", "updated"))
@@ -115,7 +121,7 @@ class ParticipationAdmin(AtlasModelAdmin):
 class ExerciseLocationAdmin(AtlasModelAdmin):
     list_display = ("name", "exercise", "country", "latitude", "longitude")
     list_select_related = ("exercise", "country")
-    list_filter = ("country",)
+    list_filter = (("country", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("name", "exercise__name")
     autocomplete_fields = ("exercise", "country", "coordinates_source")
     fields = (

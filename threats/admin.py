@@ -26,7 +26,7 @@ class ThreatCategoryAdmin(AtlasModelAdmin):
 @admin.register(Actor)
 class ActorAdmin(AtlasModelAdmin):
     list_display = ("name", "kind", "country", "attribution_count")
-    list_filter = ("kind", "country")
+    list_filter = ("kind", ("country", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("country",)
     search_fields = ("name", "description")
     autocomplete_fields = ("country",)
@@ -82,7 +82,7 @@ class ThreatEntryAdmin(AtlasModelAdmin):
         "source_reliability",
         "information_credibility",
         "confidence",
-        "target_countries",
+        ("target_countries", admin.RelatedOnlyFieldListFilter),
     )
     list_select_related = ("category",)
     search_fields = (
