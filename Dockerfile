@@ -1,0 +1,9 @@
+# For docker compose users; `make run` needs no Docker.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY requirements.lock .
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
+COPY . .
+EXPOSE 8000
+CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py import_records fixtures/ && python manage.py runserver 0.0.0.0:8000"]
