@@ -59,13 +59,17 @@ def ensure_database(server):
 def run(command):
     """Run ``command`` and return its exit status; Ctrl-C goes to the command."""
     process = subprocess.Popen(command)  # noqa: S603 - our own Makefile's commands
+    interrupted = False
     while True:
         try:
-            return process.wait()
+            status = process.wait()
         except KeyboardInterrupt:
             # The terminal sent SIGINT to the whole group: let the command finish
             # its own shutdown, then fall through to stopping the database.
+            interrupted = True
             continue
+        # Ctrl-C is how a server is meant to be stopped, not a failure.
+        return 0 if interrupted else status
 
 
 def main(argv):

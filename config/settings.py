@@ -195,4 +195,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    # Replaces Django's own handler for "django" so messages are not printed twice.
+    "loggers": {"django": {"handlers": ["console"], "propagate": False}},
 }
