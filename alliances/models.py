@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from config.models import (
@@ -60,6 +61,9 @@ class Country(TimeStampedModel):
     def natural_key(self):
         return (self.iso2,)
 
+    def get_absolute_url(self):
+        return reverse("alliances:country_detail", args=[self.iso2])
+
 
 class SourceQuerySet(models.QuerySet):
     def get_by_natural_key(self, url):
@@ -110,6 +114,10 @@ class Source(TimeStampedModel):
 
     def natural_key(self):
         return (self.url,)
+
+
+class OrganisationQuerySet(SlugQuerySet):
+    search_fields = ("name", "acronym", "description", "hq")
 
 
 class Organisation(SourcedRecord):
@@ -170,7 +178,7 @@ class Organisation(SourcedRecord):
         Source, related_name="organisations", verbose_name=_("sources")
     )
 
-    objects = SlugQuerySet.as_manager()
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -200,6 +208,9 @@ class Organisation(SourcedRecord):
 
     def natural_key(self):
         return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("alliances:organisation_detail", args=[self.slug])
 
     @property
     def short_name(self):
@@ -335,6 +346,16 @@ class Membership(SourcedRecord):
     natural_key.dependencies = ["alliances.organisation", "alliances.country"]
 
 
+class AgreementQuerySet(SlugQuerySet):
+    search_fields = (
+        "title",
+        "summary",
+        "place",
+        "parties__name",
+        "parties__country__name",
+    )
+
+
 class Agreement(SourcedRecord):
     """A treaty, agreement, memorandum or contract between two or more parties."""
 
@@ -403,7 +424,7 @@ class Agreement(SourcedRecord):
         Source, related_name="agreements", verbose_name=_("sources")
     )
 
-    objects = SlugQuerySet.as_manager()
+    objects = AgreementQuerySet.as_manager()
 
     class Meta:
         ordering = ["-signed", "title"]
@@ -433,6 +454,9 @@ class Agreement(SourcedRecord):
 
     def natural_key(self):
         return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("alliances:agreement_detail", args=[self.slug])
 
 
 class AgreementPartyQuerySet(models.QuerySet):

@@ -1,15 +1,9 @@
 """Admin pieces shared by the domain apps."""
 
-import unicodedata
-
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-
-def strip_accents(text):
-    """'Klaipėda' -> 'Klaipeda', the same folding PostgreSQL's unaccent() does."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+from config.models import strip_accents
 
 
 class AtlasModelAdmin(admin.ModelAdmin):

@@ -6,7 +6,10 @@ precision ``month``) and shown at its precision ("October 2016").
 """
 
 import datetime
+import functools
+import operator
 import re
+import unicodedata
 
 from django.db import models
 from django.db.models import Q
@@ -162,11 +165,38 @@ def longitude_field():
     )
 
 
+def strip_accents(text):
+    """'Klaipėda' -> 'Klaipeda', the same folding PostgreSQL's unaccent() does."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 class SlugQuerySet(models.QuerySet):
-    """Records whose natural key is their slug."""
+    """Records whose natural key is their slug, with a simple text search.
+
+    ``search_fields`` are matched accent- and case-insensitively; every word of
+    the query must match one of them.
+    """
+
+    search_fields = ()
 
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
+
+    def search(self, text):
+        words = strip_accents(text or "").split()
+        if not words:
+            return self
+        condition = Q()
+        for word in words:
+            condition &= functools.reduce(
+                operator.or_,
+                (
+                    Q(**{f"{field}__unaccent__icontains": word})
+                    for field in self.search_fields
+                ),
+            )
+        return self.filter(condition)
 
 
 class TimeStampedModel(models.Model):

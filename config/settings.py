@@ -5,6 +5,7 @@ the process environment first and from a ``.env`` file in the project root secon
 (``make`` writes one for development on first run).
 """
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -157,6 +158,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Leaflet's files come from the django-leaflet package. It is not an installed app:
+# its admin module needs GDAL, which a plain Python machine does not have.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    Path(importlib.util.find_spec("leaflet").origin).parent / "static",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -171,6 +178,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not env_bool("DJANGO_MANIFEST_STATIC", False)
 
 LOGIN_URL = "admin:login"
+
 
 # Security: safe by default, relaxed only by DEBUG for local development.
 SESSION_COOKIE_HTTPONLY = True

@@ -1,13 +1,22 @@
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
-admin.site.site_header = "Baltic Security Atlas"
-admin.site.site_title = "Baltic Security Atlas"
-admin.site.index_title = "Editors' desk"
+from config import home, maps, search, timeline
+
+admin.site.site_header = _("Baltic Security Atlas")
+admin.site.site_title = _("Baltic Security Atlas")
+admin.site.index_title = _("Editors' desk")
 
 urlpatterns = [
+    path("", home.HomeView.as_view(), name="home"),
+    path("search/", search.SearchView.as_view(), name="search"),
+    path("timeline/", timeline.TimelineView.as_view(), name="timeline"),
+    path("map/", maps.MapView.as_view(), name="map"),
+    path("map/data.json", maps.MapDataView.as_view(), name="map_data"),
+    path("", include("alliances.urls")),
+    path("", include("exercises.urls")),
+    path("", include("threats.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    # The public pages come with the analysts' site; until then the root leads to the admin.
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]

@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from alliances.models import Country, Organisation, Source
@@ -45,6 +46,10 @@ class ExerciseSeries(TimeStampedModel):
 
     def natural_key(self):
         return (self.slug,)
+
+
+class ExerciseQuerySet(SlugQuerySet):
+    search_fields = ("name", "description", "series__name", "lead", "locations__name")
 
 
 class Exercise(SourcedRecord):
@@ -130,7 +135,7 @@ class Exercise(SourcedRecord):
         Source, related_name="exercises", verbose_name=_("sources")
     )
 
-    objects = SlugQuerySet.as_manager()
+    objects = ExerciseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start", "name"]
@@ -150,6 +155,9 @@ class Exercise(SourcedRecord):
 
     def natural_key(self):
         return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("exercises:exercise_detail", args=[self.slug])
 
 
 class ParticipationQuerySet(models.QuerySet):

@@ -2,6 +2,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from alliances.models import Country, Source
@@ -100,6 +101,16 @@ class Actor(TimeStampedModel):
 
     def natural_key(self):
         return (self.slug,)
+
+
+class ThreatEntryQuerySet(SlugQuerySet):
+    search_fields = (
+        "title",
+        "summary",
+        "location_name",
+        "targets_note",
+        "attributions__actor__name",
+    )
 
 
 class ThreatEntry(SourcedRecord):
@@ -231,7 +242,7 @@ class ThreatEntry(SourcedRecord):
         Source, related_name="threat_entries", verbose_name=_("sources")
     )
 
-    objects = SlugQuerySet.as_manager()
+    objects = ThreatEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_start", "title"]
@@ -276,6 +287,9 @@ class ThreatEntry(SourcedRecord):
 
     def natural_key(self):
         return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("threats:threatentry_detail", args=[self.slug])
 
     @property
     def admiralty_code(self):
