@@ -163,7 +163,12 @@ class OrganisationAdmin(AtlasModelAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(member_count=Count("memberships"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(member_count=Count("memberships"))
+            .order_by("name")
+        )
 
     @admin.display(description=_("members"), ordering="member_count")
     def member_count(self, obj):

@@ -1,25 +1,136 @@
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOperators
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Func, Q, Value
-from django.db.models.functions import Lower
+from django.db.models import (
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Lower, Now
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from config.models import (
+    SearchQuerySet,
     SlugQuerySet,
     SourcedRecord,
     TimeStampedModel,
     not_before_constraint,
     precision_field,
+    search_vector_field,
+    strip_accents,
+    trigram_index,
     vague_date_constraint,
 )
 
 
-class CountryQuerySet(models.QuerySet):
+class SubqueryCount(Subquery):
+    """COUNT(*) of a correlated subquery's rows, 0 when there are none.
+
+    Counting in a subquery rather than with ``Count()`` over joins keeps the outer
+    query free of GROUP BY and of the row multiplication of several many-valued
+    joins, so facets and filters can be stacked on the annotated queryset.
+    """
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _count)"
+    output_field = IntegerField()
+
+
+def current_date():
+    """Today in the database: an expression, so a queryset built at import time
+    (a view's ``queryset`` attribute) does not freeze the day it was built."""
+    return Cast(Now(), models.DateField())
+
+
+class CountryQuerySet(SearchQuerySet):
+    search_fields = ("name", "name_lt")
+    search_title_fields = ("name", "name_lt")
+    search_body_field = "name_lt"
+
     def get_by_natural_key(self, iso2):
         return self.get(iso2=iso2)
+
+    def search(self, text):
+        """Accent- and case-insensitive match of every word on the English name,
+        the Lithuanian name or the ISO code ("Lietuva", "lt", "Sveicarija")."""
+        words = strip_accents(text or "").split()
+        condition = Q()
+        for word in words:
+            condition &= (
+                Q(name__unaccent__icontains=word)
+                | Q(name_lt__unaccent__icontains=word)
+                | Q(iso2__iexact=word)
+            )
+        return self.filter(condition)
+
+    def _related(self, name):
+        # exercises and threats import from alliances, never the other way round
+        # (STYLE): their models are reached through the reverse relations.
+        return self.model._meta.get_field(name).related_model
+
+    def with_records(self):
+        """Countries named in any record: a membership, an agreement party, an
+        exercise (host or participant) or a threat entry (target or location)."""
+        hosts = self.model._meta.get_field("hosted_exercises").through
+        targets = self.model._meta.get_field("targeted_by_threats").through
+        return self.filter(
+            Exists(Membership.objects.filter(country=OuterRef("pk")))
+            | Exists(AgreementParty.objects.filter(country=OuterRef("pk")))
+            | Exists(hosts.objects.filter(country=OuterRef("pk")))
+            | Exists(
+                self._related("exercise_participations").objects.filter(
+                    country=OuterRef("pk")
+                )
+            )
+            | Exists(targets.objects.filter(country=OuterRef("pk")))
+            | Exists(
+                self._related("threat_locations").objects.filter(
+                    location_country=OuterRef("pk")
+                )
+            )
+        )
+
+    def for_list(self):
+        """Per country: memberships, agreements it is party to, exercises it
+        hosted or took part in, threat entries targeting it or located in it."""
+        exercise = self._related("hosted_exercises")
+        threat = self._related("targeted_by_threats")
+        return self.annotate(
+            membership_count=SubqueryCount(
+                Membership.objects.filter(country=OuterRef("pk")).values("pk")
+            ),
+            agreement_count=SubqueryCount(
+                AgreementParty.objects.filter(country=OuterRef("pk")).values(
+                    "agreement"
+                )
+            ),
+            exercise_count=SubqueryCount(
+                exercise.objects.filter(
+                    Q(host_countries=OuterRef("pk"))
+                    | Q(participations__country=OuterRef("pk"))
+                )
+                .order_by()
+                .values("pk")
+                .distinct()
+            ),
+            threat_count=SubqueryCount(
+                threat.objects.filter(
+                    Q(target_countries=OuterRef("pk"))
+                    | Q(location_country=OuterRef("pk"))
+                )
+                .order_by()
+                .values("pk")
+                .distinct()
+            ),
+        )
 
 
 class Country(TimeStampedModel):
@@ -32,6 +143,7 @@ class Country(TimeStampedModel):
     )
     name = models.CharField(_("name"), max_length=100)
     name_lt = models.CharField(_("name in Lithuanian"), max_length=100, blank=True)
+    search_vector = search_vector_field(A=["name", "name_lt", "iso2"])
 
     objects = CountryQuerySet.as_manager()
 
@@ -39,6 +151,11 @@ class Country(TimeStampedModel):
         ordering = ["name"]
         verbose_name = _("country")
         verbose_name_plural = _("countries")
+        indexes = [
+            GinIndex(fields=["search_vector"], name="country_search"),
+            trigram_index("name", "country_name_trgm"),
+            trigram_index("name_lt", "country_name_lt_trgm"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["iso2"], name="country_iso2_unique"),
             models.UniqueConstraint(
@@ -118,6 +235,41 @@ class Source(TimeStampedModel):
 
 class OrganisationQuerySet(SlugQuerySet):
     search_fields = ("name", "acronym", "description", "hq")
+    search_title_fields = ("name", "acronym")
+    search_body_field = "description"
+
+    def for_list(self):
+        """With ``member_count``: countries with a membership running today."""
+        return self.select_related("hq_country").annotate(
+            member_count=SubqueryCount(
+                Membership.objects.filter(organisation=OuterRef("pk"))
+                .active_on(current_date())
+                .order_by()
+                .values("country")
+                .distinct()
+            )
+        )
+
+    def for_detail(self):
+        return self.select_related("parent", "hq_country").prefetch_related(
+            Prefetch("children", queryset=Organisation.objects.order_by("name")),
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.select_related("country").order_by(
+                    F("joined").asc(nulls_first=True), "country__name"
+                ),
+            ),
+            "sources",
+            Prefetch(
+                "agreement_parties",
+                queryset=AgreementParty.objects.select_related("agreement").order_by(
+                    F("agreement__signed").desc(nulls_last=True), "agreement__title"
+                ),
+            ),
+            # Exercise lives in the exercises app; the reverse relation reaches it
+            # without an import (STYLE: dependencies point one way).
+            "led_exercises",
+        )
 
 
 class Organisation(SourcedRecord):
@@ -177,6 +329,11 @@ class Organisation(SourcedRecord):
     sources = models.ManyToManyField(
         Source, related_name="organisations", verbose_name=_("sources")
     )
+    search_vector = search_vector_field(
+        A=["name", "acronym"],
+        B=["type_detail", "hq", "founding_place"],
+        C=["description", "members_note"],
+    )
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -184,6 +341,11 @@ class Organisation(SourcedRecord):
         ordering = ["name"]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
+        indexes = [
+            GinIndex(fields=["search_vector"], name="organisation_search"),
+            trigram_index("name", "organisation_name_trgm"),
+            trigram_index("acronym", "organisation_acronym_trgm"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="organisation_slug_unique"),
             models.UniqueConstraint(
@@ -354,6 +516,56 @@ class AgreementQuerySet(SlugQuerySet):
         "parties__name",
         "parties__country__name",
     )
+    search_title_fields = ("title",)
+    search_body_field = "summary"
+
+    def with_parties(self):
+        return self.prefetch_related(
+            Prefetch(
+                "parties",
+                queryset=AgreementParty.objects.select_related(
+                    "country", "organisation"
+                ),
+            )
+        )
+
+    def for_list(self):
+        return self.with_parties()
+
+    def for_detail(self):
+        return (
+            self.select_related("place_country")
+            .with_parties()
+            .prefetch_related("sources")
+        )
+
+    def related_to(self, agreement):
+        """Agreements sharing at least two parties with ``agreement``, or of the
+        same type sharing one; most shared parties first, with ``shared_parties``.
+
+        Reads ``agreement.parties.all()`` (prefetched on detail pages) and runs one
+        query.
+        """
+        parties = list(agreement.parties.all())
+        shared = (
+            Q(parties__country__in=[p.country_id for p in parties if p.country_id])
+            | Q(
+                parties__organisation__in=[
+                    p.organisation_id for p in parties if p.organisation_id
+                ]
+            )
+            | Q(parties__name__in=[p.name for p in parties if p.name])
+        )
+        return (
+            self.exclude(pk=agreement.pk)
+            .annotate(
+                shared_parties=models.Count("parties", filter=shared, distinct=True)
+            )
+            .filter(
+                Q(shared_parties__gte=2) | Q(type=agreement.type, shared_parties__gte=1)
+            )
+            .order_by("-shared_parties", F("signed").desc(nulls_last=True), "title")
+        )
 
 
 class Agreement(SourcedRecord):
@@ -423,6 +635,9 @@ class Agreement(SourcedRecord):
     sources = models.ManyToManyField(
         Source, related_name="agreements", verbose_name=_("sources")
     )
+    search_vector = search_vector_field(
+        A=["title"], B=["type_detail", "place", "value"], C=["summary"]
+    )
 
     objects = AgreementQuerySet.as_manager()
 
@@ -430,6 +645,10 @@ class Agreement(SourcedRecord):
         ordering = ["-signed", "title"]
         verbose_name = _("agreement")
         verbose_name_plural = _("agreements")
+        indexes = [
+            GinIndex(fields=["search_vector"], name="agreement_search"),
+            trigram_index("title", "agreement_title_trgm"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="agreement_slug_unique"),
             vague_date_constraint("agreement", "signed"),

@@ -1,37 +1,369 @@
+"""Public pages of organisations, agreements and countries."""
+
+import datetime
+import re
+
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.views.generic import DetailView, ListView
+from django.utils.formats import date_format
+from django.utils.timezone import localdate
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import DetailView
 
-from .models import Agreement, Country, Organisation
+from config.views import AtlasListView, Facet
+
+from .filtersets import (
+    AgreementFilterSet,
+    CountryFilterSet,
+    MembershipFilterSet,
+    OrganisationFilterSet,
+)
+from .models import Agreement, AgreementParty, Country, Membership, Organisation
 
 
-class OrganisationListView(ListView):
-    model = Organisation
+def _vague_iso(obj, field):
+    value = getattr(obj, field)
+    return value.isoformat() if value else ""
+
+
+def _runs_on(membership, day):
+    """MembershipQuerySet.active_on() for memberships already loaded."""
+    return (membership.joined is None or membership.joined <= day) and (
+        membership.left is None or membership.left > day
+    )
+
+
+# Membership timeline chart (server-rendered SVG, shared by organisation and
+# country pages through alliances/_membership_timeline.html).
+
+CHART_WIDTH = 800
+CHART_LABEL_WIDTH = 200
+CHART_RIGHT = 16
+CHART_ROW = 22
+CHART_BAR = 14
+CHART_TOP = 6
+CHART_AXIS = 28
+CHART_LABEL_CHARS = 24
+CHART_NOTE_WIDTH = 76  # room "start unknown" needs at 10px
+TICK_STEPS = (1, 2, 5, 10, 20, 25, 50)
+
+
+def _shorten(text, limit=CHART_LABEL_CHARS):
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _note_position(begin, finish, plot_left):
+    """Where "start unknown" goes: inside the bar, else before it, else nowhere
+    (the hatching and the legend still say it)."""
+    if finish - begin >= CHART_NOTE_WIDTH:
+        return {"note_x": begin + 4, "note_anchor": "start"}
+    if begin - plot_left >= CHART_NOTE_WIDTH:
+        return {"note_x": begin - 4, "note_anchor": "end"}
+    return {"note_x": None, "note_anchor": ""}
+
+
+def membership_timeline(rows, today, marker=None):
+    """Geometry for the membership chart.
+
+    ``rows`` are ``(label, membership, unknown_from)``: a bar runs from the
+    membership's start (or, when the start is unknown, from ``unknown_from``, the
+    organisation's founding, or the chart's start, drawn hatched) to its end or
+    ``today``. ``marker`` is an optional day drawn as a vertical line (as of).
+    """
+    if not rows:
+        return None
+    known = [day for _label, m, _from in rows for day in (m.joined, m.left) if day]
+    known += [
+        unknown_from
+        for _label, m, unknown_from in rows
+        if unknown_from and m.joined is None
+    ]
+    if marker:
+        known.append(marker)
+    start = datetime.date(min([today, *known]).year if known else today.year - 10, 1, 1)
+    end = max([today, *known])
+    span = max((end - start).days, 365)
+    plot_left = CHART_LABEL_WIDTH
+    plot_width = CHART_WIDTH - CHART_LABEL_WIDTH - CHART_RIGHT
+
+    def x(day):
+        return round(plot_left + (day - start).days / span * plot_width, 1)
+
+    bars = []
+    for index, (label, membership, unknown_from) in enumerate(rows):
+        unknown = membership.joined is None
+        begin = membership.joined or max(unknown_from or start, start)
+        finish = membership.left or today
+        y = CHART_TOP + index * CHART_ROW
+        joined_text = membership.vague("joined") or _("start unknown")
+        left_text = membership.vague("left") or _("today")
+        bars.append(
+            {
+                "label": _shorten(label),
+                "x": x(begin),
+                "y": y,
+                "width": max(x(finish) - x(begin), 2),
+                "text_y": y + CHART_BAR - 3,
+                **_note_position(x(begin), x(finish), plot_left),
+                "unknown": unknown,
+                "ended": membership.left is not None,
+                "title": f"{label}: {membership.get_role_display()}, "
+                f"{joined_text} – {left_text}",
+            }
+        )
+    years = end.year - start.year + 1
+    step = next((s for s in TICK_STEPS if years / s <= 9), 100)
+    first_tick = start.year + (-start.year) % step
+    plot_bottom = CHART_TOP + len(rows) * CHART_ROW
+    ticks = [
+        {"x": x(datetime.date(year, 1, 1)), "year": year}
+        for year in range(first_tick, end.year + 1, step)
+    ]
+    chart = {
+        "width": CHART_WIDTH,
+        "height": plot_bottom + CHART_AXIS,
+        "plot_left": plot_left,
+        "plot_right": plot_left + plot_width,
+        "plot_bottom": plot_bottom,
+        "tick_label_y": plot_bottom + 16,
+        "label_x": plot_left - 8,
+        "bars": bars,
+        "ticks": ticks,
+        "start_year": start.year,
+        "unknown_count": sum(bar["unknown"] for bar in bars),
+    }
+    if marker:
+        chart["marker"] = {"x": x(marker), "text": date_format(marker, "DATE_FORMAT")}
+    return chart
+
+
+class OrganisationListView(AtlasListView):
+    queryset = Organisation.objects.for_list()
+    filterset_class = OrganisationFilterSet
     template_name = "alliances/organisation_list.html"
+    export_name = "organisations"
+    facets = (
+        Facet("type", _("Type"), "type", choices=Organisation.Type.choices),
+        Facet(
+            "country",
+            _("Member country"),
+            "memberships__country__iso2",
+            "memberships__country__name",
+        ),
+        Facet("founded", _("Founded"), "founded", year=True),
+    )
+
+    def export_row(self, obj):
+        return {
+            "name": obj.name,
+            "acronym": obj.acronym,
+            "slug": obj.slug,
+            "url": self.request.build_absolute_uri(obj.get_absolute_url()),
+            "type": obj.type,
+            "type_label": str(obj.get_type_display()),
+            "founded": _vague_iso(obj, "founded"),
+            "founded_precision": obj.founded_precision,
+            "founded_text": obj.vague("founded"),
+            "founding_place": obj.founding_place,
+            "hq": obj.hq,
+            "hq_country": obj.hq_country.iso2 if obj.hq_country else "",
+            "current_members": obj.member_count,
+            "updated": obj.updated,
+        }
 
 
 class OrganisationDetailView(DetailView):
-    model = Organisation
+    queryset = Organisation.objects.for_detail()
     template_name = "alliances/organisation_detail.html"
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        organisation = self.object
+        memberships = list(organisation.memberships.all())
+        as_of = None
+        if self.request.GET.get("as_of"):
+            members = MembershipFilterSet(
+                self.request.GET,
+                queryset=Membership.objects.filter(organisation=organisation)
+                .select_related("country")
+                .order_by("country__name"),
+            )
+            context["as_of_form"] = members.form
+            if members.is_valid():
+                as_of = members.form.cleaned_data["as_of"]
+                context["as_of"] = as_of
+                context["members_on"] = members_on = list(members.qs)
+                context["unknown_start_count"] = sum(
+                    m.joined is None for m in members_on
+                )
+        else:
+            context["as_of_form"] = MembershipFilterSet().form
+        today = localdate()
+        context.update(
+            memberships=memberships,
+            current_member_count=len(
+                {m.country_id for m in memberships if _runs_on(m, today)}
+            ),
+            timeline=membership_timeline(
+                [(m.country.name, m, organisation.founded) for m in memberships],
+                today=today,
+                marker=as_of,
+            ),
+            agreements=[p.agreement for p in organisation.agreement_parties.all()],
+            led_exercises=organisation.led_exercises.all(),
+            sources=organisation.sources.all(),
+        )
+        return context
 
-class AgreementListView(ListView):
-    model = Agreement
+
+class AgreementListView(AtlasListView):
+    queryset = Agreement.objects.for_list()
+    filterset_class = AgreementFilterSet
     template_name = "alliances/agreement_list.html"
+    export_name = "agreements"
+    facets = (
+        Facet("type", _("Type"), "type", choices=Agreement.Type.choices),
+        Facet("status", _("Status"), "status", choices=Agreement.Status.choices),
+        Facet(
+            "country",
+            _("Party country"),
+            "parties__country__iso2",
+            "parties__country__name",
+        ),
+        Facet("signed", _("Signed"), "signed", year=True),
+    )
+
+    def export_row(self, obj):
+        parties = list(obj.parties.all())
+        return {
+            "title": obj.title,
+            "slug": obj.slug,
+            "url": self.request.build_absolute_uri(obj.get_absolute_url()),
+            "type": obj.type,
+            "type_label": str(obj.get_type_display()),
+            "status": obj.status,
+            "signed": _vague_iso(obj, "signed"),
+            "signed_precision": obj.signed_precision,
+            "signed_text": obj.vague("signed"),
+            "entry_into_force": _vague_iso(obj, "entry_into_force"),
+            "entry_into_force_precision": obj.entry_into_force_precision,
+            "ended": _vague_iso(obj, "ended"),
+            "ended_precision": obj.ended_precision,
+            "place": obj.place,
+            "value": obj.value,
+            "parties": [str(party) for party in parties],
+            "party_countries": [p.country.iso2 for p in parties if p.country],
+            "signatories": list(obj.signatories),
+            "updated": obj.updated,
+        }
 
 
 class AgreementDetailView(DetailView):
-    model = Agreement
+    queryset = Agreement.objects.for_detail()
     template_name = "alliances/agreement_detail.html"
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        parties = list(self.object.parties.all())
+        context.update(
+            countries=[p.country for p in parties if p.country],
+            organisations=[p.organisation for p in parties if p.organisation],
+            named_parties=[p.name for p in parties if p.name],
+            related=Agreement.objects.related_to(self.object)[:8],
+            sources=self.object.sources.all(),
+        )
+        return context
 
-class CountryListView(ListView):
-    model = Country
+
+class CountryListView(AtlasListView):
+    queryset = Country.objects.for_list()
+    filterset_class = CountryFilterSet
     template_name = "alliances/country_list.html"
+    export_name = "countries"
+    paginate_by = 50
+
+    def export_row(self, obj):
+        return {
+            "iso2": obj.iso2,
+            "name": obj.name,
+            "name_lt": obj.name_lt,
+            "url": self.request.build_absolute_uri(obj.get_absolute_url()),
+            "memberships": obj.membership_count,
+            "agreements": obj.agreement_count,
+            "exercises": obj.exercise_count,
+            "threat_entries": obj.threat_count,
+        }
+
+
+ISO2 = re.compile(r"^[A-Za-z]{2}$")
 
 
 class CountryDetailView(DetailView):
-    model = Country
+    queryset = Country.objects.prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.select_related("organisation").order_by(
+                F("joined").asc(nulls_first=True), "organisation__name"
+            ),
+        ),
+        Prefetch(
+            "agreement_parties",
+            queryset=AgreementParty.objects.select_related("agreement").order_by(
+                F("agreement__signed").desc(nulls_last=True), "agreement__title"
+            ),
+        ),
+    )
     template_name = "alliances/country_detail.html"
 
     def get_object(self, queryset=None):
-        return get_object_or_404(Country, iso2=self.kwargs["iso2"].upper())
+        code = self.kwargs["iso2"]
+        if not ISO2.match(code):
+            raise Http404(_("No country has this code."))
+        return get_object_or_404(self.get_queryset(), iso2=code.upper())
+
+    def get_context_data(self, **kwargs):
+        # STYLE: exercises and threats import from alliances, never the reverse
+        # at module level. A country profile is the one page of this app that
+        # lists their records, so the models are imported here, at request time.
+        from exercises.models import Exercise
+        from threats.models import ThreatEntry
+
+        context = super().get_context_data(**kwargs)
+        country = self.object
+        memberships = list(country.memberships.all())
+        hosts = Exercise.host_countries.through.objects.filter(country=country)
+        participants = country.exercise_participations.all()
+        exercises = (
+            Exercise.objects.filter(
+                Q(pk__in=hosts.values("exercise"))
+                | Q(pk__in=participants.values("exercise"))
+            )
+            .annotate(
+                hosted=Exists(hosts.filter(exercise=OuterRef("pk"))),
+                took_part=Exists(participants.filter(exercise=OuterRef("pk"))),
+            )
+            .select_related("series")
+        )
+        targets = ThreatEntry.target_countries.through.objects.filter(country=country)
+        threats = (
+            ThreatEntry.objects.filter(
+                Q(pk__in=targets.values("threatentry")) | Q(location_country=country)
+            )
+            .annotate(targeted=Exists(targets.filter(threatentry=OuterRef("pk"))))
+            .select_related("category")
+        )
+        context.update(
+            memberships=memberships,
+            timeline=membership_timeline(
+                [
+                    (m.organisation.short_name, m, m.organisation.founded)
+                    for m in memberships
+                ],
+                today=localdate(),
+            ),
+            agreements=[p.agreement for p in country.agreement_parties.all()],
+            exercises=exercises,
+            threats=threats,
+        )
+        return context

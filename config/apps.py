@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,3 +9,15 @@ class AtlasConfig(AppConfig):
     name = "config"
     label = "atlas"
     verbose_name = _("Baltic Security Atlas")
+
+    def ready(self):
+        from config.models import Deletion
+
+        # Deletions are kept for API clients that mirror the data (/api/v1/deletions/).
+        for label in Deletion.TRACKED:
+            post_delete.connect(
+                Deletion.record,
+                sender=label,
+                weak=False,
+                dispatch_uid=f"deletion-{label}",
+            )

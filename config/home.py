@@ -1,5 +1,295 @@
+"""The home page: what the Atlas is, how much it holds, what is new, and a chart
+of threat entries per month by category (server-rendered SVG, no JavaScript)."""
+
+import datetime
+
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
+
+from alliances.models import (
+    Agreement,
+    AgreementParty,
+    Country,
+    Membership,
+    Organisation,
+    Source,
+)
+from exercises.models import Exercise, Participation
+from threats.models import ThreatEntry
+
+CHART_MONTHS = 36
+HOME_LIST_LENGTH = 5
+
+# One colour per threat category, by its position in the controlled list, so a
+# category keeps its colour on every chart. Each has at least 3:1 contrast with
+# white (WCAG 1.4.11) and neighbours differ in hue and lightness.
+CATEGORY_COLOURS = (
+    "#2f6b9a",  # blue
+    "#c45100",  # orange
+    "#2e7d32",  # green
+    "#b0233a",  # red
+    "#6a4c93",  # purple
+    "#8c564b",  # brown
+    "#c2185b",  # pink
+    "#546e7a",  # blue grey
+    "#7a7400",  # olive
+    "#00838f",  # teal
+    "#3949ab",  # indigo
+    "#9a6700",  # ochre
+    "#1b5e20",  # dark green
+    "#880e4f",  # dark magenta
+    "#37474f",  # slate
+    "#5d4037",  # dark brown
+)
+
+# Chart geometry. Across, in percent of the chart's width, so the bars stretch to
+# any screen while the text keeps its size (no viewBox scaling); down, in pixels.
+LEFT, RIGHT = 6.0, 1.0
+HEIGHT, TOP, BOTTOM = 260, 12, 36
+
+
+def add_months(day, months):
+    """The first of the month ``months`` after (or before) ``day``'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def _tick_step(top):
+    for step in (1, 2, 5, 10, 20, 50, 100, 200, 500):
+        if top / step <= 5:
+            return step
+    return 1000
+
+
+def _tick_label(month, index, count):
+    """Every month is named on a short chart; a long one names each January by
+    its year, and the first bar when it is far enough from the next January for
+    the labels not to collide."""
+    if count <= 12:
+        if month.month == 1 or index == 0:
+            return formats.date_format(month, "M Y")
+        return formats.date_format(month, "M")
+    if month.month == 1:
+        return str(month.year)
+    if index == 0 and month.month <= 9:
+        return formats.date_format(month, "M Y")
+    return ""
+
+
+def _month_list_url(month):
+    last_day = add_months(month, 1) - datetime.timedelta(days=1)
+    query = urlencode(
+        {"occurred_after": month.isoformat(), "occurred_before": last_day.isoformat()}
+    )
+    return f"{reverse('threats:threatentry_list')}?{query}"
+
+
+def threat_chart(today, months=CHART_MONTHS):
+    """Stacked bars of threat entries per month by category, ready for
+    ``includes/threat_chart.html``: the last ``months`` months up to ``today``'s,
+    or from the first entry when the data starts later. One query. ``None`` when there is
+    nothing to draw."""
+    end = today.replace(day=1)
+    since = add_months(end, 1 - months)
+    # Every month since the first entry (a few hundred rows at most), to know
+    # whether the data reaches back past the window.
+    rows = list(ThreatEntry.objects.filter(occurred_start__lte=today).monthly_counts())
+    if not rows:
+        return None
+    start = max(since, min(row["month"] for row in rows))
+    rows = [row for row in rows if row["month"] >= start]
+    year_only = sum(
+        row["count"] for row in rows if row["occurred_start_precision"] == "year"
+    )
+    rows = [row for row in rows if row["occurred_start_precision"] != "year"]
+    if not rows:
+        return None
+
+    categories = {}
+    counts = {}
+    for row in rows:
+        slug = row["category__slug"]
+        categories[slug] = {
+            "slug": slug,
+            "name": row["category__name"],
+            "position": row["category__position"],
+            "colour": CATEGORY_COLOURS[
+                (row["category__position"] - 1) % len(CATEGORY_COLOURS)
+            ],
+            "total": 0,
+        }
+        key = (row["month"], slug)
+        counts[key] = counts.get(key, 0) + row["count"]
+    legend = sorted(categories.values(), key=lambda c: (c["position"], c["name"]))
+
+    month_starts = []
+    month = start
+    while month <= end:
+        month_starts.append(month)
+        month = add_months(month, 1)
+
+    totals = [
+        sum(counts.get((month, c["slug"]), 0) for c in legend) for month in month_starts
+    ]
+    step = _tick_step(max(totals))
+    top = max(step, -(-max(totals) // step) * step)
+    plot_width = 100 - LEFT - RIGHT
+    plot_height = HEIGHT - TOP - BOTTOM
+    slot = plot_width / len(month_starts)
+    bar_width = min(6.0, slot * 0.7)
+    scale = plot_height / top
+    baseline = TOP + plot_height
+
+    bars = []
+    for index, (month, total) in enumerate(zip(month_starts, totals, strict=True)):
+        label = formats.date_format(month, "YEAR_MONTH_FORMAT")
+        x = LEFT + index * slot + (slot - bar_width) / 2
+        segments = []
+        y = baseline
+        for category in legend:
+            count = counts.get((month, category["slug"]), 0)
+            if not count:
+                continue
+            category["total"] += count
+            height = count * scale
+            y -= height
+            segments.append(
+                {
+                    "x": round(x, 2),
+                    "y": round(y, 2),
+                    "width": round(bar_width, 2),
+                    "height": round(height, 2),
+                    "colour": category["colour"],
+                    "category": category["name"],
+                    "count": count,
+                }
+            )
+        tick = _tick_label(month, index, len(month_starts))
+        bars.append(
+            {
+                "month": month,
+                "label": label,
+                "total": total,
+                "segments": segments,
+                "tick": tick,
+                # The first label starts at its bar so it cannot run off the left.
+                "tick_x": round(x if index == 0 else LEFT + index * slot + slot / 2, 2),
+                "tick_anchor": "start" if index == 0 else "middle",
+                "list_url": _month_list_url(month),
+                "by_category": [
+                    (category["name"], counts[(month, category["slug"])])
+                    for category in legend
+                    if counts.get((month, category["slug"]))
+                ],
+            }
+        )
+
+    gridlines = [
+        {"value": value, "y": round(baseline - value * scale, 2)}
+        for value in range(0, top + 1, step)
+    ]
+    busiest = max(bars, key=lambda bar: bar["total"])
+    return {
+        "height": HEIGHT,
+        "left": LEFT,
+        "right": 100 - RIGHT,
+        "baseline": baseline,
+        "tick_y": baseline + 16,
+        "bars": bars,
+        "months_with_entries": [bar for bar in bars if bar["total"]],
+        "gridlines": gridlines,
+        "legend": legend,
+        "first": bars[0]["label"],
+        "last": bars[-1]["label"],
+        "total": sum(totals),
+        "busiest": busiest,
+        "year_only": year_only,
+    }
+
+
+def countries_with_records():
+    """Countries any record involves: memberships, agreement parties, exercises
+    (hosting or taking part) and threat entries (targeted or where it happened)."""
+    country = OuterRef("pk")
+    return Country.objects.filter(
+        Exists(Membership.objects.filter(country=country))
+        | Exists(AgreementParty.objects.filter(country=country))
+        | Exists(Participation.objects.filter(country=country))
+        | Exists(Exercise.objects.filter(host_countries=country))
+        | Exists(ThreatEntry.objects.filter(target_countries=country))
+        | Exists(ThreatEntry.objects.filter(location_country=country))
+    )
+
+
+def exercises_around(today):
+    """Exercises under way, coming up and recently held, by the exercises app's
+    own reading of vague dates (the list page marks them the same way)."""
+    return {
+        "ongoing": Exercise.objects.ongoing(today).order_by("start", "name")[
+            :HOME_LIST_LENGTH
+        ],
+        "upcoming": Exercise.objects.upcoming(today).order_by("start", "name")[
+            :HOME_LIST_LENGTH
+        ],
+        "recent": Exercise.objects.with_timing(today)
+        .filter(Q(start__lte=today) | Q(end__lte=today), timing="")
+        .newest_first()[:HOME_LIST_LENGTH],
+    }
 
 
 class HomeView(TemplateView):
     template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        context["today"] = today
+        context["counts"] = [
+            (
+                _("organisations"),
+                Organisation.objects.count(),
+                reverse("alliances:organisation_list"),
+            ),
+            (
+                _("agreements"),
+                Agreement.objects.count(),
+                reverse("alliances:agreement_list"),
+            ),
+            (
+                _("exercises"),
+                Exercise.objects.count(),
+                reverse("exercises:exercise_list"),
+            ),
+            (
+                _("threat entries"),
+                ThreatEntry.objects.count(),
+                reverse("threats:threatentry_list"),
+            ),
+            (_("sources cited"), Source.objects.count(), None),
+            (
+                _("countries with records"),
+                countries_with_records().count(),
+                reverse("alliances:country_list"),
+            ),
+        ]
+        context["latest_entries"] = ThreatEntry.objects.for_list()[:HOME_LIST_LENGTH]
+        exercises = exercises_around(today)
+        context["exercise_groups"] = [
+            (
+                _("Under way"),
+                exercises["ongoing"],
+                _("No exercise in the Atlas is under way today."),
+            ),
+            (
+                _("Coming up"),
+                exercises["upcoming"],
+                _("No upcoming exercise is recorded yet."),
+            ),
+            (_("Recently held"), exercises["recent"], _("None recorded.")),
+        ]
+        context["chart"] = threat_chart(today)
+        return context

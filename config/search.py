@@ -1,5 +1,277 @@
+"""/search/?q=: one search across organisations, agreements, exercises, threat
+entries and countries.
+
+Each kind is one query (``ranked_search``): full-text matches, ranked, with
+highlighted headlines; when a kind has no match at all, the records whose title
+is spelled closest to the query (trigram word similarity) stand in for them, and
+when no kind has a match the page offers a corrected query ("Did you mean ...?").
+Five queries per search, however many records there are.
+"""
+
+import re
+
+from django import forms
+from django.urls import reverse
+from django.utils.html import escape, format_html
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
+
+from alliances.models import Agreement, Country, Organisation
+from config.models import (
+    MARK_START,
+    MARK_STOP,
+    MAX_SEARCH_LENGTH,
+    SearchText,
+    strip_accents,
+)
+from exercises.models import Exercise
+from threats.models import ThreatEntry
+
+RESULTS_PER_KIND = 10
+SUGGESTION_MIN_SIMILARITY = 0.3
+_MARKED = re.compile(f"{MARK_START}(.*?){MARK_STOP}", re.DOTALL)
+_SENTINELS = re.compile(f"[{MARK_START}{MARK_STOP}]")
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search for"),
+        max_length=MAX_SEARCH_LENGTH,
+        required=False,
+        help_text=_(
+            "Names, places, words in any form, in English or Lithuanian; "
+            'accents optional. Use "quotes" for a phrase and -word to leave a '
+            "word out."
+        ),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+
+
+class Kind:
+    """One kind of record on the search page."""
+
+    def __init__(self, key, label, model, list_url, start=None, end=None):
+        self.key = key
+        self.label = label
+        self.model = model
+        self.list_url = list_url
+        self.start = start
+        self.end = end or start
+        self.title_fields = model.objects.all().search_title_fields
+        self.body_field = model.objects.all().search_body_field
+        self.singular = model._meta.verbose_name
+
+    def queryset(self, text):
+        queryset = self.model.objects.ranked_search(text)
+        if self.model is ThreatEntry:
+            queryset = queryset.select_related("category")
+        elif self.model is Exercise:
+            queryset = queryset.select_related("series")
+        return queryset[:RESULTS_PER_KIND]
+
+
+KINDS = (
+    Kind(
+        "organisations",
+        _("Organisations"),
+        Organisation,
+        "alliances:organisation_list",
+        "founded",
+    ),
+    Kind(
+        "agreements", _("Agreements"), Agreement, "alliances:agreement_list", "signed"
+    ),
+    Kind(
+        "exercises",
+        _("Exercises"),
+        Exercise,
+        "exercises:exercise_list",
+        "start",
+        "end",
+    ),
+    Kind(
+        "threats",
+        _("Threat entries"),
+        ThreatEntry,
+        "threats:threatentry_list",
+        "occurred_start",
+        "occurred_end",
+    ),
+    Kind("countries", _("Countries"), Country, "alliances:country_list"),
+)
+
+
+def highlight(marked, original=None):
+    """Escape a ts_headline() result, then turn its marks into <mark> elements.
+
+    ``original``: the full text the headline was made from; used instead when
+    the headline marks nothing or differs from it (ts_headline drops anything
+    that looks like an HTML tag).
+    """
+    marked = marked or ""
+    plain = _SENTINELS.sub("", marked)
+    if original is not None and (MARK_START not in marked or plain != original):
+        return escape(original)
+    html = _MARKED.sub(
+        lambda match: f"<mark>{match.group(1)}</mark>", str(escape(marked))
+    )
+    return mark_safe(_SENTINELS.sub("", html))  # noqa: S308 - escaped above
+
+
+def _best_headline(obj, part):
+    """The English headline unless only the Lithuanian stemming marked a word."""
+    english = getattr(obj, f"headline_{part}_english", "") or ""
+    lithuanian = getattr(obj, f"headline_{part}_lithuanian", "") or ""
+    if MARK_START not in english and MARK_START in lithuanian:
+        return lithuanian
+    return english
+
+
+def _with_ellipses(snippet, marked, text):
+    """Show where a headline was cut out of a longer text."""
+    plain = " ".join(_SENTINELS.sub("", marked or "").split())
+    text = " ".join((text or "").split())
+    if not plain or plain == text:
+        return snippet
+    before = "" if text.startswith(plain[:30]) else "… "
+    after = "" if text.endswith(plain[-30:]) else " …"
+    return format_html("{}{}{}", before, snippet, after)
+
+
+class Result:
+    def __init__(self, kind, obj, words):
+        self.kind = kind
+        self.object = obj
+        self.url = obj.get_absolute_url()
+        self.title = highlight(
+            _best_headline(obj, "title"), str(getattr(obj, kind.title_fields[0]))
+        )
+        body = _best_headline(obj, "body")
+        self.snippet = _with_ellipses(
+            highlight(body), body, getattr(obj, kind.body_field or "", "")
+        )
+        # One more fact to tell similar titles apart.
+        self.detail = ""
+        if isinstance(obj, ThreatEntry):
+            self.detail = obj.category
+        elif isinstance(obj, Exercise):
+            self.detail = obj.series or ""
+        elif isinstance(obj, Organisation | Agreement):
+            self.detail = obj.get_type_display()
+        if isinstance(obj, Organisation) and obj.acronym and obj.acronym != obj.name:
+            acronym = obj.acronym
+            if strip_accents(acronym).lower() in words:
+                acronym = format_html("<mark>{}</mark>", acronym)
+            self.title = format_html("{} ({})", self.title, acronym)
+        if isinstance(obj, Country):
+            self.snippet = (
+                format_html(
+                    _("In Lithuanian: {}"),
+                    format_html('<span lang="lt">{}</span>', self.snippet),
+                )
+                if obj.name_lt
+                else ""
+            )
+
+
+class Group:
+    """The results of one kind: real matches, or close spellings when none."""
+
+    def __init__(self, kind, rows, text):
+        self.kind = kind
+        self.exact = bool(rows) and rows[0].search_hit
+        rows = [row for row in rows if row.search_hit == self.exact]
+        self.count = (
+            (rows[0].search_hits if self.exact else rows[0].search_total) if rows else 0
+        )
+        words = {strip_accents(word).lower() for word in text.split()}
+        self.results = [Result(kind, row, words) for row in rows]
+        self.rank = (rows[0].search_exact, rows[0].search_rank) if rows else (0, 0)
+        self.more_url = (
+            f"{reverse(kind.list_url)}?{urlencode({'q': text})}"
+            if self.exact and self.count > len(self.results)
+            else ""
+        )
+
+
+def _trigrams(word):
+    padded = f"  {word} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def trigram_similarity(first, second):
+    """pg_trgm's similarity() of two words, in Python."""
+    a, b = _trigrams(first), _trigrams(second)
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def suggest(words, titles):
+    """The query with each unknown word replaced by the closest word of the
+    ``titles`` found by similarity; None when nothing would change."""
+    vocabulary = {}
+    for title in titles:
+        for token in re.findall(r"\w+", title):
+            if len(token) > 2 and not token.isdigit():
+                vocabulary.setdefault(strip_accents(token).lower(), token)
+    corrected, changed = [], False
+    for word in words:
+        folded = strip_accents(word).lower()
+        if folded in vocabulary or not vocabulary:
+            corrected.append(word)
+            continue
+        best = max(
+            vocabulary,
+            key=lambda token: (
+                trigram_similarity(folded, token),
+                -abs(len(token) - len(folded)),
+            ),
+        )
+        if trigram_similarity(folded, best) >= SUGGESTION_MIN_SIMILARITY:
+            corrected.append(vocabulary[best])
+            changed = True
+        else:
+            corrected.append(word)
+    return " ".join(corrected) if changed else None
 
 
 class SearchView(TemplateView):
     template_name = "search/search.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = SearchForm(self.request.GET or None)
+        context["form"] = form
+        context["query"] = ""
+        if not form.is_bound or not form.is_valid():
+            return context
+        search = SearchText(form.cleaned_data["q"])
+        if not search:
+            return context
+        groups = [
+            Group(kind, list(kind.queryset(search.text)), search.text) for kind in KINDS
+        ]
+        exact = [group for group in groups if group.exact]
+        # Kinds with matches first, the one with the best match on top.
+        exact.sort(key=lambda group: group.rank, reverse=True)
+        similar = [group for group in groups if group.results and not group.exact]
+        context.update(
+            query=search.text,
+            groups=exact + similar,
+            exact_count=sum(group.count for group in exact),
+        )
+        if not exact:
+            titles = [
+                str(getattr(result.object, field))
+                for group in similar
+                for result in group.results
+                for field in group.kind.title_fields
+            ]
+            suggestion = suggest(search.words, titles)
+            if suggestion:
+                context["suggestion"] = suggestion
+                context["suggestion_url"] = (
+                    f"{reverse('search')}?{urlencode({'q': suggestion})}"
+                )
+        return context

@@ -80,6 +80,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "config",
     "alliances",
     "exercises",
@@ -192,10 +195,64 @@ SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# The REST API (/api/v1/, config/api.py). Reads are public; writes need a token or a
+# session with CSRF, and the Django model permissions of the Editors group.
 REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: an anonymous write is answered 401 with WWW-Authenticate.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"
     ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # Parsers (JSON, size-limited) and pagination are set on the viewsets in
+    # config/api.py: naming them here would import it while DRF itself loads.
+    "DEFAULT_SCHEMA_CLASS": "config.api.AtlasAutoSchema",
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("DJANGO_API_ANON_RATE", "120/minute"),
+        "token": "10/minute",
+    },
+    "COERCE_DECIMAL_TO_STRING": False,
+    "DATETIME_FORMAT": "iso-8601",
+    "UNICODE_JSON": True,
+}
+# Largest JSON body the API accepts (413 above it).
+API_MAX_BODY_SIZE = 256 * 1024
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Baltic Security Atlas API",
+    "DESCRIPTION": (
+        "Sourced records on Lithuania's alliances and the Baltic security "
+        "environment: organisations, memberships, agreements, exercises and threat "
+        "entries. Reading needs no authentication. Writing needs a token "
+        "(`Authorization: Token <key>`) or a logged-in session with a CSRF token, "
+        "and the Editors group's permissions."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Separate request and response components: read-only fields (id, url,
+    # nested brief objects) are not asked for in writes.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationTypeEnum": "alliances.models.Organisation.Type",
+        "AgreementTypeEnum": "alliances.models.Agreement.Type",
+        "ConfidenceEnum": "config.models.Confidence",
+        "AttributionConfidenceEnum": "threats.models.Attribution.Confidence",
+        "DatePrecisionEnum": "config.models.DatePrecision",
+    },
+    # Swagger UI and Redoc from the drf-spectacular-sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

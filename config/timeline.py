@@ -1,5 +1,331 @@
+"""/timeline/: agreements, exercises and threat entries on one chronological view.
+
+The three kinds are read as one SQL ``UNION ALL`` of identically shaped rows
+(kind, slug, title, date and precision, end, summary, category), so a page of the
+timeline is one query whatever the mix, and the facet counts come from one more
+query grouped by kind and year. Filters are validated by a small form first:
+bad input gives form errors on the page, never a database error.
+"""
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Case, CharField, Count, DateField, F, Q, Value, When
+from django.db.models.functions import Coalesce, ExtractYear
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
+
+from alliances.models import Agreement
+from config.views import FacetOption
+from exercises.models import Exercise
+from threats.models import ThreatCategory, ThreatEntry
+
+AGREEMENT, EXERCISE, THREAT = "agreement", "exercise", "threat"
+KIND_CHOICES = [
+    (AGREEMENT, _("Agreements")),
+    (EXERCISE, _("Exercises")),
+    (THREAT, _("Threat entries")),
+]
+KIND_LABELS = {
+    AGREEMENT: _("Agreement"),
+    EXERCISE: _("Exercise"),
+    THREAT: _("Threat"),
+}
+DETAIL_URL_NAMES = {
+    AGREEMENT: "alliances:agreement_detail",
+    EXERCISE: "exercises:exercise_detail",
+    THREAT: "threats:threatentry_detail",
+}
+NEWEST, OLDEST = "newest", "oldest"
+ORDER_CHOICES = [(NEWEST, _("Newest first")), (OLDEST, _("Oldest first"))]
+
+
+class YearsField(forms.MultipleChoiceField):
+    """Several years (``year=2022&year=2024``), any four-digit year accepted.
+
+    The choices shown are the years that have records, but a year with none is
+    still a valid filter (it just matches nothing).
+    """
+
+    default_error_messages = {
+        "invalid_year": _("“%(value)s” is not a year."),
+    }
+
+    def to_python(self, value):
+        years = []
+        for item in super().to_python(value):
+            item = item.strip()
+            if not (item.isascii() and item.isdigit() and len(item) == 4):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_year"],
+                    code="invalid_year",
+                    params={"value": item[:20]},
+                )
+            years.append(int(item))
+        return sorted(set(years))
+
+    def validate(self, value):
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"])
+
+
+class TimelineForm(forms.Form):
+    kind = forms.MultipleChoiceField(
+        label=_("Kind"),
+        choices=KIND_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    year = YearsField(label=_("Year"), required=False)
+    category = forms.MultipleChoiceField(
+        label=_("Threat category"),
+        required=False,
+        help_text=_("Only threat entries have a category."),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    order = forms.ChoiceField(label=_("Order"), choices=ORDER_CHOICES, required=False)
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = list(categories)
+
+
+class TimelineItem:
+    """One row of the timeline, shaped like a record for the ``vague`` filter."""
+
+    def __init__(self, row):
+        self.kind = row["item_kind"]
+        self.slug = row["item_slug"]
+        self.title = row["item_title"]
+        self.date = row["item_date"]
+        self.date_precision = row["item_date_precision"]
+        self.end = row["item_end"]
+        self.end_precision = row["item_end_precision"]
+        self.summary = row["item_summary"]
+        self.category = row["item_category"]
+        self.kind_label = KIND_LABELS[self.kind]
+        self.url = reverse(DETAIL_URL_NAMES[self.kind], args=[self.slug])
+
+    @property
+    def year(self):
+        return self.date.year
+
+    @property
+    def machine_date(self):
+        """The date for ``<time datetime>``, no more precise than it is known."""
+        return self.date.isoformat()[
+            : {"year": 4, "month": 7}.get(self.date_precision, 10)
+        ]
+
+
+ROW_FIELDS = (
+    "item_kind",
+    "item_slug",
+    "item_title",
+    "item_date",
+    "item_date_precision",
+    "item_end",
+    "item_end_precision",
+    "item_summary",
+    "item_category",
+)
+
+
+def _rows(kind, queryset, **columns):
+    """The queryset as timeline rows: every kind gives the same named columns."""
+    return queryset.order_by().annotate(
+        item_kind=Value(kind, output_field=CharField()), **columns
+    )
+
+
+def timeline_parts(kinds, years, categories):
+    """One queryset of timeline rows per kind that the filters leave in."""
+    parts = []
+    if categories:
+        kinds = [kind for kind in kinds if kind == THREAT]
+    if AGREEMENT in kinds:
+        parts.append(
+            _rows(
+                AGREEMENT,
+                Agreement.objects.filter(signed__isnull=False),
+                item_slug=F("slug"),
+                item_title=F("title"),
+                item_date=F("signed"),
+                item_date_precision=F("signed_precision"),
+                item_end=Value(None, output_field=DateField()),
+                item_end_precision=Value("", output_field=CharField()),
+                item_summary=F("summary"),
+                item_category=Value("", output_field=CharField()),
+            )
+        )
+    if EXERCISE in kinds:
+        parts.append(
+            _rows(
+                EXERCISE,
+                Exercise.objects.filter(Q(start__isnull=False) | Q(end__isnull=False)),
+                item_slug=F("slug"),
+                item_title=F("name"),
+                # Placed at its start, or at its end when the start is unknown.
+                item_date=Coalesce("start", "end"),
+                item_date_precision=Case(
+                    When(start__isnull=False, then=F("start_precision")),
+                    default=F("end_precision"),
+                ),
+                item_end=Case(
+                    When(start__isnull=False, then=F("end")),
+                    output_field=DateField(),
+                ),
+                item_end_precision=Case(
+                    When(start__isnull=False, then=F("end_precision")),
+                    default=Value(""),
+                    output_field=CharField(),
+                ),
+                item_summary=F("description"),
+                item_category=Value("", output_field=CharField()),
+            )
+        )
+    if THREAT in kinds:
+        threats = ThreatEntry.objects.all()
+        if categories:
+            threats = threats.filter(category__slug__in=categories)
+        parts.append(
+            _rows(
+                THREAT,
+                threats,
+                item_slug=F("slug"),
+                item_title=F("title"),
+                item_date=F("occurred_start"),
+                item_date_precision=F("occurred_start_precision"),
+                item_end=F("occurred_end"),
+                item_end_precision=F("occurred_end_precision"),
+                item_summary=F("summary"),
+                item_category=F("category__name"),
+            )
+        )
+    if years:
+        parts = [part.filter(item_date__year__in=years) for part in parts]
+    return parts
+
+
+def union(parts):
+    """All rows of the parts in one query (``UNION ALL``), or None when none."""
+    if not parts:
+        return None
+    first, *rest = parts
+    return first.union(*rest, all=True) if rest else first
 
 
 class TimelineView(TemplateView):
+    """Every dated agreement, exercise and threat entry, by year."""
+
     template_name = "timeline.html"
+    paginate_by = 50
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Query 1: the threat categories (form choices and facet labels).
+        categories = list(ThreatCategory.objects.values_list("slug", "name"))
+        form = TimelineForm(self.request.GET or None, categories=categories)
+        valid = form.is_valid() if form.is_bound else True
+        data = form.cleaned_data if form.is_bound and valid else {}
+        kinds = data.get("kind") or [kind for kind, _label in KIND_CHOICES]
+        years = data.get("year") or []
+        chosen_categories = data.get("category") or []
+        order = data.get("order") or NEWEST
+        context.update(form=form, order=order, kind_labels=KIND_LABELS)
+        if not valid:
+            # Show the choices without counts so the reader can correct the filter.
+            facets = {
+                "kind": [
+                    FacetOption(value, label, None, False)
+                    for value, label in KIND_CHOICES
+                ],
+                "year": [],
+                "category": [
+                    FacetOption(slug, name, None, False) for slug, name in categories
+                ],
+            }
+            context.update(items=[], facets=facets, total=0)
+            return context
+
+        # Query 2: rows per kind and year under the category filter; both facets
+        # count with every filter but their own, so their options can be combined.
+        grid = union(
+            [
+                part.annotate(item_year=ExtractYear("item_date"))
+                .values("item_kind", "item_year")
+                .annotate(item_count=Count("pk"))
+                for part in timeline_parts(
+                    [kind for kind, _label in KIND_CHOICES], [], chosen_categories
+                )
+            ]
+        )
+        cells = list(grid) if grid is not None else []
+        kind_counts = {kind: 0 for kind, _label in KIND_CHOICES}
+        year_counts = {}
+        for cell in cells:
+            if not years or cell["item_year"] in years:
+                kind_counts[cell["item_kind"]] += cell["item_count"]
+            if cell["item_kind"] in kinds:
+                year_counts.setdefault(cell["item_year"], 0)
+                year_counts[cell["item_year"]] += cell["item_count"]
+        for year in years:
+            year_counts.setdefault(year, 0)
+
+        # Query 3: threat entries per category under the kind and year filters.
+        category_counts = {}
+        if THREAT in kinds:
+            threats = ThreatEntry.objects.order_by()
+            if years:
+                threats = threats.filter(occurred_start__year__in=years)
+            category_counts = dict(
+                threats.values("category__slug")
+                .annotate(n=Count("pk"))
+                .values_list("category__slug", "n")
+            )
+
+        facets = {
+            "kind": [
+                FacetOption(
+                    value, label, kind_counts[value], value in (data.get("kind") or [])
+                )
+                for value, label in KIND_CHOICES
+            ],
+            "year": [
+                FacetOption(str(year), str(year), count, year in years)
+                for year, count in sorted(year_counts.items(), reverse=order == NEWEST)
+            ],
+            "category": [
+                FacetOption(
+                    slug, name, category_counts.get(slug, 0), slug in chosen_categories
+                )
+                for slug, name in categories
+                if category_counts.get(slug) or slug in chosen_categories
+            ],
+        }
+
+        # Queries 4 and 5: how many rows match, and the rows of this page.
+        rows = union(
+            [
+                part.values(*ROW_FIELDS)
+                for part in timeline_parts(kinds, years, chosen_categories)
+            ]
+        )
+        if rows is None:
+            rows = []
+        else:
+            direction = "-" if order == NEWEST else ""
+            rows = rows.order_by(f"{direction}item_date", "item_kind", "item_title")
+        page_obj = Paginator(rows, self.paginate_by).get_page(
+            self.request.GET.get("page")
+        )
+        items = [TimelineItem(row) for row in page_obj.object_list]
+        context.update(
+            items=items,
+            page_obj=page_obj,
+            paginator=page_obj.paginator,
+            is_paginated=page_obj.has_other_pages(),
+            facets=facets,
+            total=page_obj.paginator.count,
+        )
+        return context

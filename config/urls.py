@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from config import home, maps, search, timeline
+from config.views import server_error
 
 admin.site.site_header = _("Baltic Security Atlas")
 admin.site.site_title = _("Baltic Security Atlas")
@@ -17,6 +18,9 @@ urlpatterns = [
     path("", include("alliances.urls")),
     path("", include("exercises.urls")),
     path("", include("threats.urls")),
+    path("api/v1/", include("config.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = server_error

@@ -6,11 +6,14 @@ and ``export_row`` (one dict per record for ``?format=csv`` and ``?format=json``
 """
 
 import csv
+import sys
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import InterfaceError, OperationalError
 from django.db.models import Count
 from django.db.models.functions import ExtractYear
 from django.http import HttpResponse, JsonResponse
+from django.template import loader
 from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 
@@ -92,6 +95,10 @@ class Facet:
             options.append(
                 FacetOption(str(value), label, row["count"], str(value) in selected)
             )
+        # A chosen value that matches nothing stays listed, so it can be unticked.
+        shown = {option.value for option in options}
+        for value in sorted(selected - shown):
+            options.append(FacetOption(value, self.choices.get(value, value), 0, True))
         return options
 
 
@@ -150,3 +157,28 @@ def _cell(value):
     if value is None:
         return ""
     return value
+
+
+def server_error(request):
+    """500 page, or 503 with Retry-After when the database is unreachable.
+
+    A handler500 (not a middleware) sees errors raised anywhere, session saving
+    included. It renders without the base template, which needs the database.
+    """
+    error = sys.exc_info()[1]
+    unavailable = isinstance(error, OperationalError | InterfaceError)
+    wants_json = request.path.startswith("/api/") or request.GET.get("format") == "json"
+    status = 503 if unavailable else 500
+    if wants_json:
+        message = (
+            "Database temporarily unavailable." if unavailable else "Server error."
+        )
+        response = JsonResponse({"detail": message}, status=status)
+    else:
+        response = HttpResponse(
+            loader.render_to_string("500.html", {"unavailable": unavailable}),
+            status=status,
+        )
+    if unavailable:
+        response["Retry-After"] = "5"
+    return response

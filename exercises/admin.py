@@ -15,7 +15,12 @@ class ExerciseSeriesAdmin(AtlasModelAdmin):
     fields = ("name", "slug", "description", ("created", "updated"))
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(exercise_count=Count("exercises"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(exercise_count=Count("exercises"))
+            .order_by("name")
+        )
 
     @admin.display(description=_("editions"), ordering="exercise_count")
     def exercise_count(self, obj):

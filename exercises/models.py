@@ -1,5 +1,9 @@
+import datetime
+
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import Case, Prefetch, Q, Value, When
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +17,8 @@ from config.models import (
     longitude_field,
     not_before_constraint,
     precision_field,
+    search_vector_field,
+    trigram_index,
     vague_date_constraint,
 )
 
@@ -48,8 +54,177 @@ class ExerciseSeries(TimeStampedModel):
         return (self.slug,)
 
 
+def period_start(day, precision):
+    """The first day of the day, month or year that contains ``day``."""
+    if precision == "year":
+        return day.replace(month=1, day=1)
+    if precision == "month":
+        return day.replace(day=1)
+    return day
+
+
+def period_end(value, precision):
+    """The last day a vague date may mean: 30 June 2024 for "June 2024"."""
+    if value is None:
+        return None
+    if precision == "year":
+        return value.replace(month=12, day=31)
+    if precision == "month":
+        following = (value.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        return following - datetime.timedelta(days=1)
+    return value
+
+
+def _period_ends_on_or_after(field, day):
+    """``field``'s period (at its precision) reaches ``day`` or later.
+
+    A vague date is stored at the first day of its period, so "June 2024" reaches
+    15 June 2024 because 1 June 2024 >= the first of June.
+    """
+    return Q(
+        *(
+            Q(
+                **{
+                    f"{field}_precision": precision,
+                    f"{field}__gte": period_start(day, precision),
+                }
+            )
+            for precision in ("day", "month", "year")
+        ),
+        _connector=Q.OR,
+    )
+
+
+def _period_over_by(field, day):
+    """``field``'s whole period lies on or before ``day``."""
+    following = day + datetime.timedelta(days=1)
+    return Q(
+        *(
+            Q(
+                **{
+                    f"{field}_precision": precision,
+                    f"{field}__lt": period_start(following, precision),
+                }
+            )
+            for precision in ("day", "month", "year")
+        ),
+        _connector=Q.OR,
+    )
+
+
 class ExerciseQuerySet(SlugQuerySet):
     search_fields = ("name", "description", "series__name", "lead", "locations__name")
+    search_title_fields = ("name",)
+    search_body_field = "description"
+
+    def newest_first(self):
+        # An exercise whose start is unknown sorts by its end; undated ones go last.
+        return self.order_by(
+            Coalesce("start", "end").desc(nulls_last=True), "name", "pk"
+        )
+
+    def for_list(self):
+        """The joins a list row needs: series and host countries."""
+        return (
+            self.select_related("series")
+            .prefetch_related("host_countries")
+            .newest_first()
+        )
+
+    def for_export(self):
+        """What an export row or a feed entry adds to ``for_list``."""
+        return self.select_related(
+            "lead_country", "lead_organisation"
+        ).prefetch_related(
+            Prefetch("participations", Participation.objects.select_related("country")),
+            "locations",
+            "sources",
+        )
+
+    def for_detail(self):
+        threat_model = self.model._meta.get_field("related_threats").related_model
+        return self.select_related(
+            "series", "lead_country", "lead_organisation"
+        ).prefetch_related(
+            "host_countries",
+            Prefetch(
+                "participations",
+                Participation.objects.select_related("country").order_by(
+                    "country__name"
+                ),
+            ),
+            Prefetch(
+                "locations",
+                ExerciseLocation.objects.select_related(
+                    "country", "coordinates_source"
+                ),
+            ),
+            "sources",
+            Prefetch(
+                "series__exercises",
+                self.model.objects.newest_first().only(
+                    "name",
+                    "slug",
+                    "series_id",
+                    "start",
+                    "start_precision",
+                    "end",
+                    "end_precision",
+                ),
+                to_attr="editions",
+            ),
+            Prefetch(
+                "related_threats",
+                threat_model.objects.select_related("category"),
+            ),
+        )
+
+    def overlapping(self, after=None, before=None):
+        """Exercises held at least partly between ``after`` and ``before``.
+
+        An exercise spans its start to its end, each at its precision; when one of
+        them is unknown the other stands for both. Undated exercises never match.
+        """
+        queryset = self
+        if after is not None:
+            queryset = queryset.filter(
+                Q(end__isnull=False) & _period_ends_on_or_after("end", after)
+                | Q(end__isnull=True) & _period_ends_on_or_after("start", after)
+            )
+        if before is not None:
+            queryset = queryset.filter(
+                Q(start__lte=before) | Q(start__isnull=True, end__lte=before)
+            )
+        return queryset
+
+    def in_years(self, years):
+        """Exercises that started in one of ``years`` (or ended, if the start is unknown)."""
+        condition = Q()
+        for year in years:
+            condition |= Q(start__year=year) | Q(start__isnull=True, end__year=year)
+        return self.filter(condition)
+
+    def upcoming(self, day):
+        """Exercises that certainly start after ``day``."""
+        return self.filter(start__gt=day)
+
+    def ongoing(self, day):
+        """Exercises that have certainly started by ``day`` and not yet ended."""
+        return self.filter(_period_over_by("start", day), end__gte=day)
+
+    def with_timing(self, day):
+        """Annotate ``timing``: "upcoming", "ongoing" or "" relative to ``day``."""
+        return self.annotate(
+            timing=Case(
+                When(start__gt=day, then=Value("upcoming")),
+                When(
+                    _period_over_by("start", day) & Q(end__gte=day),
+                    then=Value("ongoing"),
+                ),
+                default=Value(""),
+                output_field=models.CharField(),
+            )
+        )
 
 
 class Exercise(SourcedRecord):
@@ -134,6 +309,11 @@ class Exercise(SourcedRecord):
     sources = models.ManyToManyField(
         Source, related_name="exercises", verbose_name=_("sources")
     )
+    search_vector = search_vector_field(
+        A=["name"],
+        B=["edition", "lead", "personnel_note"],
+        C=["description", "participants_note"],
+    )
 
     objects = ExerciseQuerySet.as_manager()
 
@@ -141,6 +321,10 @@ class Exercise(SourcedRecord):
         ordering = ["-start", "name"]
         verbose_name = _("exercise")
         verbose_name_plural = _("exercises")
+        indexes = [
+            GinIndex(fields=["search_vector"], name="exercise_search"),
+            trigram_index("name", "exercise_name_trgm"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="exercise_slug_unique"),
             vague_date_constraint("exercise", "start"),

@@ -26,3 +26,15 @@ def analyst(django_user_model):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+def pytest_terminal_summary(terminalreporter):
+    skipped = terminalreporter.stats.get("skipped", [])
+    browser = [r for r in skipped if "tests/browser/" in r.nodeid]
+    if browser:
+        terminalreporter.write_line(
+            f"NOTE: {len(browser)} browser tests were SKIPPED because no Chromium was "
+            "found (apt-get install chromium, or set ATLAS_CHROMIUM).",
+            yellow=True,
+            bold=True,
+        )

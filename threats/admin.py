@@ -16,7 +16,13 @@ class ThreatCategoryAdmin(AtlasModelAdmin):
     fields = ("name", "slug", "position", "description", ("created", "updated"))
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(entry_count=Count("entries"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(entry_count=Count("entries"))
+            # Meta.ordering does not apply to GROUP BY queries.
+            .order_by("position", "name")
+        )
 
     @admin.display(description=_("entries"), ordering="entry_count")
     def entry_count(self, obj):
@@ -46,6 +52,7 @@ class ActorAdmin(AtlasModelAdmin):
             super()
             .get_queryset(request)
             .annotate(attribution_count=Count("attributions"))
+            .order_by("name")
         )
 
     @admin.display(description=_("attributions"), ordering="attribution_count")

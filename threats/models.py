@@ -1,7 +1,8 @@
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, TruncMonth
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,8 @@ from config.models import (
     longitude_field,
     not_before_constraint,
     precision_field,
+    search_vector_field,
+    trigram_index,
     vague_date_constraint,
 )
 from exercises.models import Exercise
@@ -111,6 +114,90 @@ class ThreatEntryQuerySet(SlugQuerySet):
         "targets_note",
         "attributions__actor__name",
     )
+    search_title_fields = ("title",)
+    search_body_field = "summary"
+
+    def for_list(self):
+        """The joins a row of a list, feed or export needs: category, location
+        country and the actors blamed (attributions ordered by actor, so a page
+        can skip an actor named twice by different parties)."""
+        return self.select_related("category", "location_country").prefetch_related(
+            models.Prefetch(
+                "attributions",
+                queryset=Attribution.objects.select_related("actor").order_by(
+                    "actor__name", "actor_id", "attributed_by"
+                ),
+            )
+        )
+
+    def for_detail(self):
+        """Everything a detail page shows, in a fixed number of queries."""
+        return self.select_related(
+            "category", "location_country", "coordinates_source"
+        ).prefetch_related(
+            "target_countries",
+            "sources",
+            models.Prefetch(
+                "attributions",
+                queryset=Attribution.objects.select_related("actor")
+                .prefetch_related("sources")
+                .order_by("actor__name", "attributed_on", "attributed_by"),
+            ),
+            models.Prefetch(
+                "related_exercises",
+                queryset=Exercise.objects.order_by(
+                    models.F("start").desc(nulls_last=True), "name"
+                ),
+            ),
+        )
+
+    def related_to(self, entry):
+        """Other entries of the same category or blaming one of the same actors:
+        those sharing both first, then the same category (the narrower tie:
+        one state is blamed for most entries), then the same actor. ``entry.attributions`` should be prefetched
+        (``for_detail``): the actors are read from it, not queried again."""
+        actor_ids = {attribution.actor_id for attribution in entry.attributions.all()}
+        shares_actor = (
+            models.Exists(
+                Attribution.objects.filter(
+                    entry=models.OuterRef("pk"), actor_id__in=actor_ids
+                )
+            )
+            if actor_ids
+            else models.Value(False)
+        )
+        return (
+            self.exclude(pk=entry.pk)
+            .annotate(
+                shares_actor=shares_actor,
+                shares_category=models.ExpressionWrapper(
+                    Q(category_id=entry.category_id),
+                    output_field=models.BooleanField(),
+                ),
+            )
+            .filter(Q(shares_actor=True) | Q(shares_category=True))
+            .select_related("category")
+            .order_by("-shares_category", "-shares_actor", "-occurred_start", "title")
+        )
+
+    def monthly_counts(self):
+        """Entries per month (of the start) and category: dicts with month,
+        precision, category slug, name and position, and count. Entries dated
+        only to the year come back with precision "year" so a chart can leave
+        them out instead of piling them on January."""
+        return (
+            self.annotate(month=TruncMonth("occurred_start"))
+            .order_by()
+            .values(
+                "month",
+                "occurred_start_precision",
+                "category__slug",
+                "category__name",
+                "category__position",
+            )
+            .annotate(count=models.Count("pk"))
+            .order_by("month", "category__position")
+        )
 
 
 class ThreatEntry(SourcedRecord):
@@ -241,6 +328,9 @@ class ThreatEntry(SourcedRecord):
     sources = models.ManyToManyField(
         Source, related_name="threat_entries", verbose_name=_("sources")
     )
+    search_vector = search_vector_field(
+        A=["title"], B=["location_name", "targets_note"], C=["summary"]
+    )
 
     objects = ThreatEntryQuerySet.as_manager()
 
@@ -248,6 +338,10 @@ class ThreatEntry(SourcedRecord):
         ordering = ["-occurred_start", "title"]
         verbose_name = _("threat entry")
         verbose_name_plural = _("threat entries")
+        indexes = [
+            GinIndex(fields=["search_vector"], name="threat_entry_search"),
+            trigram_index("title", "threat_entry_title_trgm"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="threat_entry_slug_unique"),
             vague_date_constraint("threat_entry", "occurred_start"),

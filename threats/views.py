@@ -1,13 +1,155 @@
-from django.views.generic import DetailView, ListView
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import DetailView
 
-from .models import ThreatEntry
+from config.views import AtlasListView, Facet
+
+from .filtersets import ThreatEntryFilterSet
+from .models import Attribution, ThreatEntry
+
+# Filters the list page shows as inputs; the others are facet links (or URL
+# parameters for integrations) and ride along as hidden inputs.
+FORM_FIELDS = ("q", "occurred_after", "occurred_before", "ordering")
+NOT_FILTERS = ("page", "format")
 
 
-class ThreatEntryListView(ListView):
-    model = ThreatEntry
+class ThreatEntryListView(AtlasListView):
+    queryset = ThreatEntry.objects.for_list()
+    filterset_class = ThreatEntryFilterSet
     template_name = "threats/threatentry_list.html"
+    paginate_by = 25
+    export_name = "threat-entries"
+    facets = (
+        Facet("category", _("Category"), "category__slug", "category__name"),
+        Facet(
+            "actor",
+            _("Actor blamed"),
+            "attributions__actor__slug",
+            "attributions__actor__name",
+        ),
+        Facet(
+            "target",
+            _("Target country"),
+            "target_countries__iso2",
+            "target_countries__name",
+        ),
+        Facet("year", _("Year"), "occurred_start", year=True),
+        Facet(
+            "attribution_confidence",
+            _("Attribution confidence"),
+            "attributions__attribution_confidence",
+            choices=Attribution.Confidence.choices,
+        ),
+        Facet(
+            "source_reliability",
+            _("Source reliability"),
+            "source_reliability",
+            choices=ThreatEntry.Reliability.choices,
+        ),
+    )
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.request.GET.get("format"):
+            # Only exports list the targets and every source's URL.
+            queryset = queryset.prefetch_related("target_countries", "sources")
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = self.filterset.form
+        context["form_fields"] = [form[name] for name in FORM_FIELDS]
+        context["hidden_params"] = [
+            (name, value)
+            for name, values in self.request.GET.lists()
+            if name not in FORM_FIELDS + NOT_FILTERS and name in form.fields
+            for value in values
+        ]
+        context["filter_errors"] = (
+            [
+                (form.fields[name].label if name in form.fields else "", errors)
+                for name, errors in form.errors.items()
+            ]
+            if form.is_bound
+            else []
+        )
+        context["active_filters"] = self.active_filters()
+        context["feed_url"] = reverse("threats:threatentry_feed")
+        return context
+
+    def active_filters(self):
+        """(parameter, value, label, value in words) of each filter in use, so the
+        page can list them with a link removing each (even when nothing matches
+        and the facets are empty). Names come from the validated form: no query."""
+        form = self.filterset.form
+        # Valid fields keep their cleaned value even when another field fails.
+        cleaned = getattr(form, "cleaned_data", {}) if form.is_bound else {}
+        active = []
+        for name, values in self.request.GET.lists():
+            if name not in form.fields or name in ("ordering", *NOT_FILTERS):
+                continue
+            field = form.fields[name]
+            words = _value_names(field, cleaned.get(name))
+            for value in values:
+                if value.strip():
+                    active.append((name, value, field.label, words.get(value, value)))
+        return active
+
+    def export_row(self, obj):
+        attributions = list(obj.attributions.all())
+        return {
+            "title": obj.title,
+            "url": self.request.build_absolute_uri(obj.get_absolute_url()),
+            "category": obj.category.name,
+            "occurred_start": obj.occurred_start,
+            "occurred_start_precision": obj.occurred_start_precision,
+            "occurred_end": obj.occurred_end,
+            "occurred_end_precision": obj.occurred_end_precision,
+            "location": obj.location_name,
+            "location_country": obj.location_country.iso2
+            if obj.location_country
+            else "",
+            "latitude": float(obj.latitude) if obj.latitude is not None else None,
+            "longitude": float(obj.longitude) if obj.longitude is not None else None,
+            "targets": [country.iso2 for country in obj.target_countries.all()],
+            "actors": list(dict.fromkeys(a.actor.name for a in attributions)),
+            "attribution_confidences": list(
+                dict.fromkeys(a.attribution_confidence for a in attributions)
+            ),
+            "severity": obj.severity,
+            "source_reliability": obj.source_reliability,
+            "information_credibility": obj.information_credibility,
+            "sources": [source.url for source in obj.sources.all()],
+        }
 
 
 class ThreatEntryDetailView(DetailView):
-    model = ThreatEntry
+    queryset = ThreatEntry.objects.for_detail()
     template_name = "threats/threatentry_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        entry = self.object
+        context["sources"] = entry.sources.all()
+        if entry.latitude is not None:
+            # 54.687 rather than the stored 54.68700
+            context["coordinates"] = [
+                format(value.normalize(), "f")
+                for value in (entry.latitude, entry.longitude)
+            ]
+        context["related_entries"] = list(ThreatEntry.objects.related_to(entry)[:8])
+        return context
+
+
+def _value_names(field, cleaned):
+    """{value as in the URL: its name} for a choice field's cleaned value."""
+    if cleaned is None:
+        return {}
+    to_field = getattr(field, "to_field_name", None)
+    if hasattr(field, "queryset"):
+        objects = cleaned if hasattr(cleaned, "__iter__") else [cleaned]
+        return {str(getattr(obj, to_field or "pk")): str(obj) for obj in objects}
+    choices = getattr(field, "choices", None)
+    if choices:
+        return {str(value): str(label) for value, label in choices}
+    return {}

@@ -76,3 +76,12 @@ def nav_current(context, *view_prefixes):
     return (
         "page" if any(name.startswith(prefix) for prefix in view_prefixes) else "false"
     )
+
+
+@register.filter
+def printable(value, limit=200):
+    """Text safe to echo back into a form: no NUL or control characters, capped."""
+    text = "".join(
+        char for char in str(value or "") if char.isprintable() or char == " "
+    )
+    return text[: int(limit)]

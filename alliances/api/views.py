@@ -1,0 +1,104 @@
+"""API viewsets for countries, sources, organisations, memberships, agreements.
+
+Each queryset holds the joins its representation needs, so the number of
+queries per page does not grow with rows (pinned in tests/api/test_queries.py).
+"""
+
+from django.db.models import Prefetch
+
+from alliances.filtersets import (
+    AgreementFilterSet,
+    CountryFilterSet,
+    OrganisationFilterSet,
+)
+from alliances.models import (
+    Agreement,
+    AgreementParty,
+    Country,
+    Membership,
+    Organisation,
+    Source,
+)
+from config.api import AtlasViewSet
+
+from .filters import MembershipFilterSet, SourceFilterSet
+from .serializers import (
+    AgreementSerializer,
+    CountrySerializer,
+    MembershipSerializer,
+    OrganisationSerializer,
+    SourceSerializer,
+)
+
+
+def brief_sources():
+    """The sources a record cites, with only the columns of their brief form."""
+    return Prefetch(
+        "sources",
+        queryset=Source.objects.only("id", "url", "title", "publisher", "caution"),
+    )
+
+
+class CountryViewSet(AtlasViewSet):
+    """Countries (by ISO code), with how many records name them. Like /countries/,
+    only countries named in some record unless ``has_records=all``."""
+
+    queryset = Country.objects.for_list()
+    serializer_class = CountrySerializer
+    filterset_class = CountryFilterSet
+    lookup_field = "iso2"
+    lookup_value_regex = "[A-Z]{2}"
+    export_name = "countries"
+
+
+class SourceViewSet(AtlasViewSet):
+    """The documents records cite."""
+
+    queryset = Source.objects.all()
+    serializer_class = SourceSerializer
+    filterset_class = SourceFilterSet
+    lookup_field = "pk"
+    lookup_value_regex = "[0-9]+"
+    export_name = "sources"
+
+
+class OrganisationViewSet(AtlasViewSet):
+    """Alliances, unions, regional formats and other organisations."""
+
+    # for_list: hq_country and member_count; then parent and the sources.
+    queryset = (
+        Organisation.objects.for_list()
+        .select_related("parent")
+        .prefetch_related(brief_sources())
+    )
+    serializer_class = OrganisationSerializer
+    filterset_class = OrganisationFilterSet
+    export_name = "organisations"
+
+
+class MembershipViewSet(AtlasViewSet):
+    """A country's place in an organisation over a period."""
+
+    queryset = Membership.objects.select_related(
+        "organisation", "country"
+    ).prefetch_related(brief_sources())
+    serializer_class = MembershipSerializer
+    filterset_class = MembershipFilterSet
+    lookup_field = "pk"
+    lookup_value_regex = "[0-9]+"
+    export_name = "memberships"
+
+
+class AgreementViewSet(AtlasViewSet):
+    """Treaties, agreements and memoranda, with their parties."""
+
+    queryset = Agreement.objects.select_related("place_country").prefetch_related(
+        Prefetch(
+            "parties",
+            queryset=AgreementParty.objects.select_related("country", "organisation"),
+        ),
+        brief_sources(),
+    )
+    serializer_class = AgreementSerializer
+    filterset_class = AgreementFilterSet
+    export_name = "agreements"

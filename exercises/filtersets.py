@@ -1,0 +1,252 @@
+"""The exercise filters, shared by /exercises/, its feeds, the map and the API.
+
+Parameters (all optional, all in the URL): ``q`` free text; ``domain``,
+``series`` (slug), ``series_id``, ``host`` and ``participant`` (ISO codes) and
+``year`` may repeat (``host=LT&host=PL`` means either); ``lead_country`` (ISO
+code), ``lead_organisation`` (slug); ``start_after`` / ``start_before`` keep the
+exercises held at least partly in that range; ``ordering`` is ``start``,
+``name`` or ``personnel``, with ``-`` for descending.
+"""
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+from django_filters import fields as filter_fields
+
+from alliances.models import Country, Organisation
+
+from .models import Exercise, ExerciseSeries, Participation
+
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+
+class YearsField(forms.Field):
+    """Several years from repeated parameters (``year=2023&year=2024``).
+
+    Rendered as hidden inputs, so a form keeps the years chosen from the facet.
+    """
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        if value in (None, "", [], ()):
+            return []
+        if isinstance(value, str):
+            value = [value]
+        years = []
+        for item in value:
+            try:
+                year = int(str(item).strip())
+            except ValueError:
+                raise ValidationError(
+                    _("“%(value)s” is not a year; use four digits, such as 2024."),
+                    code="invalid",
+                    params={"value": item},
+                ) from None
+            if not FIRST_YEAR <= year <= LAST_YEAR:
+                raise ValidationError(
+                    _("Give a year between %(first)s and %(last)s."),
+                    code="out_of_range",
+                    params={"first": FIRST_YEAR, "last": LAST_YEAR},
+                )
+            years.append(year)
+        return sorted(set(years))
+
+
+class YearsFilter(django_filters.Filter):
+    field_class = YearsField
+
+
+class IsoCodesMixin:
+    """Take ISO country codes in either case (``host=lt`` is ``host=LT``)."""
+
+    def clean(self, value):
+        if isinstance(value, str):
+            value = value.upper()
+        elif isinstance(value, list | tuple):
+            value = [item.upper() if isinstance(item, str) else item for item in value]
+        return super().clean(value)
+
+
+class CountriesField(IsoCodesMixin, filter_fields.ModelMultipleChoiceField):
+    pass
+
+
+class CountryField(IsoCodesMixin, filter_fields.ModelChoiceField):
+    pass
+
+
+class CountriesFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = CountriesField
+
+
+class CountryFilter(django_filters.ModelChoiceFilter):
+    field_class = CountryField
+
+
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    """Ordering that keeps unknown values (no date, no headcount) at the end and
+    breaks ties by name, so pages are stable."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        expressions = []
+        for param in value:
+            name = self.get_ordering_value(param)
+            field = F(name.lstrip("-"))
+            if name.startswith("-"):
+                expressions.append(field.desc(nulls_last=True))
+            else:
+                expressions.append(field.asc(nulls_last=True))
+        return qs.order_by(*expressions, "name", "pk")
+
+
+class SearchInput(forms.TextInput):
+    """A search box that never echoes a NUL byte back into the page (the field
+    rejects it with a message; the raw value would make the HTML invalid)."""
+
+    input_type = "search"
+
+    def format_value(self, value):
+        if isinstance(value, str):
+            value = value.replace("\x00", "")
+        return super().format_value(value)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class ExerciseFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label=_("Search"),
+        widget=SearchInput,
+    )
+    domain = django_filters.MultipleChoiceFilter(
+        choices=Exercise.Domain.choices,
+        label=_("Domain"),
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
+    )
+    series = django_filters.ModelMultipleChoiceFilter(
+        field_name="series__slug",
+        to_field_name="slug",
+        queryset=ExerciseSeries.objects.all(),
+        label=_("Series"),
+        distinct=False,
+    )
+    series_id = django_filters.ModelMultipleChoiceFilter(
+        field_name="series",
+        queryset=ExerciseSeries.objects.all(),
+        label=_("Series (id)"),
+        distinct=False,
+    )
+    host = CountriesFilter(
+        method="filter_host",
+        to_field_name="iso2",
+        queryset=Country.objects.all(),
+        label=_("Host country"),
+    )
+    participant = CountriesFilter(
+        method="filter_participant",
+        to_field_name="iso2",
+        queryset=Country.objects.all(),
+        label=_("Participating country"),
+    )
+    lead_country = CountryFilter(
+        to_field_name="iso2",
+        queryset=Country.objects.all(),
+        label=_("Lead nation"),
+    )
+    lead_organisation = django_filters.ModelChoiceFilter(
+        to_field_name="slug",
+        queryset=Organisation.objects.all(),
+        label=_("Lead organisation"),
+    )
+    start_after = django_filters.DateFilter(
+        method="filter_start_after",
+        label=_("Held on or after"),
+        widget=DateInput,
+    )
+    start_before = django_filters.DateFilter(
+        method="filter_start_before",
+        label=_("Held on or before"),
+        widget=DateInput,
+    )
+    year = YearsFilter(method="filter_year", label=_("Year"))
+    ordering = NullsLastOrderingFilter(
+        fields=(("start", "start"), ("name", "name"), ("personnel", "personnel")),
+        field_labels={
+            "start": _("Start date"),
+            "name": _("Name"),
+            "personnel": _("Personnel"),
+        },
+        label=_("Order by"),
+        empty_label=_("Newest first"),
+    )
+
+    class Meta:
+        model = Exercise
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
+    # Countries are matched in a subquery rather than a join, so a row is never
+    # repeated and the host and participant facets still count every country of
+    # the matching exercises (a join would narrow them to the chosen ones).
+    # (An empty queryset of countries is not one of django-filter's EMPTY_VALUES,
+    # so the methods see it and must leave the rows alone.)
+    def filter_host(self, queryset, name, countries):
+        if not countries:
+            return queryset
+        hosted = Exercise.host_countries.through.objects.filter(country__in=countries)
+        return queryset.filter(pk__in=hosted.values("exercise_id"))
+
+    def filter_participant(self, queryset, name, countries):
+        if not countries:
+            return queryset
+        taking_part = Participation.objects.filter(country__in=countries)
+        return queryset.filter(pk__in=taking_part.values("exercise_id"))
+
+    def filter_start_after(self, queryset, name, value):
+        return queryset.overlapping(after=value)
+
+    def filter_start_before(self, queryset, name, value):
+        return queryset.overlapping(before=value)
+
+    def filter_year(self, queryset, name, years):
+        return queryset.in_years(years)
+
+    def describe(self):
+        """The active filters as ``(name, label, [values])``, for headings and feed
+        titles. Meaningful once the filterset is valid."""
+        data = getattr(self.form, "cleaned_data", {})
+        domains = dict(Exercise.Domain.choices)
+        described = []
+        for name, filter_ in self.filters.items():
+            value = data.get(name)
+            # (an empty choice of countries or series is an empty queryset, falsy
+            # without a query)
+            if name == "ordering" or not value:
+                continue
+            if name == "domain":
+                values = [str(domains.get(item, item)) for item in value]
+            elif isinstance(value, str):
+                values = [value]
+            elif hasattr(value, "isoformat"):
+                values = [value.isoformat()]
+            elif hasattr(value, "__iter__"):
+                # model choices arrive as an evaluated queryset: no query here
+                values = [str(item) for item in value]
+            else:
+                values = [str(value)]
+            described.append((name, str(filter_.label), values))
+        return described

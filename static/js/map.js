@@ -1,0 +1,251 @@
+/* The Atlas map: Natural Earth borders and the mapped records, drawn with Leaflet.
+ *
+ * No tiles: the sea is the container's background, the land the borders layer.
+ * Records come from /map/data.json with this page's query string (the page puts
+ * that URL in data-source), so the map always shows what the list under it has.
+ * Records close together share one marker, whose popup lists them all.
+ */
+(function () {
+  "use strict";
+
+  var container = document.getElementById("map");
+  if (!container || !window.L || !window.fetch) {
+    return;
+  }
+  var text = container.dataset;
+  // The Baltic Sea region: southern Scandinavia to the Gulf of Finland, Germany to
+  // western Russia.
+  var BALTIC = L.latLngBounds([52.6, 11], [65.8, 31.5]);
+
+  var fallback = container.querySelector(".map-fallback");
+  if (fallback) {
+    fallback.remove();
+  }
+  var status = document.createElement("p");
+  status.className = "map-status";
+  status.setAttribute("role", "status");
+  status.textContent = text.textLoading;
+  container.parentNode.insertBefore(status, container.nextSibling);
+
+  var map = L.map(container, {
+    zoomSnap: 0.25,
+    minZoom: 3,
+    maxZoom: 12,
+    worldCopyJump: false,
+    attributionControl: true
+  });
+  map.attributionControl.setPrefix(
+    '<a href="https://leafletjs.com" rel="noopener noreferrer nofollow external">Leaflet</a>'
+  );
+  map.attributionControl.addAttribution(text.attribution);
+  map.fitBounds(BALTIC);
+
+  function getJSON(url) {
+    // Same request as the page's <link rel="preload">, so the preloaded response is used.
+    return fetch(url, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) {
+        throw new Error(url + ": " + response.status);
+      }
+      return response.json();
+    });
+  }
+
+  function element(tag, className, content) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (content) {
+      node.textContent = content;
+    }
+    return node;
+  }
+
+  // Records closer than CLOSE pixels at the current zoom share one marker (and
+  // records at the very same place always do), so none hides another.
+  var CLOSE = 24;
+
+  function groupByPlace(features) {
+    var groups = [];
+    features.forEach(function (feature) {
+      var point = feature.geometry && feature.geometry.coordinates;
+      if (!point || point.length < 2) {
+        return;
+      }
+      var latlng = L.latLng(point[1], point[0]);
+      var pixel = map.project(latlng, map.getZoom());
+      for (var i = 0; i < groups.length; i += 1) {
+        if (groups[i].pixel.distanceTo(pixel) < CLOSE) {
+          groups[i].features.push(feature);
+          groups[i].latlngs.push(latlng);
+          return;
+        }
+      }
+      groups.push({ pixel: pixel, latlngs: [latlng], features: [feature] });
+    });
+    groups.forEach(function (group) {
+      // The marker sits at the middle of its records.
+      var lat = 0;
+      var lng = 0;
+      group.latlngs.forEach(function (latlng) {
+        lat += latlng.lat;
+        lng += latlng.lng;
+      });
+      group.latlng = L.latLng(lat / group.latlngs.length, lng / group.latlngs.length);
+    });
+    return groups;
+  }
+
+  function groupKind(group) {
+    var kinds = {};
+    group.features.forEach(function (feature) {
+      kinds[feature.properties.kind] = true;
+    });
+    var names = Object.keys(kinds);
+    return names.length === 1 ? names[0] : "both";
+  }
+
+  function kindName(kind) {
+    if (kind === "exercise") {
+      return text.textExercise;
+    }
+    if (kind === "threat") {
+      return text.textThreat;
+    }
+    return text.textBoth;
+  }
+
+  function popupContent(group) {
+    var box = element("div", "map-popup");
+    var places = {};
+    group.features.forEach(function (feature) {
+      if (feature.properties.place) {
+        places[feature.properties.place] = true;
+      }
+    });
+    var placeNames = Object.keys(places);
+    if (placeNames.length === 1) {
+      box.appendChild(element("p", "map-popup-place", placeNames[0]));
+    }
+    var list = element("ul", "map-popup-list");
+    group.features.forEach(function (feature) {
+      var props = feature.properties;
+      var item = element("li", "kind-" + props.kind);
+      var link = element("a", null, props.title);
+      link.href = props.url;
+      item.appendChild(link);
+      var details = [props.date, props.kind_label, props.category || props.domain];
+      if (placeNames.length > 1 && props.place) {
+        details.push(props.place);
+      }
+      item.appendChild(
+        element(
+          "span",
+          "map-popup-meta",
+          details
+            .filter(function (part) {
+              return part;
+            })
+            .join(" · ")
+        )
+      );
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+    return box;
+  }
+
+  function marker(group) {
+    var kind = groupKind(group);
+    var count = group.features.length;
+    var label =
+      count === 1
+        ? kindName(kind) + ": " + group.features[0].properties.title
+        : kindName(kind) + ": " + count + " " + text.textRecords;
+    // Leaflet positions the icon with an inline transform, so the shape (which
+    // may be rotated) is an element inside it.
+    var html = element("span", "map-marker kind-" + kind);
+    if (count > 1) {
+      html.appendChild(element("span", "map-marker-count", String(count)));
+    }
+    html.appendChild(element("span", "visually-hidden", label));
+    var size = count > 1 ? 26 : 18;
+    var icon = L.divIcon({
+      className: "map-marker-icon" + (count > 1 ? " is-group" : ""),
+      html: html,
+      iconSize: [size, size],
+      iconAnchor: [size / 2, size / 2],
+      popupAnchor: [0, -size / 2]
+    });
+    return L.marker(group.latlng, {
+      icon: icon,
+      title: label,
+      keyboard: true,
+      riseOnHover: true
+    }).bindPopup(popupContent(group), {
+      maxWidth: Math.min(320, container.clientWidth - 70),
+      minWidth: Math.min(200, container.clientWidth - 70),
+      autoPanPadding: [10, 10]
+    });
+  }
+
+  var bordersReady = getJSON(text.borders).then(function (borders) {
+    L.geoJSON(borders, {
+      interactive: false,
+      style: function () {
+        return {
+          color: "#8a96a6",
+          weight: 0.8,
+          fillColor: "#f7f5ef",
+          fillOpacity: 1
+        };
+      }
+    }).addTo(map);
+  });
+
+  var markers = L.layerGroup().addTo(map);
+  var features = [];
+
+  var drawnAtZoom = null;
+
+  function drawMarkers() {
+    // Regroup only when the zoom changed: redrawing closes an open popup.
+    if (drawnAtZoom === map.getZoom()) {
+      return;
+    }
+    drawnAtZoom = map.getZoom();
+    markers.clearLayers();
+    groupByPlace(features).forEach(function (group) {
+      markers.addLayer(marker(group));
+    });
+  }
+
+  // data-source is /map/data.json with this page's query string.
+  var recordsReady = getJSON(text.source).then(function (data) {
+    features = data.features || [];
+    if (features.length) {
+      // The Baltic region, widened to any record that lies outside it.
+      var bounds = L.latLngBounds(BALTIC.getSouthWest(), BALTIC.getNorthEast());
+      features.forEach(function (feature) {
+        var point = feature.geometry.coordinates;
+        bounds.extend([point[1], point[0]]);
+      });
+      map.fitBounds(bounds, { padding: [16, 16], animate: false });
+    }
+    drawMarkers();
+    map.on("zoomend", drawMarkers);
+  });
+
+  // Markers above borders whatever loads first: Leaflet keeps vector layers in
+  // the overlay pane and markers in the marker pane, above it.
+  Promise.all([bordersReady, recordsReady]).then(
+    function () {
+      status.textContent = "";
+      status.classList.add("is-done");
+    },
+    function () {
+      status.textContent = text.textFailed;
+      status.classList.add("is-error");
+    }
+  );
+})();

@@ -1,0 +1,67 @@
+"""API personas: anonymous, a logged-in reader without rights, an editor, each
+as DRF's APIClient; throttles start from zero in every test."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Personas are made for each of hundreds of generated tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def anon():
+    return APIClient()
+
+
+def _token_client(user):
+    client = APIClient()
+    token, _created = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def editor_api(editor):
+    """An editor's integration, with a token."""
+    return _token_client(editor)
+
+
+@pytest.fixture
+def analyst_api(analyst):
+    """A logged-in user without editing rights, with a token."""
+    return _token_client(analyst)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How much schemathesis ran, for the record (tests/api/test_fuzz.py)."""
+    import sys
+
+    fuzz = sys.modules.get("tests.api.test_fuzz")
+    if fuzz is None or not fuzz.CASES:
+        return
+    by_persona = {}
+    for (persona, operation), count in fuzz.CASES.items():
+        operations, cases = by_persona.get(persona, (set(), 0))
+        operations.add(operation)
+        by_persona[persona] = (operations, cases + count)
+    every = {operation for _persona, operation in fuzz.CASES}
+    terminalreporter.write_line(
+        f"schemathesis: {len(every)} operations, "
+        f"{sum(fuzz.CASES.values())} cases: "
+        + "; ".join(
+            f"{persona}: {len(ops)} operations, {cases} cases"
+            for persona, (ops, cases) in sorted(by_persona.items())
+        )
+    )

@@ -1,0 +1,204 @@
+"""Generated CRUD and permission tests for an API resource.
+
+A test class per resource (tests/api/test_crud.py) inherits ``ResourceTests``
+and only supplies data: ``path``, ``model``, ``make()`` (a stored record),
+``create_data()`` (a new record as a client writes it) and ``change``. Each
+persona (anonymous, a logged-in reader without rights, an editor) meets each
+method (GET, POST, PUT, PATCH, DELETE); a refused write changes nothing.
+"""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from config.models import Deletion
+
+REFUSED = {"anonymous": 401, "reader": 403}
+
+
+def snapshot(obj):
+    """Everything stored about a record: its columns and its sources."""
+    model = type(obj)
+    row = model.objects.filter(pk=obj.pk).values().first()
+    if row is not None and hasattr(obj, "sources"):
+        row["sources"] = sorted(obj.sources.values_list("pk", flat=True))
+    return row
+
+
+def brief_key(value):
+    if isinstance(value, dict):
+        for key in ("slug", "iso2"):
+            if key in value:
+                return value[key]
+        return value.get("id")
+    return value
+
+
+def assert_represents(shown, sent):
+    """The API shows what was written: related records by their key, rows of
+    a nested list field by field."""
+    for name, value in sent.items():
+        got = shown[name]
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            assert len(got) == len(value), name
+            keys = list(value[0])
+
+            def order(row, keys=keys):
+                return [str(brief_key(row.get(key))) for key in keys]
+
+            for got_row, sent_row in zip(
+                sorted(got, key=order), sorted(value, key=order), strict=True
+            ):
+                assert_represents(got_row, sent_row)
+        elif isinstance(value, list):
+            assert sorted(map(brief_key, got), key=str) == sorted(value, key=str), name
+        elif isinstance(value, float):
+            assert got == pytest.approx(value), name
+        else:
+            assert brief_key(got) == value, name
+
+
+class ResourceTests:
+    path = None
+    model = None
+    kind = None  # Deletion.Kind of the resource
+    change = {}
+    list_query = ""
+
+    # Data: overridden per resource ---------------------------------------------------
+
+    def make(self):
+        raise NotImplementedError
+
+    def make_deletable(self):
+        return self.make()
+
+    def key(self, obj):
+        return obj.slug
+
+    def create_data(self):
+        raise NotImplementedError
+
+    # Helpers ------------------------------------------------------------------------
+
+    def detail(self, obj):
+        return f"{self.path}{self.key(obj)}/"
+
+    @pytest.fixture
+    def clients(self, editor, analyst):
+        def with_token(user):
+            client = APIClient()
+            token, _created = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            return client
+
+        return {
+            "anonymous": APIClient(),
+            "reader": with_token(analyst),
+            "editor": with_token(editor),
+        }
+
+    # GET ----------------------------------------------------------------------------
+
+    @pytest.mark.parametrize("persona", ["anonymous", "reader", "editor"])
+    def test_everyone_lists_records(self, clients, persona):
+        obj = self.make()
+        response = clients[persona].get(self.path + self.list_query)
+        assert response.status_code == 200, response.content
+        assert obj.pk in [row["id"] for row in response.json()["results"]]
+
+    @pytest.mark.parametrize("persona", ["anonymous", "reader", "editor"])
+    def test_everyone_reads_a_record(self, clients, persona):
+        obj = self.make()
+        response = clients[persona].get(self.detail(obj))
+        assert response.status_code == 200
+        body = response.json()
+        assert body["id"] == obj.pk
+        assert body["url"] == f"http://testserver{self.detail(obj)}"
+        assert "notes" not in body  # editors' notes are never public
+        assert response["ETag"]
+
+    # POST ---------------------------------------------------------------------------
+
+    @pytest.mark.parametrize("persona", ["anonymous", "reader"])
+    def test_only_editors_create(self, clients, persona):
+        data = self.create_data()
+        before = self.model.objects.count()
+        response = clients[persona].post(self.path, data, format="json")
+        assert response.status_code == REFUSED[persona]
+        assert self.model.objects.count() == before
+
+    def test_editor_creates_a_record(self, clients):
+        data = self.create_data()
+        response = clients["editor"].post(self.path, data, format="json")
+        assert response.status_code == 201, response.json()
+        assert_represents(response.json(), data)
+        shown = clients["anonymous"].get(response["Location"])
+        assert shown.status_code == 200
+        assert_represents(shown.json(), data)
+
+    # PUT ----------------------------------------------------------------------------
+
+    @pytest.mark.parametrize("persona", ["anonymous", "reader"])
+    def test_only_editors_replace(self, clients, persona):
+        obj = self.make()
+        before = snapshot(obj)
+        response = clients[persona].put(
+            self.detail(obj), self.create_data(), format="json"
+        )
+        assert response.status_code == REFUSED[persona]
+        assert snapshot(obj) == before
+
+    def test_editor_replaces_a_record(self, clients):
+        obj = self.make()
+        data = self.create_data()
+        response = clients["editor"].put(self.detail(obj), data, format="json")
+        assert response.status_code == 200, response.json()
+        assert response.json()["id"] == obj.pk
+        assert_represents(response.json(), data)
+
+    # PATCH --------------------------------------------------------------------------
+
+    @pytest.mark.parametrize("persona", ["anonymous", "reader"])
+    def test_only_editors_change(self, clients, persona):
+        obj = self.make()
+        before = snapshot(obj)
+        response = clients[persona].patch(self.detail(obj), self.change, format="json")
+        assert response.status_code == REFUSED[persona]
+        assert snapshot(obj) == before
+
+    def test_editor_changes_a_record(self, clients):
+        obj = self.make()
+        etag = clients["editor"].get(self.detail(obj))["ETag"]
+        response = clients["editor"].patch(self.detail(obj), self.change, format="json")
+        assert response.status_code == 200, response.json()
+        assert_represents(response.json(), self.change)
+        assert response["ETag"] != etag
+        assert_represents(
+            clients["anonymous"].get(self.detail(obj)).json(), self.change
+        )
+
+    # DELETE -------------------------------------------------------------------------
+
+    @pytest.mark.parametrize("persona", ["anonymous", "reader"])
+    def test_only_editors_delete(self, clients, persona):
+        obj = self.make_deletable()
+        before = snapshot(obj)
+        response = clients[persona].delete(self.detail(obj))
+        assert response.status_code == REFUSED[persona]
+        assert snapshot(obj) == before
+
+    def test_editor_deletes_a_record(self, clients):
+        obj = self.make_deletable()
+        response = clients["editor"].delete(self.detail(obj))
+        assert response.status_code == 204
+        assert not self.model.objects.filter(pk=obj.pk).exists()
+        assert clients["anonymous"].get(self.detail(obj)).status_code == 404
+        deletion = Deletion.objects.get(kind=self.kind, object_id=obj.pk)
+        listed = clients["anonymous"].get(f"/api/v1/deletions/?kind={self.kind}")
+        assert {"kind": self.kind, "id": obj.pk} in [
+            {"kind": row["kind"], "id": row["id"]} for row in listed.json()["results"]
+        ]
+        assert deletion.slug == (str(self.key(obj)) if self.kind_has_slug else "")
+
+    kind_has_slug = True

@@ -1,0 +1,308 @@
+"""Every database constraint, broken through the API, answers 400 with a message
+on the field (never a 500), and nothing is written.
+
+DRF checks only some unique constraints by itself; the serializers run the
+model's clean() and each constraint (config.api.AtlasModelSerializer), and an
+IntegrityError that still gets through (two writers racing) is turned into the
+same 400 by config.api.exception_handler.
+"""
+
+import pytest
+from django.apps import apps
+
+from alliances.models import Membership, Organisation
+from tests import factories
+from tests.api import test_crud
+
+pytestmark = pytest.mark.django_db
+
+RESOURCES = {
+    "countries": test_crud.TestCountries,
+    "sources": test_crud.TestSources,
+    "organisations": test_crud.TestOrganisations,
+    "memberships": test_crud.TestMemberships,
+    "agreements": test_crud.TestAgreements,
+    "exercise-series": test_crud.TestExerciseSeries,
+    "exercises": test_crud.TestExercises,
+    "threat-categories": test_crud.TestThreatCategories,
+    "actors": test_crud.TestActors,
+    "threats": test_crud.TestThreats,
+    "attributions": test_crud.TestAttributions,
+}
+
+
+def post(resource, changes, *where):
+    """A new record of ``resource``, valid but for ``changes`` (a callable, so
+    it may build the record it clashes with); the error is expected at
+    ``where`` (a field, or a list field, row and field)."""
+
+    def build():
+        data = RESOURCES[resource]().create_data()
+        data.update(changes() if callable(changes) else changes)
+        return "post", f"/api/v1/{resource}/", data, where
+
+    return build
+
+
+def _own_parent():
+    organisation = factories.organisation()
+    return (
+        "patch",
+        f"/api/v1/organisations/{organisation.slug}/",
+        {"parent": organisation.slug},
+        ("parent",),
+    )
+
+
+def _overlapping_membership():
+    existing = factories.membership(
+        joined=None, joined_precision="", left=None, left_precision=""
+    )
+    data = RESOURCES["memberships"]().create_data()
+    data.update(
+        organisation=existing.organisation.slug,
+        country=existing.country.iso2,
+    )
+    return "post", "/api/v1/memberships/", data, ("joined",)
+
+
+def _repeated_party(party):
+    def changes():
+        return {"parties": [party(), party()]}
+
+    return changes
+
+
+def _lithuania_party():
+    return {"country": factories.country("LT", "Lithuania").iso2}
+
+
+def _nato_party():
+    organisation = Organisation.objects.filter(slug="nato").first()
+    organisation = organisation or factories.organisation(slug="nato", name="NATO")
+    return {"organisation": organisation.slug}
+
+
+def _location(**values):
+    return {"locations": [{"name": "Range", **values}]}
+
+
+def _duplicate_attribution():
+    existing = factories.attribution(attributed_by="Lithuanian government")
+    return {
+        "entry": existing.entry.slug,
+        "actor": existing.actor.slug,
+        "attributed_by": "Lithuanian government",
+    }
+
+
+RECIPES = {
+    # countries
+    "country_iso2_unique": post(
+        "countries", lambda: {"iso2": factories.country().iso2}, "iso2"
+    ),
+    "country_name_unique_ci": post(
+        "countries", lambda: {"name": factories.country().name.upper()}, "name"
+    ),
+    "country_iso2_format": post("countries", {"iso2": "lt"}, "iso2"),
+    # sources
+    "source_url_unique": post(
+        "sources", lambda: {"document_url": factories.source().url}, "document_url"
+    ),
+    "source_published_precision": post(
+        "sources",
+        {"published": "2024-05-15", "published_precision": "month"},
+        "published_precision",
+    ),
+    # organisations
+    "organisation_slug_unique": post(
+        "organisations", lambda: {"slug": factories.organisation().slug}, "slug"
+    ),
+    "organisation_name_unique_ci": post(
+        "organisations",
+        lambda: {"name": factories.organisation().name.lower()},
+        "name",
+    ),
+    "organisation_not_own_parent": _own_parent,
+    "organisation_founded_precision": post(
+        "organisations",
+        {"founded": "1994-03-01", "founded_precision": "year"},
+        "founded_precision",
+    ),
+    # memberships
+    "membership_left_not_before_joined": post(
+        "memberships", {"left": "2001-01-01", "left_precision": "day"}, "left"
+    ),
+    "membership_joined_precision": post(
+        "memberships", {"joined_precision": ""}, "joined_precision"
+    ),
+    "membership_left_precision": post(
+        "memberships", {"left": "2010-01-01"}, "left_precision"
+    ),
+    "membership_no_overlap": _overlapping_membership,
+    # agreements and their parties
+    "agreement_slug_unique": post(
+        "agreements", lambda: {"slug": factories.agreement().slug}, "slug"
+    ),
+    "agreement_signed_precision": post(
+        "agreements", {"signed_precision": ""}, "signed_precision"
+    ),
+    "agreement_entry_into_force_precision": post(
+        "agreements",
+        {"entry_into_force": "2023-06-15", "entry_into_force_precision": "year"},
+        "entry_into_force_precision",
+    ),
+    "agreement_ended_precision": post(
+        "agreements", {"ended": "2030-01-01"}, "ended_precision"
+    ),
+    "agreement_entry_into_force_not_before_signed": post(
+        "agreements",
+        {"entry_into_force": "2022-01-01", "entry_into_force_precision": "day"},
+        "entry_into_force",
+    ),
+    "agreement_ended_not_before_signed": post(
+        "agreements", {"ended": "2022-01-01", "ended_precision": "day"}, "ended"
+    ),
+    "agreement_party_exactly_one": post(
+        "agreements",
+        lambda: {"parties": [{"country": factories.country().iso2, "name": "Acme"}]},
+        "parties",
+        0,
+        "country",
+    ),
+    "agreement_party_country_unique": post(
+        "agreements", _repeated_party(_lithuania_party), "parties"
+    ),
+    "agreement_party_organisation_unique": post(
+        "agreements", _repeated_party(_nato_party), "parties"
+    ),
+    "agreement_party_name_unique": post(
+        "agreements", _repeated_party(lambda: {"name": "KNDS"}), "parties"
+    ),
+    # exercise series, exercises, participants, locations
+    "exercise_series_slug_unique": post(
+        "exercise-series", lambda: {"slug": factories.series().slug}, "slug"
+    ),
+    "exercise_series_name_unique_ci": post(
+        "exercise-series", lambda: {"name": factories.series().name.upper()}, "name"
+    ),
+    "exercise_slug_unique": post(
+        "exercises", lambda: {"slug": factories.exercise().slug}, "slug"
+    ),
+    "exercise_start_precision": post(
+        "exercises", {"start": "2024-06-15"}, "start_precision"
+    ),
+    "exercise_end_precision": post("exercises", {"end_precision": ""}, "end_precision"),
+    "exercise_end_not_before_start": post("exercises", {"end": "2024-05-31"}, "end"),
+    "participation_unique": post(
+        "exercises",
+        lambda: {
+            "participants": [{"country": factories.country("LT", "Lithuania").iso2}] * 2
+        },
+        "participants",
+    ),
+    "exercise_location_unique": post(
+        "exercises", {"locations": [{"name": "Pabradė"}] * 2}, "locations"
+    ),
+    "exercise_location_latitude_range": post(
+        "exercises",
+        _location(latitude=95, longitude=25),
+        "locations",
+        0,
+        "latitude",
+    ),
+    "exercise_location_longitude_range": post(
+        "exercises",
+        _location(latitude=55, longitude=-181),
+        "locations",
+        0,
+        "longitude",
+    ),
+    "exercise_location_coordinates_paired": post(
+        "exercises", _location(latitude=55), "locations", 0, "longitude"
+    ),
+    # threat categories, actors, threat entries, attributions
+    "threat_category_slug_unique": post(
+        "threat-categories", {"slug": "cyber-attack"}, "slug"
+    ),
+    "threat_category_name_unique_ci": post(
+        "threat-categories", {"name": "CYBER ATTACK"}, "name"
+    ),
+    "actor_slug_unique": post(
+        "actors", lambda: {"slug": factories.actor().slug}, "slug"
+    ),
+    "actor_name_unique_ci": post(
+        "actors", lambda: {"name": factories.actor().name.lower()}, "name"
+    ),
+    "threat_entry_slug_unique": post(
+        "threats", lambda: {"slug": factories.threat().slug}, "slug"
+    ),
+    "threat_entry_occurred_start_precision": post(
+        "threats", {"occurred_start": "2024-03-15"}, "occurred_start_precision"
+    ),
+    "threat_entry_occurred_end_precision": post(
+        "threats", {"occurred_end": "2024-04-01"}, "occurred_end_precision"
+    ),
+    "threat_entry_occurred_end_not_before_occurred_start": post(
+        "threats",
+        {"occurred_end": "2024-02-01", "occurred_end_precision": "day"},
+        "occurred_end",
+    ),
+    "threat_entry_severity_range": post("threats", {"severity": 6}, "severity"),
+    "threat_entry_reliability_range": post(
+        "threats", {"source_reliability": "G"}, "source_reliability"
+    ),
+    "threat_entry_credibility_range": post(
+        "threats", {"information_credibility": 7}, "information_credibility"
+    ),
+    "threat_entry_latitude_range": post("threats", {"latitude": -90.5}, "latitude"),
+    "threat_entry_longitude_range": post("threats", {"longitude": 180.5}, "longitude"),
+    "threat_entry_coordinates_paired": post(
+        "threats", {"longitude": None}, "longitude"
+    ),
+    "attribution_unique": post("attributions", _duplicate_attribution, "actor"),
+    "attribution_attributed_on_precision": post(
+        "attributions",
+        {"attributed_on_precision": "day", "attributed_on": None},
+        "attributed_on_precision",
+    ),
+}
+
+
+def all_constraints():
+    return {
+        constraint.name: (model, constraint)
+        for label in ("alliances", "exercises", "threats")
+        for model in apps.get_app_config(label).get_models()
+        for constraint in model._meta.constraints
+    }
+
+
+def test_every_constraint_has_an_api_test():
+    assert set(all_constraints()) == set(RECIPES)
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_constraint_violation_answers_400_on_the_field(name, editor_api):
+    method, url, data, where = RECIPES[name]()
+    model, constraint = all_constraints()[name]
+    before = {m: m.objects.count() for m in (model, Membership)}
+
+    response = getattr(editor_api, method)(url, data, format="json")
+
+    assert response.status_code == 400, response.content
+    found = response.json()
+    for step in where:
+        # DRF gives a list field's row errors as {"0": {...}}
+        found = found[step] if isinstance(found, list) else found[str(step)]
+    assert found and all(isinstance(message, str) for message in found), found
+    if constraint.violation_error_message != constraint.default_violation_error_message:
+        # DRF's own field checks (choices, uniqueness of a single column) may
+        # answer first with their wording; the model's rules give theirs.
+        messages = " ".join(found)
+        assert str(constraint.violation_error_message) in messages or where[-1] in (
+            "severity",
+            "source_reliability",
+            "information_credibility",
+        ), messages
+    assert {m: m.objects.count() for m in before} == before

@@ -1,0 +1,98 @@
+"""API viewsets for threat categories, actors, threat entries and attributions."""
+
+from django.db.models import Prefetch
+
+from alliances.api.views import brief_sources
+from config.api import AtlasViewSet, CSVRenderer, GeoJSONRenderer, point_feature
+from exercises.models import Exercise
+from threats.filtersets import ThreatEntryFilterSet
+from threats.models import Actor, Attribution, ThreatCategory, ThreatEntry
+
+from .filters import ActorFilterSet, AttributionFilterSet, ThreatCategoryFilterSet
+from .serializers import (
+    ActorSerializer,
+    AttributionSerializer,
+    ThreatCategorySerializer,
+    ThreatEntrySerializer,
+)
+
+
+class ThreatCategoryViewSet(AtlasViewSet):
+    """The controlled list of threat kinds."""
+
+    queryset = ThreatCategory.objects.all()
+    serializer_class = ThreatCategorySerializer
+    filterset_class = ThreatCategoryFilterSet
+    export_name = "threat-categories"
+
+
+class ActorViewSet(AtlasViewSet):
+    """States, agencies and groups behind, or blamed for, threats."""
+
+    queryset = Actor.objects.select_related("country")
+    serializer_class = ActorSerializer
+    filterset_class = ActorFilterSet
+    export_name = "actors"
+
+
+class ThreatEntryViewSet(AtlasViewSet):
+    """Threat entries with their rating, targets, attributions and sources.
+    ``?format=geojson`` gives the located ones as points."""
+
+    # for_list: category, location country, attributions with their actors.
+    queryset = (
+        ThreatEntry.objects.for_list()
+        .select_related("coordinates_source")
+        .prefetch_related(
+            "target_countries",
+            Prefetch(
+                "related_exercises",
+                queryset=Exercise.objects.only("id", "slug", "name"),
+            ),
+            brief_sources(),
+        )
+    )
+    serializer_class = ThreatEntrySerializer
+    filterset_class = ThreatEntryFilterSet
+    export_renderers = [CSVRenderer, GeoJSONRenderer]
+    export_name = "threats"
+
+    def geojson_features(self, row):
+        if row["latitude"] is None:
+            return []
+        category = row["category"]
+        country = row["location_country"]
+        return [
+            point_feature(
+                row["slug"],
+                row["latitude"],
+                row["longitude"],
+                {
+                    "slug": row["slug"],
+                    "title": row["title"],
+                    "url": row["url"],
+                    "web_url": row["web_url"],
+                    "category": category["slug"],
+                    "occurred_start": row["occurred_start"],
+                    "occurred_start_precision": row["occurred_start_precision"],
+                    "occurred_end": row["occurred_end"],
+                    "occurred_end_precision": row["occurred_end_precision"],
+                    "severity": row["severity"],
+                    "location": row["location_name"],
+                    "country": country["iso2"] if country else None,
+                },
+            )
+        ]
+
+
+class AttributionViewSet(AtlasViewSet):
+    """Claims, by someone, that an actor is behind a threat entry."""
+
+    queryset = Attribution.objects.select_related("entry", "actor").prefetch_related(
+        brief_sources()
+    )
+    serializer_class = AttributionSerializer
+    filterset_class = AttributionFilterSet
+    lookup_field = "pk"
+    lookup_value_regex = "[0-9]+"
+    export_name = "attributions"
