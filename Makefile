@@ -43,7 +43,7 @@ serve:
 	@echo "  Baltic Security Atlas is starting:"
 	@echo "    site   http://$(HOST):$(PORT)/"
 	@echo "    admin  http://$(HOST):$(PORT)/admin/"
-	@echo "    API    http://$(HOST):$(PORT)/api/"
+	@echo "    API    http://$(HOST):$(PORT)/api/v1/   (docs: /api/v1/docs/)"
 	@echo "  Create an editor login (in another terminal): make editor USERNAME=yourname"
 	@echo "  Stop with Ctrl-C (it stops the embedded database too)."
 	@echo ""
@@ -66,6 +66,7 @@ test: $(STAMP) .env lint
 check:
 	$(MANAGE) check --fail-level WARNING
 	$(MANAGE) makemigrations --check --dry-run
+	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
 
 pytest:
 	$(BIN)/pytest

@@ -472,7 +472,8 @@ class SlugQuerySet(SearchQuerySet):
 
 class TimeStampedModel(models.Model):
     created = models.DateTimeField(_("created"), auto_now_add=True)
-    updated = models.DateTimeField(_("last updated"), auto_now=True)
+    # Indexed: API clients sync with ?updated_since=, and lists sort by it.
+    updated = models.DateTimeField(_("last updated"), auto_now=True, db_index=True)
 
     class Meta:
         abstract = True
