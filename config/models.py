@@ -77,6 +77,47 @@ def parse_vague_date(text):
     return value, DatePrecision.YEAR
 
 
+def period_start(day, precision):
+    """The first day of the day, month or year that contains ``day``."""
+    if precision == DatePrecision.YEAR:
+        return day.replace(month=1, day=1)
+    if precision == DatePrecision.MONTH:
+        return day.replace(day=1)
+    return day
+
+
+def period_end(value, precision):
+    """The last day a vague date may mean: 30 June 2024 for "June 2024"."""
+    if value is None:
+        return None
+    if precision == DatePrecision.YEAR:
+        return value.replace(month=12, day=31)
+    if precision == DatePrecision.MONTH:
+        following = (value.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        return following - datetime.timedelta(days=1)
+    return value
+
+
+def period_reaches(field, day):
+    """Q: the vague date ``field``, read at its precision, lasts until ``day``.
+
+    A vague date is stored at the first day of its period, so "June 2024" still
+    reaches 15 June 2024: its stored 1 June is compared with the 1st of that month.
+    """
+    return Q(
+        *(
+            Q(
+                **{
+                    f"{field}_precision": precision,
+                    f"{field}__gte": period_start(day, precision),
+                }
+            )
+            for precision in DatePrecision.values
+        ),
+        _connector=Q.OR,
+    )
+
+
 def format_vague_date(value, precision):
     """Show a date at its precision, in the active language."""
     if value is None:

@@ -13,11 +13,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from icalendar import Calendar, Event
 
-from config.models import format_vague_date
+from config.models import format_vague_date, period_end
 from config.views import EXPORT_LIMIT
 
 from .filtersets import ExerciseFilterSet
-from .models import Exercise, period_end
+from .models import Exercise
 
 FEED_LENGTH = 50
 NOT_FILTERS = ("page", "format")

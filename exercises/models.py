@@ -16,6 +16,8 @@ from config.models import (
     latitude_field,
     longitude_field,
     not_before_constraint,
+    period_reaches,
+    period_start,
     precision_field,
     search_vector_field,
     trigram_index,
@@ -52,47 +54,6 @@ class ExerciseSeries(TimeStampedModel):
 
     def natural_key(self):
         return (self.slug,)
-
-
-def period_start(day, precision):
-    """The first day of the day, month or year that contains ``day``."""
-    if precision == "year":
-        return day.replace(month=1, day=1)
-    if precision == "month":
-        return day.replace(day=1)
-    return day
-
-
-def period_end(value, precision):
-    """The last day a vague date may mean: 30 June 2024 for "June 2024"."""
-    if value is None:
-        return None
-    if precision == "year":
-        return value.replace(month=12, day=31)
-    if precision == "month":
-        following = (value.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-        return following - datetime.timedelta(days=1)
-    return value
-
-
-def _period_ends_on_or_after(field, day):
-    """``field``'s period (at its precision) reaches ``day`` or later.
-
-    A vague date is stored at the first day of its period, so "June 2024" reaches
-    15 June 2024 because 1 June 2024 >= the first of June.
-    """
-    return Q(
-        *(
-            Q(
-                **{
-                    f"{field}_precision": precision,
-                    f"{field}__gte": period_start(day, precision),
-                }
-            )
-            for precision in ("day", "month", "year")
-        ),
-        _connector=Q.OR,
-    )
 
 
 def _period_over_by(field, day):
@@ -188,8 +149,8 @@ class ExerciseQuerySet(SlugQuerySet):
         queryset = self
         if after is not None:
             queryset = queryset.filter(
-                Q(end__isnull=False) & _period_ends_on_or_after("end", after)
-                | Q(end__isnull=True) & _period_ends_on_or_after("start", after)
+                Q(end__isnull=False) & period_reaches("end", after)
+                | Q(end__isnull=True) & period_reaches("start", after)
             )
         if before is not None:
             queryset = queryset.filter(

@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from alliances.models import Country
-from config.models import DatePrecision
+from config.models import period_reaches
 
 from .models import Actor, Attribution, ThreatCategory, ThreatEntry
 
@@ -25,22 +25,9 @@ def reaches(day, start, end):
     stored one. With no end the start stands for the whole period.
     """
 
-    def last_day_on_or_after(field):
-        precision = f"{field}_precision"
-        return (
-            Q(**{precision: DatePrecision.DAY, f"{field}__gte": day})
-            | Q(**{precision: DatePrecision.MONTH, f"{field}__gte": day.replace(day=1)})
-            | Q(
-                **{
-                    precision: DatePrecision.YEAR,
-                    f"{field}__gte": day.replace(month=1, day=1),
-                }
-            )
-        )
-
-    return Q(**{f"{end}__isnull": False}) & last_day_on_or_after(end) | Q(
+    return Q(**{f"{end}__isnull": False}) & period_reaches(end, day) | Q(
         **{f"{end}__isnull": True}
-    ) & last_day_on_or_after(start)
+    ) & period_reaches(start, day)
 
 
 def _reject_nul(value):
