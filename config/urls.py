@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.utils.translation import gettext_lazy as _
 
 from config import home, maps, search, timeline
@@ -18,6 +19,7 @@ urlpatterns = [
     path("", include("alliances.urls")),
     path("", include("exercises.urls")),
     path("", include("threats.urls")),
+    path("api/", RedirectView.as_view(url="/api/v1/", permanent=False)),
     path("api/v1/", include("config.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -48,3 +48,9 @@ def test_database_outage_answers_503_with_retry_after(client, failing_home):
     api = client.get("/?format=json")
     assert api.status_code == 503
     assert api.json() == {"detail": "Database temporarily unavailable."}
+
+
+def test_api_without_a_version_leads_to_v1(client):
+    response = client.get("/api/")
+    assert response.status_code == 302
+    assert response["Location"] == "/api/v1/"
