@@ -121,15 +121,24 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
-# PostgreSQL only. `python -m config.dbserver` (used by make) sets DATABASE_URL to
-# the embedded server when the environment does not name one.
-_database_url = env_str("DATABASE_URL")
-if not _database_url:
-    raise ImproperlyConfigured(
-        "DATABASE_URL is not set. Use `make run` / `make test` (they start the "
-        "embedded PostgreSQL), or `.venv/bin/python -m config.dbserver <command>`, "
-        "or set DATABASE_URL=postgresql://user:password@host:5432/dbname."
-    )
+
+def _embedded_database_url():
+    """The embedded server's `atlas` database (its socket is in the data folder,
+    or wherever its postmaster.pid says). `python -m config.dbserver`, used by make,
+    starts that server; plain `manage.py` commands use it while it runs."""
+    pgdata = Path(env_str("ATLAS_DATA_DIR", str(BASE_DIR / ".data"))) / "pg"
+    socket_dir = str(pgdata)
+    try:
+        lines = (pgdata / "postmaster.pid").read_text().splitlines()
+    except OSError:
+        lines = []
+    if len(lines) > 4 and lines[4].strip():
+        socket_dir = lines[4].strip()
+    return f"postgresql://postgres@/atlas?host={socket_dir}"
+
+
+# PostgreSQL only: DATABASE_URL, or the embedded server.
+_database_url = env_str("DATABASE_URL") or _embedded_database_url()
 DATABASES = {
     "default": dj_database_url.parse(
         _database_url,
