@@ -5,43 +5,12 @@ The public list pages use these unchanged, and the REST API will reuse them, so
 """
 
 import django_filters
-from django import forms
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.filtersets import DateInput, NullsLastOrderingFilter
+
 from .models import Agreement, AgreementParty, Country, Membership, Organisation
-
-
-class DateInput(forms.DateInput):
-    """A native date picker; the value stays ISO (YYYY-MM-DD) in the URL."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class NullsLastOrderingFilter(django_filters.OrderingFilter):
-    """Ordering where records with an unknown value go last either way, and ties
-    are broken by ``tiebreak`` so pages do not shuffle rows between them."""
-
-    def __init__(self, *args, tiebreak=("pk",), **kwargs):
-        self.tiebreak = tiebreak
-        kwargs.setdefault("label", _("Order by"))
-        kwargs.setdefault("empty_label", _("Default"))
-        super().__init__(*args, **kwargs)
-
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        ordering = []
-        for param in value:
-            field = self.get_ordering_value(param)
-            if field.startswith("-"):
-                ordering.append(F(field[1:]).desc(nulls_last=True))
-            else:
-                ordering.append(F(field).asc(nulls_last=True))
-        return qs.order_by(*ordering, *self.tiebreak)
 
 
 def _all_of(queryset, ids, subquery):

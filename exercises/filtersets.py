@@ -11,11 +11,15 @@ exercises held at least partly in that range; ``ordering`` is ``start``,
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import F
 from django.utils.translation import gettext_lazy as _
-from django_filters import fields as filter_fields
 
 from alliances.models import Country, Organisation
+from config.filtersets import (
+    DateInput,
+    NullsLastOrderingFilter,
+    NulSafeModelChoiceField,
+    NulSafeModelMultipleChoiceField,
+)
 
 from .models import Exercise, ExerciseSeries, Participation
 
@@ -70,11 +74,11 @@ class IsoCodesMixin:
         return super().clean(value)
 
 
-class CountriesField(IsoCodesMixin, filter_fields.ModelMultipleChoiceField):
+class CountriesField(IsoCodesMixin, NulSafeModelMultipleChoiceField):
     pass
 
 
-class CountryField(IsoCodesMixin, filter_fields.ModelChoiceField):
+class CountryField(IsoCodesMixin, NulSafeModelChoiceField):
     pass
 
 
@@ -84,24 +88,6 @@ class CountriesFilter(django_filters.ModelMultipleChoiceFilter):
 
 class CountryFilter(django_filters.ModelChoiceFilter):
     field_class = CountryField
-
-
-class NullsLastOrderingFilter(django_filters.OrderingFilter):
-    """Ordering that keeps unknown values (no date, no headcount) at the end and
-    breaks ties by name, so pages are stable."""
-
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        expressions = []
-        for param in value:
-            name = self.get_ordering_value(param)
-            field = F(name.lstrip("-"))
-            if name.startswith("-"):
-                expressions.append(field.desc(nulls_last=True))
-            else:
-                expressions.append(field.asc(nulls_last=True))
-        return qs.order_by(*expressions, "name", "pk")
 
 
 class SearchInput(forms.TextInput):
@@ -114,13 +100,6 @@ class SearchInput(forms.TextInput):
         if isinstance(value, str):
             value = value.replace("\x00", "")
         return super().format_value(value)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class ExerciseFilterSet(django_filters.FilterSet):
@@ -190,6 +169,7 @@ class ExerciseFilterSet(django_filters.FilterSet):
         },
         label=_("Order by"),
         empty_label=_("Newest first"),
+        tiebreak=("name", "pk"),
     )
 
     class Meta:

@@ -7,11 +7,16 @@ import re
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import ProhibitNullCharactersValidator
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from alliances.models import Country
+from config.filtersets import (
+    DateInput,
+    ModelChoiceFilter,
+    ModelMultipleChoiceFilter,
+    NullsLastOrderingFilter,
+)
 from config.models import period_reaches
 
 from .models import Actor, Attribution, ThreatCategory, ThreatEntry
@@ -28,35 +33,6 @@ def reaches(day, start, end):
     return Q(**{f"{end}__isnull": False}) & period_reaches(end, day) | Q(
         **{f"{end}__isnull": True}
     ) & period_reaches(start, day)
-
-
-def _reject_nul(value):
-    """PostgreSQL refuses NUL bytes in text, so catch them before a lookup does."""
-    values = value if isinstance(value, list | tuple) else [value]
-    if any("\x00" in str(item) for item in values if item is not None):
-        raise ValidationError(
-            ProhibitNullCharactersValidator.message, code="null_characters_not_allowed"
-        )
-
-
-class NulSafeModelChoiceField(django_filters.fields.ModelChoiceField):
-    def clean(self, value):
-        _reject_nul(value)
-        return super().clean(value)
-
-
-class NulSafeModelMultipleChoiceField(django_filters.fields.ModelMultipleChoiceField):
-    def clean(self, value):
-        _reject_nul(value)
-        return super().clean(value)
-
-
-class ModelChoiceFilter(django_filters.ModelChoiceFilter):
-    field_class = NulSafeModelChoiceField
-
-
-class ModelMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
-    field_class = NulSafeModelMultipleChoiceField
 
 
 class YearsWidget(forms.TextInput):
@@ -104,27 +80,6 @@ class YearsFilter(django_filters.Filter):
         if not value:
             return qs
         return qs.filter(**{f"{self.field_name}__year__in": value})
-
-
-class SeverityOrderingFilter(django_filters.OrderingFilter):
-    """Unassessed entries (no severity) sort last either way; ties go newest first."""
-
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        ordering = []
-        for param in value:
-            if not param:
-                continue
-            name = self.get_ordering_value(param)
-            descending = name.startswith("-")
-            expression = F(name.lstrip("-"))
-            ordering.append(
-                expression.desc(nulls_last=True)
-                if descending
-                else expression.asc(nulls_last=True)
-            )
-        return qs.order_by(*ordering, "-occurred_start", "title")
 
 
 class ThreatEntryFilterSet(django_filters.FilterSet):
@@ -175,15 +130,17 @@ class ThreatEntryFilterSet(django_filters.FilterSet):
     occurred_after = django_filters.DateFilter(
         method="filter_occurred_after",
         label=_("Occurred on or after"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput,
     )
     occurred_before = django_filters.DateFilter(
         method="filter_occurred_before",
         label=_("Occurred on or before"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput,
     )
     year = YearsFilter(field_name="occurred_start", label=_("Year"))
-    ordering = SeverityOrderingFilter(
+    ordering = NullsLastOrderingFilter(
+        # Unassessed entries (no severity) sort last either way; ties go newest first.
+        tiebreak=("-occurred_start", "title"),
         fields=(
             ("occurred_start", "occurred_start"),
             ("title", "title"),
