@@ -18,9 +18,11 @@ from django.db.models.functions import Cast, Lower, Now
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from config.history import track_history
 from config.models import (
+    ReviewedQuerySet,
+    ReviewedRecord,
     SearchQuerySet,
-    SlugQuerySet,
     SourcedRecord,
     TimeStampedModel,
     not_before_constraint,
@@ -29,6 +31,7 @@ from config.models import (
     strip_accents,
     trigram_index,
     vague_date_constraint,
+    workflow_constraints,
 )
 
 
@@ -133,6 +136,7 @@ class CountryQuerySet(SearchQuerySet):
         )
 
 
+@track_history
 class Country(TimeStampedModel):
     """A state, identified by its ISO 3166-1 alpha-2 code (GB for the United Kingdom)."""
 
@@ -187,6 +191,7 @@ class SourceQuerySet(models.QuerySet):
         return self.get(url=url)
 
 
+@track_history
 class Source(TimeStampedModel):
     """A public document a record relies on: an article, a release, a report."""
 
@@ -233,7 +238,7 @@ class Source(TimeStampedModel):
         return (self.url,)
 
 
-class OrganisationQuerySet(SlugQuerySet):
+class OrganisationQuerySet(ReviewedQuerySet):
     search_fields = ("name", "acronym", "description", "hq")
     search_title_fields = ("name", "acronym")
     search_body_field = "description"
@@ -272,7 +277,8 @@ class OrganisationQuerySet(SlugQuerySet):
         )
 
 
-class Organisation(SourcedRecord):
+@track_history
+class Organisation(ReviewedRecord):
     """An alliance, union, regional format, multinational unit or coalition."""
 
     class Type(models.TextChoices):
@@ -341,12 +347,16 @@ class Organisation(SourcedRecord):
         ordering = ["name"]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
+        permissions = [
+            ("publish_organisation", _("Can publish and retract organisations")),
+        ]
         indexes = [
             GinIndex(fields=["search_vector"], name="organisation_search"),
             trigram_index("name", "organisation_name_trgm"),
             trigram_index("acronym", "organisation_acronym_trgm"),
         ]
         constraints = [
+            *workflow_constraints("organisation"),
             models.UniqueConstraint(fields=["slug"], name="organisation_slug_unique"),
             models.UniqueConstraint(
                 Lower("name"),
@@ -401,6 +411,7 @@ class MembershipQuerySet(models.QuerySet):
         )
 
 
+@track_history
 class Membership(SourcedRecord):
     """A country's place in an organisation over a period of time."""
 
@@ -508,7 +519,7 @@ class Membership(SourcedRecord):
     natural_key.dependencies = ["alliances.organisation", "alliances.country"]
 
 
-class AgreementQuerySet(SlugQuerySet):
+class AgreementQuerySet(ReviewedQuerySet):
     search_fields = (
         "title",
         "summary",
@@ -568,7 +579,8 @@ class AgreementQuerySet(SlugQuerySet):
         )
 
 
-class Agreement(SourcedRecord):
+@track_history
+class Agreement(ReviewedRecord):
     """A treaty, agreement, memorandum or contract between two or more parties."""
 
     class Type(models.TextChoices):
@@ -645,11 +657,15 @@ class Agreement(SourcedRecord):
         ordering = ["-signed", "title"]
         verbose_name = _("agreement")
         verbose_name_plural = _("agreements")
+        permissions = [
+            ("publish_agreement", _("Can publish and retract agreements")),
+        ]
         indexes = [
             GinIndex(fields=["search_vector"], name="agreement_search"),
             trigram_index("title", "agreement_title_trgm"),
         ]
         constraints = [
+            *workflow_constraints("agreement"),
             models.UniqueConstraint(fields=["slug"], name="agreement_slug_unique"),
             vague_date_constraint("agreement", "signed"),
             vague_date_constraint("agreement", "entry_into_force"),
@@ -688,6 +704,7 @@ class AgreementPartyQuerySet(models.QuerySet):
         )
 
 
+@track_history
 class AgreementParty(TimeStampedModel):
     """One party to an agreement: a country, an organisation or a named company."""
 

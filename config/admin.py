@@ -2,11 +2,13 @@
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
 
 from config.models import strip_accents
+from config.resources import resource_for
 
 
-class AtlasModelAdmin(admin.ModelAdmin):
+class AtlasModelAdmin(ImportExportModelAdmin):
     """Accent-insensitive search and read-only timestamps for every domain model.
 
     ``search_fields`` are declared plainly ("name", "country__name"); searching
@@ -17,6 +19,9 @@ class AtlasModelAdmin(admin.ModelAdmin):
     readonly_fields = ("created", "updated")
     list_per_page = 50
     show_full_result_count = False
+
+    def get_resource_classes(self, request):
+        return [resource_for(self.model)]
 
     def get_search_fields(self, request):
         return [

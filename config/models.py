@@ -600,6 +600,12 @@ class Deletion(models.Model):
     )
     # Clients ask for deletions since a moment: /deletions/?since=
     deleted = models.DateTimeField(_("deleted"), auto_now_add=True, db_index=True)
+    retracted = models.BooleanField(
+        _("retracted"),
+        default=False,
+        help_text=_("The record was withdrawn from public view, not deleted."),
+    )
+    reason = models.TextField(_("public reason"), blank=True)
 
     class Meta:
         ordering = ["deleted", "id"]
@@ -611,10 +617,159 @@ class Deletion(models.Model):
 
     @classmethod
     def record(cls, sender, instance, **kwargs):
-        """post_delete receiver for the models in TRACKED."""
+        """post_delete receiver for the models in TRACKED.
+
+        Drafts and records in review were never public: their deletion is not
+        announced (that would leak their slugs).
+        """
+        status = getattr(instance, "publication_status", None)
+        if status in (Status.DRAFT, Status.REVIEW):
+            return
+        cls._create(instance)
+
+    @classmethod
+    def record_retraction(cls, instance):
+        """A published record was retracted: mirrors must drop it too."""
+        cls._create(instance, retracted=True, reason=instance.retraction_reason)
+
+    @classmethod
+    def _create(cls, instance, **extra):
         kind, key = cls.TRACKED[instance._meta.label]
-        cls.objects.create(
+        return cls.objects.create(
             kind=kind,
             object_id=instance.pk,
             slug=(getattr(instance, key) or "") if key else "",
+            **extra,
         )
+
+
+class Status(models.TextChoices):
+    """Where a record is in the editorial workflow (see config/workflow.py)."""
+
+    DRAFT = "draft", _("draft")
+    REVIEW = "review", _("in review")
+    PUBLISHED = "published", _("published")
+    RETRACTED = "retracted", _("retracted")
+
+
+class ReviewedQuerySet(SlugQuerySet):
+    """Records that go through review before the public sees them."""
+
+    def published(self):
+        """What anonymous visitors, feeds, exports and the public API show."""
+        return self.filter(publication_status=Status.PUBLISHED)
+
+    def retracted(self):
+        return self.filter(publication_status=Status.RETRACTED)
+
+    def visible_to(self, user):
+        """Everything for editors who may view the model; published for the rest."""
+        if user_sees_unpublished(user, self.model):
+            return self
+        return self.published()
+
+    def review_overdue(self, today=None):
+        """Published records never verified, or verified too long ago."""
+        from django.conf import settings
+
+        today = today or datetime.date.today()  # noqa: DTZ011 - a calendar day
+        cutoff = today - datetime.timedelta(days=settings.REVIEW_INTERVAL_DAYS)
+        return self.published().filter(
+            Q(last_verified__isnull=True) | Q(last_verified__lt=cutoff)
+        )
+
+
+def user_sees_unpublished(user, model):
+    """Editors (view permission on the model) see drafts, reviews and retractions."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    opts = model._meta
+    return user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
+
+
+class ReviewedRecord(SourcedRecord):
+    """A sourced record that is reviewed before it is published.
+
+    draft -> review -> published -> retracted; the transitions, and who may make
+    them, live in config/workflow.py. Only published records (and, as notices,
+    retracted ones) are public.
+    """
+
+    publication_status = models.CharField(
+        _("publication status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        db_index=True,
+    )
+    # Who changed the record's content last: a reviewer may not publish it then.
+    last_edited_by = models.ForeignKey(
+        "auth.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last edited by"),
+    )
+    submitted_by = models.ForeignKey(
+        "auth.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted for review by"),
+    )
+    submitted_at = models.DateTimeField(
+        _("submitted for review"), null=True, blank=True
+    )
+    reviewed_by = models.ForeignKey(
+        "auth.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    published_at = models.DateTimeField(_("first published"), null=True, blank=True)
+    retracted_at = models.DateTimeField(_("retracted"), null=True, blank=True)
+    retraction_reason = models.TextField(
+        _("reason for retraction"),
+        blank=True,
+        help_text=_("Shown publicly on the record's page once it is retracted."),
+    )
+    last_verified = models.DateField(
+        _("last verified"),
+        null=True,
+        blank=True,
+        help_text=_("The day an editor last checked this record against its sources."),
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_public(self):
+        return self.publication_status == Status.PUBLISHED
+
+
+def workflow_constraints(prefix):
+    """What must hold for every reviewed record, by status."""
+    return [
+        models.CheckConstraint(
+            condition=~Q(publication_status=Status.PUBLISHED)
+            | Q(published_at__isnull=False),
+            name=f"{prefix}_published_has_date",
+            violation_error_message=_("A published record needs a publication date."),
+        ),
+        models.CheckConstraint(
+            condition=~Q(publication_status=Status.RETRACTED)
+            | (Q(retracted_at__isnull=False) & ~Q(retraction_reason="")),
+            name=f"{prefix}_retraction_has_reason",
+            violation_error_message=_("A retraction needs a date and a public reason."),
+        ),
+        models.CheckConstraint(
+            condition=Q(publication_status__in=Status.values),
+            name=f"{prefix}_publication_status_valid",
+            violation_error_message=_("Unknown publication status."),
+        ),
+    ]

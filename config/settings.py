@@ -83,6 +83,10 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "pgtrigger",
+    "pghistory",
+    "pghistory.admin",
+    "import_export",
     "config",
     "alliances",
     "exercises",
@@ -97,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who changed what: adds the user and URL to the history of every write.
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -272,3 +278,22 @@ LOGGING = {
     # Replaces Django's own handler for "django" so messages are not printed twice.
     "loggers": {"django": {"handlers": ["console"], "propagate": False}},
 }
+
+
+# Editorial workflow and history (config/workflow.py, config/history.py)
+# A published record is due for re-verification this many days after its
+# last-verified date (the admin filters overdue records).
+REVIEW_INTERVAL_DAYS = env_int("ATLAS_REVIEW_INTERVAL_DAYS", 365)
+# Only writes open a history context; reads need none.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+PGHISTORY_APPEND_ONLY = True
+# The history triggers of many-to-many tables (a record's sources) belong to
+# auto-created models that migrations do not see: install them after migrate.
+PGTRIGGER_INSTALL_ON_MIGRATE = True
+
+# Admin bulk import/export (django-import-export)
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"

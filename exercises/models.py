@@ -8,9 +8,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from alliances.models import Country, Organisation, Source
+from config.history import track_history
 from config.models import (
+    ReviewedQuerySet,
+    ReviewedRecord,
     SlugQuerySet,
-    SourcedRecord,
     TimeStampedModel,
     coordinates_constraints,
     latitude_field,
@@ -22,9 +24,11 @@ from config.models import (
     search_vector_field,
     trigram_index,
     vague_date_constraint,
+    workflow_constraints,
 )
 
 
+@track_history
 class ExerciseSeries(TimeStampedModel):
     """A recurring exercise, such as Iron Wolf or BALTOPS."""
 
@@ -73,7 +77,7 @@ def _period_over_by(field, day):
     )
 
 
-class ExerciseQuerySet(SlugQuerySet):
+class ExerciseQuerySet(ReviewedQuerySet):
     search_fields = ("name", "description", "series__name", "lead", "locations__name")
     search_title_fields = ("name",)
     search_body_field = "description"
@@ -188,7 +192,8 @@ class ExerciseQuerySet(SlugQuerySet):
         )
 
 
-class Exercise(SourcedRecord):
+@track_history
+class Exercise(ReviewedRecord):
     """One edition of a military exercise, with its dates, nations and places."""
 
     class Domain(models.TextChoices):
@@ -282,11 +287,15 @@ class Exercise(SourcedRecord):
         ordering = ["-start", "name"]
         verbose_name = _("exercise")
         verbose_name_plural = _("exercises")
+        permissions = [
+            ("publish_exercise", _("Can publish and retract exercises")),
+        ]
         indexes = [
             GinIndex(fields=["search_vector"], name="exercise_search"),
             trigram_index("name", "exercise_name_trgm"),
         ]
         constraints = [
+            *workflow_constraints("exercise"),
             models.UniqueConstraint(fields=["slug"], name="exercise_slug_unique"),
             vague_date_constraint("exercise", "start"),
             vague_date_constraint("exercise", "end"),
@@ -310,6 +319,7 @@ class ParticipationQuerySet(models.QuerySet):
         return self.get(exercise__slug=exercise_slug, country__iso2=country_iso2)
 
 
+@track_history
 class Participation(TimeStampedModel):
     """A country taking part in an exercise."""
 
@@ -356,6 +366,7 @@ class ExerciseLocationQuerySet(models.QuerySet):
         return self.get(exercise__slug=exercise_slug, name=name)
 
 
+@track_history
 class ExerciseLocation(TimeStampedModel):
     """A place where an exercise was held, with coordinates where a source gives them."""
 

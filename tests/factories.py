@@ -3,6 +3,8 @@
 import datetime
 import itertools
 
+from django.utils import timezone
+
 from alliances.models import (
     Agreement,
     AgreementParty,
@@ -11,6 +13,7 @@ from alliances.models import (
     Organisation,
     Source,
 )
+from config.models import Status
 from exercises.models import Exercise, ExerciseLocation, ExerciseSeries, Participation
 from threats.models import Actor, Attribution, ThreatCategory, ThreatEntry
 
@@ -19,6 +22,11 @@ _counter = itertools.count(1)
 
 def _n():
     return next(_counter)
+
+
+def _published():
+    """Builders make public records unless a test asks for another status."""
+    return {"publication_status": Status.PUBLISHED, "published_at": timezone.now()}
 
 
 # User-assigned ISO codes (X?), never real countries.
@@ -48,6 +56,7 @@ def source(**extra):
 def organisation(sources=None, **extra):
     n = _n()
     values = {
+        **_published(),
         "name": f"Organisation {n}",
         "acronym": f"O{n}",
         "slug": f"organisation-{n}",
@@ -72,6 +81,7 @@ def membership(organisation_obj=None, country_obj=None, sources=None, **extra):
 def agreement(parties=None, sources=None, **extra):
     n = _n()
     values = {
+        **_published(),
         "title": f"Agreement {n}",
         "slug": f"agreement-{n}",
         "type": Agreement.Type.MEMORANDUM,
@@ -96,6 +106,7 @@ def series(**extra):
 def exercise(sources=None, hosts=None, participants=(), **extra):
     n = _n()
     values = {
+        **_published(),
         "name": f"Exercise {n}",
         "slug": f"exercise-{n}",
         "domain": Exercise.Domain.LAND,
@@ -136,6 +147,7 @@ def actor(**extra):
 def threat(sources=None, targets=(), **extra):
     n = _n()
     values = {
+        **_published(),
         "title": f"Incident {n}",
         "slug": f"incident-{n}",
         "category": category(),

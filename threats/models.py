@@ -7,7 +7,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from alliances.models import Country, Source
+from config.history import track_history
 from config.models import (
+    ReviewedQuerySet,
+    ReviewedRecord,
     SlugQuerySet,
     SourcedRecord,
     TimeStampedModel,
@@ -19,10 +22,12 @@ from config.models import (
     search_vector_field,
     trigram_index,
     vague_date_constraint,
+    workflow_constraints,
 )
 from exercises.models import Exercise
 
 
+@track_history
 class ThreatCategory(TimeStampedModel):
     """An entry of the controlled list of threat kinds (cyber attack, sabotage...)."""
 
@@ -55,6 +60,7 @@ class ThreatCategory(TimeStampedModel):
         return (self.slug,)
 
 
+@track_history
 class Actor(TimeStampedModel):
     """Who is behind, or blamed for, a threat: a state, an agency, a group or unknown."""
 
@@ -106,7 +112,7 @@ class Actor(TimeStampedModel):
         return (self.slug,)
 
 
-class ThreatEntryQuerySet(SlugQuerySet):
+class ThreatEntryQuerySet(ReviewedQuerySet):
     search_fields = (
         "title",
         "summary",
@@ -200,7 +206,8 @@ class ThreatEntryQuerySet(SlugQuerySet):
         )
 
 
-class ThreatEntry(SourcedRecord):
+@track_history
+class ThreatEntry(ReviewedRecord):
     """An incident or threat development, rated with the NATO Admiralty code."""
 
     class Severity(models.IntegerChoices):
@@ -338,11 +345,15 @@ class ThreatEntry(SourcedRecord):
         ordering = ["-occurred_start", "title"]
         verbose_name = _("threat entry")
         verbose_name_plural = _("threat entries")
+        permissions = [
+            ("publish_threatentry", _("Can publish and retract threat entries")),
+        ]
         indexes = [
             GinIndex(fields=["search_vector"], name="threat_entry_search"),
             trigram_index("title", "threat_entry_title_trgm"),
         ]
         constraints = [
+            *workflow_constraints("threat_entry"),
             models.UniqueConstraint(fields=["slug"], name="threat_entry_slug_unique"),
             vague_date_constraint("threat_entry", "occurred_start"),
             vague_date_constraint("threat_entry", "occurred_end"),
@@ -400,6 +411,7 @@ class AttributionQuerySet(models.QuerySet):
         )
 
 
+@track_history
 class Attribution(SourcedRecord):
     """A claim, by someone, that an actor is behind a threat entry."""
 

@@ -1,0 +1,243 @@
+"""Record history: every insert, update and delete of a domain row, with context.
+
+django-pghistory installs PostgreSQL triggers, so changes made by the admin, the
+API, management commands, bulk imports and ``QuerySet.update()`` are all
+recorded. Who made a change and why come from ``pghistory.context``: the
+middleware adds the user and URL of each request, and the code that knows the
+reason (admin forms, API ``change_reason``, ``import_records --reason``) adds it.
+"""
+
+import pghistory
+from django.db import models
+
+
+def _pascal(name):
+    return "".join(part.title() for part in name.split("_"))
+
+
+def track_history(model):
+    """Class decorator: keep a snapshot of ``model`` on every insert/update/delete.
+
+    Generated columns (the search vectors) are left out of the snapshot: they are
+    derived from the other columns. Changes to a record's sources (its
+    many-to-many ``sources`` table) are tracked as "sources.add"/"sources.remove".
+    """
+    exclude = [
+        field.name
+        for field in model._meta.local_fields
+        if isinstance(field, models.GeneratedField)
+    ]
+    pghistory.track(
+        pghistory.InsertEvent(),
+        pghistory.UpdateEvent(),
+        pghistory.DeleteEvent(),
+        exclude=exclude,
+        model_name=f"{model.__name__}Event",
+    )(model)
+    for field in model._meta.local_many_to_many:
+        through = field.remote_field.through
+        if isinstance(through, str) or not through._meta.auto_created:
+            continue
+        pghistory.track(
+            pghistory.InsertEvent(f"{field.name}.add"),
+            pghistory.DeleteEvent(f"{field.name}.remove"),
+            obj_field=None,
+            app_label=model._meta.app_label,
+            model_name=f"{model.__name__}{_pascal(field.name)}Event",
+        )(through)
+    return model
+
+
+# Bookkeeping columns that every save touches or that say nothing to a reader.
+NOISE = {"id", "created", "updated"}
+# Columns the public never sees (editor notes, who did what inside the team).
+INTERNAL = {
+    "notes",
+    "last_edited_by",
+    "submitted_by",
+    "submitted_at",
+    "reviewed_by",
+    "last_verified",
+}
+PUBLIC_STATUSES = {"published", "retracted"}
+
+
+class Change:
+    """One field's before and after, in words a reader understands."""
+
+    def __init__(self, field, before, after):
+        self.field = field
+        self.name = field.name
+        self.label = str(field.verbose_name)
+        self.before = before
+        self.after = after
+
+    def as_dict(self):
+        return {"field": self.name, "before": self.before, "after": self.after}
+
+
+class Entry:
+    """One event in a record's life: who, when, why, what changed."""
+
+    def __init__(self, event, kind, user_id, reason, changes, snapshot):
+        self.event = event
+        self.id = event.pgh_id
+        self.when = event.pgh_created_at
+        self.kind = kind  # "insert", "update", "delete", "sources.add"...
+        self.user_id = user_id
+        self.user = None  # filled in by record_history
+        self.reason = reason
+        self.changes = changes
+        self.snapshot = snapshot
+
+    @property
+    def status(self):
+        return self.snapshot.get("publication_status")
+
+
+def _display(field, value, labels):
+    """The value as a reader would want to see it (labels for keys and choices)."""
+    if value is None or value == "":
+        return ""
+    if field.is_relation:
+        return labels.get((field.related_model, value), str(value))
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def record_history(obj, public=False):
+    """The events of ``obj``, oldest first, with the fields each one changed.
+
+    ``public=True`` keeps what anonymous readers may see: only events while the
+    record was published or retracted, and no internal fields or names.
+    Queries: events (with context), one per many-to-many tracked table, one per
+    related model whose labels are shown, and one for the users.
+    """
+    from django.contrib.auth import get_user_model
+
+    model = type(obj)
+    event_model = model._meta.get_field("events").related_model
+    fields = [
+        model._meta.get_field(f.name)
+        for f in event_model._meta.concrete_fields
+        if not f.name.startswith("pgh_") and f.name not in NOISE
+    ]
+    if public:
+        fields = [f for f in fields if f.name not in INTERNAL]
+    events = list(
+        event_model.objects.filter(pgh_obj_id=obj.pk)
+        .select_related("pgh_context")
+        .order_by("pgh_id")
+    )
+    # Changes to many-to-many tables (sources, target countries...).
+    m2m_events = []
+    for m2m in model._meta.local_many_to_many:
+        through = m2m.remote_field.through
+        event_name = f"{model.__name__}{_pascal(m2m.name)}Event"
+        try:
+            through_events = model._meta.apps.get_model(
+                model._meta.app_label, event_name
+            )
+        except LookupError:
+            continue
+        owner = m2m.m2m_field_name()
+        target = m2m.m2m_reverse_field_name()
+        target_field = through._meta.get_field(target)
+        for row in (
+            through_events.objects.filter(**{f"{owner}_id": obj.pk})
+            .select_related("pgh_context", target)
+            .order_by("pgh_id")
+        ):
+            m2m_events.append((m2m, target_field, row))
+
+    labels = _related_labels(fields, events)
+    entries = []
+    previous = {}
+    for event in events:
+        snapshot = {f.name: getattr(event, f.attname) for f in fields}
+        snapshot["publication_status"] = getattr(event, "publication_status", None)
+        if event.pgh_label == "update":
+            changes = [
+                Change(
+                    f,
+                    _display(f, previous.get(f.name), labels),
+                    _display(f, snapshot[f.name], labels),
+                )
+                for f in fields
+                if previous.get(f.name) != snapshot[f.name]
+            ]
+        elif event.pgh_label == "insert":
+            changes = [
+                Change(f, "", _display(f, snapshot[f.name], labels))
+                for f in fields
+                if snapshot[f.name] not in (None, "", [])
+            ]
+        else:
+            changes = []
+        previous = snapshot
+        metadata = event.pgh_context.metadata if event.pgh_context_id else {}
+        entries.append(
+            Entry(
+                event,
+                event.pgh_label,
+                metadata.get("user"),
+                metadata.get("reason", ""),
+                changes,
+                snapshot,
+            )
+        )
+    for m2m, target_field, row in m2m_events:
+        metadata = row.pgh_context.metadata if row.pgh_context_id else {}
+        value = str(getattr(row, target_field.name))
+        added = row.pgh_label.endswith(".add")
+        entries.append(
+            Entry(
+                row,
+                row.pgh_label,
+                metadata.get("user"),
+                metadata.get("reason", ""),
+                [Change(m2m, "" if added else value, value if added else "")],
+                {},
+            )
+        )
+    entries.sort(key=lambda entry: (entry.when, entry.id))
+    if public:
+        if any(f.name == "publication_status" for f in model._meta.fields):
+            entries = _public_entries(entries)
+    else:
+        users = get_user_model().objects.in_bulk(
+            {entry.user_id for entry in entries if entry.user_id}
+        )
+        for entry in entries:
+            entry.user = users.get(entry.user_id)
+    return entries
+
+
+def _public_entries(entries):
+    """Events from the first publication on; m2m events follow their record's state."""
+    public = []
+    status = None
+    for entry in entries:
+        if entry.snapshot:
+            status = entry.status
+        if status in PUBLIC_STATUSES:
+            public.append(entry)
+    return public
+
+
+def _related_labels(fields, events):
+    """{(model, pk): label} for the foreign keys that the events mention."""
+    wanted = {}
+    for field in fields:
+        if field.is_relation and field.many_to_one:
+            ids = {getattr(event, field.attname) for event in events} - {None}
+            if ids:
+                wanted.setdefault(field.related_model, set()).update(ids)
+    labels = {}
+    for model, ids in wanted.items():
+        for pk, obj in model._default_manager.in_bulk(ids).items():
+            labels[(model, pk)] = str(obj)
+    return labels
