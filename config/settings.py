@@ -276,7 +276,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     # Replaces Django's own handler for "django" so messages are not printed twice.
-    "loggers": {"django": {"handlers": ["console"], "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["console"], "propagate": False},
+        # pgtrigger lists every trigger it (re)installs after each migrate.
+        "pgtrigger": {"level": "WARNING"},
+    },
 }
 
 
@@ -287,6 +291,9 @@ REVIEW_INTERVAL_DAYS = env_int("ATLAS_REVIEW_INTERVAL_DAYS", 365)
 # Only writes open a history context; reads need none.
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 PGHISTORY_APPEND_ONLY = True
+# The moment of the change itself, not of its transaction: events of one save
+# (a record, then its sources) keep their order.
+PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 # The history triggers of many-to-many tables (a record's sources) belong to
 # auto-created models that migrations do not see: install them after migrate.
 PGTRIGGER_INSTALL_ON_MIGRATE = True

@@ -38,3 +38,19 @@ def pytest_terminal_summary(terminalreporter):
             yellow=True,
             bold=True,
         )
+
+
+@pytest.fixture
+def reviewer(django_user_model):
+    """Edits and reviews: a member of both the Editors and the Reviewers groups."""
+    user = django_user_model.objects.create_user(
+        "rita", password="correct horse battery", is_staff=True
+    )
+    user.groups.add(*Group.objects.filter(name__in=["Editors", "Reviewers"]))
+    return user
+
+
+@pytest.fixture
+def reviewer_client(client, reviewer):
+    client.force_login(reviewer)
+    return client
