@@ -206,3 +206,20 @@ def _unsaved(kind, **changes):
     for name, value in changes.items():
         setattr(obj, name, value)
     return obj
+
+
+def test_create_editor_with_reviewer_makes_someone_who_can_publish(
+    monkeypatch, capsys, editor
+):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    monkeypatch.setenv("DJANGO_EDITOR_PASSWORD", "a long enough passphrase 7")
+    call_command("create_editor", "vida", reviewer=True, no_input=True)
+    assert "Created editor and reviewer 'vida'" in capsys.readouterr().out
+    vida = get_user_model().objects.get(username="vida")
+    entry = factories.threat(publication_status=Status.DRAFT, published_at=None)
+    workflow.submit(entry, editor)
+    workflow.publish(entry, vida)
+    entry.refresh_from_db()
+    assert entry.publication_status == Status.PUBLISHED

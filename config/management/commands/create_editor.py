@@ -13,25 +13,32 @@ class Command(BaseCommand):
     help = (
         "Create an editor account (or make an existing user an editor): staff access "
         "to the admin and membership of the Editors group, nothing more. The password "
-        "is asked for, or read from DJANGO_EDITOR_PASSWORD when --no-input is given."
+        "is asked for, or read from DJANGO_EDITOR_PASSWORD when --no-input is given. "
+        "With --reviewer the account also joins the Reviewers group, which publishes "
+        "and retracts records."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--email", default="")
         parser.add_argument(
+            "--reviewer",
+            action="store_true",
+            help="also add the account to the Reviewers group (publish and retract)",
+        )
+        parser.add_argument(
             "--no-input",
             action="store_true",
             help="do not prompt; take the password from DJANGO_EDITOR_PASSWORD",
         )
 
-    def handle(self, *args, username, email, no_input, **options):
-        try:
-            editors = Group.objects.get(name="Editors")
-        except Group.DoesNotExist:
+    def handle(self, *args, username, email, no_input, reviewer=False, **options):
+        names = ["Editors", "Reviewers"] if reviewer else ["Editors"]
+        groups = list(Group.objects.filter(name__in=names))
+        if len(groups) != len(names):
             raise CommandError(
-                "The Editors group is missing: run `manage.py migrate` first."
-            ) from None
+                f"The {' and '.join(names)} group is missing: run `manage.py migrate` first."
+            )
         User = get_user_model()
         user = User.objects.filter(username=username).first()
         password = None
@@ -52,11 +59,12 @@ class Command(BaseCommand):
             if password:
                 user.set_password(password)
             user.save()
-            user.groups.add(editors)
+            user.groups.add(*groups)
         verb = "Created" if created else "Updated"
+        role = "editor and reviewer" if reviewer else "editor"
         self.stdout.write(
             self.style.SUCCESS(
-                f"{verb} editor {username!r}: log in at /admin/ with it."
+                f"{verb} {role} {username!r}: log in at /admin/ with it."
             )
         )
 
