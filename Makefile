@@ -11,12 +11,13 @@ STAMP := $(VENV)/.installed
 WITH_DB := $(BIN)/python -m config.dbserver
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint check pytest serve seed editor lock clean help
+.PHONY: run test lint check pytest serve seed editor reviewer lock clean help
 
 help:
 	@echo "make run     set up everything and serve http://$(HOST):$(PORT) with the seed data"
 	@echo "make test    set up everything, then checks, lint and the whole test suite"
 	@echo "make editor USERNAME=name   create an editor login for the admin"
+	@echo "make reviewer USERNAME=name an editor who may also publish and retract"
 	@echo "make lock    regenerate requirements.lock after editing pyproject.toml"
 
 $(STAMP): requirements.lock
@@ -55,6 +56,10 @@ seed: $(STAMP) .env
 editor: $(STAMP) .env
 	@test -n "$(USERNAME)" || { echo "usage: make editor USERNAME=name"; exit 2; }
 	@$(WITH_DB) sh -c '$(MANAGE) migrate --noinput -v0 && $(MANAGE) create_editor "$(USERNAME)"'
+
+reviewer: $(STAMP) .env
+	@test -n "$(USERNAME)" || { echo "usage: make reviewer USERNAME=name"; exit 2; }
+	@$(WITH_DB) sh -c '$(MANAGE) migrate --noinput -v0 && $(MANAGE) create_editor --reviewer "$(USERNAME)"'
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
