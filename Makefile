@@ -37,9 +37,13 @@ run: $(STAMP) .env
 	@$(WITH_DB) $(MAKE) --no-print-directory serve
 
 # serve: expects a database (DATABASE_URL from the environment or from config.dbserver).
+# serve and seed publish the seed data as it loads (--status published): it is
+# reviewed in the repository's pull requests, not in the admin. serve loads it into a
+# new database only (--if-empty), so edits made in the admin survive a restart;
+# `make seed` applies fixtures/ again (a record a reviewer retracted stays retracted).
 serve:
 	$(MANAGE) migrate --noinput
-	$(MANAGE) import_records fixtures/
+	$(MANAGE) import_records fixtures/ --status published --if-empty
 	@echo ""
 	@echo "  Baltic Security Atlas is starting:"
 	@echo "    site   http://$(HOST):$(PORT)/"
@@ -51,7 +55,7 @@ serve:
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 seed: $(STAMP) .env
-	@$(WITH_DB) $(MANAGE) import_records fixtures/
+	@$(WITH_DB) $(MANAGE) import_records fixtures/ --status published
 
 editor: $(STAMP) .env
 	@test -n "$(USERNAME)" || { echo "usage: make editor USERNAME=name"; exit 2; }

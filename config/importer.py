@@ -5,6 +5,14 @@ the same file twice changes nothing the second time. Each record is validated wi
 ``full_clean`` (the same rules the admin applies, database constraints included)
 inside its own savepoint; the caller decides whether one bad record aborts the
 whole import. See ``fixtures/SCHEMA.md`` for the optional keys the seed data adds.
+
+Reviewed records (organisations, agreements, exercises, threat entries) that the
+import creates get the status asked for (``status``, a draft by default); an
+existing record keeps its status unless a status is asked for explicitly, and
+even then an import only moves a record forward (draft -> review -> published):
+it never takes a published record back, nor touches a retracted one. A user, when
+given, becomes the last editor of every reviewed record the import creates or
+changes, as in the admin.
 """
 
 import csv
@@ -17,6 +25,7 @@ from pathlib import Path
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from alliances.models import (
@@ -27,11 +36,14 @@ from alliances.models import (
     Organisation,
     Source,
 )
-from config.models import parse_vague_date
+from config.models import ReviewedRecord, Status, parse_vague_date
+from config.workflow import mark_edited
 from exercises.models import Exercise, ExerciseLocation, ExerciseSeries, Participation
 from threats.models import Actor, Attribution, ThreatCategory, ThreatEntry
 
-CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
+# The statuses an import may give, in the order a record moves through them.
+IMPORT_STATUSES = [Status.DRAFT, Status.REVIEW, Status.PUBLISHED]
 
 # Kinds in dependency order: a file may mix them, they are imported in this order.
 KIND_ORDER = ["country", "source", "organisation", "agreement", "exercise", "threat"]
@@ -177,34 +189,52 @@ def record_label(record):
     return str(record.get("id") or record.get("iso2") or record.get("url") or "?")
 
 
+def _where(origin, record):
+    """'threats.yaml record 3 (thr-ikea-arson-2024)', or the id alone."""
+    label = record_label(record)
+    return f"{origin} ({label})" if origin else label
+
+
 class Importer:
     """Upserts records; counts what happened to each one."""
 
-    def __init__(self, progress=None):
+    def __init__(self, progress=None, status=None, user=None):
+        """``status``: the status of the reviewed records created, and the status
+        existing ones move forward to; None creates drafts and moves nothing.
+        ``user``: the last editor of what the import creates or changes."""
+        if status is not None and status not in IMPORT_STATUSES:
+            raise ValueError(f"an import cannot give the status {status!r}")
         self.progress = progress or (lambda done, total, label: None)
+        self.status = status
+        self.user = user
         self.counts = Counter()
-        self.rejected = []  # (label, message)
+        self.rejected = []  # (where, message)
         self._sources_seen = {}
         self._countries = {}
 
     # -- driving ---------------------------------------------------------------
 
-    def run(self, records, skip_bad=False):
+    def run(self, records, origins=None):
         """Import ``records``; returns True when nothing was rejected.
 
-        The caller wraps this in a transaction and rolls back on failure.
+        ``origins`` (parallel to ``records``) says where each record comes from
+        ("threats.yaml record 3"), for the rejection messages. Each record is
+        written in its own savepoint, so a rejected one leaves nothing behind; the
+        caller wraps the run in a transaction and decides whether a rejection
+        rolls back the rest.
         """
+        origins = origins or [None] * len(records)
         ordered = sorted(
-            records,
-            key=lambda r: (
-                KIND_ORDER.index(record_kind(r))
-                if record_kind(r) in KIND_ORDER
+            zip(records, origins, strict=True),
+            key=lambda pair: (
+                KIND_ORDER.index(record_kind(pair[0]))
+                if record_kind(pair[0]) in KIND_ORDER
                 else len(KIND_ORDER)
             ),
         )
         parents = []
         total = len(ordered)
-        for done, record in enumerate(ordered, start=1):
+        for done, (record, origin) in enumerate(ordered, start=1):
             label = record_label(record)
             self.progress(done, total, label)
             kind = record_kind(record)
@@ -217,38 +247,78 @@ class Importer:
                         )
                     outcome = handler(record)
                     if kind == "organisation" and record.get("parent"):
-                        parents.append(record)
+                        parents.append((record, origin, outcome))
             except (RecordError, ValidationError, IntegrityError, ValueError) as exc:
-                self.rejected.append((label, _message(exc)))
-                self.counts[(kind or "?", "rejected")] += 1
-                if not skip_bad:
-                    continue
+                self.rejected.append((_where(origin, record), _message(exc)))
+                self.counts[(kind or "?", REJECTED)] += 1
+                # Sources created in the rolled-back savepoint are gone again.
+                self._sources_seen.clear()
             else:
                 self.counts[(kind, outcome)] += 1
-        for record in parents:
-            self._link_parent(record)
+        for record, origin, outcome in parents:
+            linked = self._link_parent(record, origin)
+            if linked is None or (linked and outcome == UNCHANGED):
+                self.counts[("organisation", outcome)] -= 1
+                self.counts[
+                    ("organisation", REJECTED if linked is None else UPDATED)
+                ] += 1
         return not self.rejected
 
     # -- helpers ---------------------------------------------------------------
 
     def _upsert(self, model, lookup, values):
         """Create or update one row; returns (obj, outcome)."""
+        reviewed = issubclass(model, ReviewedRecord)
         obj = model.objects.filter(**lookup).first()
         if obj is None:
             obj = model(**lookup, **values)
+            if reviewed:
+                self._move(obj, self.status or Status.DRAFT)
+                mark_edited(obj, self.user)
             obj.full_clean()
             obj.save()
             return obj, CREATED
         changed = [
             name for name, value in values.items() if getattr(obj, name) != value
         ]
-        if not changed:
+        moved = reviewed and self._advance(obj)
+        if not changed and not moved:
             return obj, UNCHANGED
         for name in changed:
             setattr(obj, name, values[name])
+        if changed and reviewed:
+            mark_edited(obj, self.user)
         obj.full_clean()
         obj.save()
         return obj, UPDATED
+
+    def _advance(self, obj):
+        """Move an existing record forward to the status asked for, if any."""
+        current = obj.publication_status
+        if self.status is None or current not in IMPORT_STATUSES:
+            return False  # no status asked for, or retracted: left alone
+        if IMPORT_STATUSES.index(self.status) <= IMPORT_STATUSES.index(current):
+            return False
+        self._move(obj, self.status)
+        return True
+
+    def _move(self, obj, status):
+        obj.publication_status = status
+        if status == Status.REVIEW and obj.submitted_at is None:
+            obj.submitted_at = timezone.now()
+            obj.submitted_by = self.user
+        if status == Status.PUBLISHED and obj.published_at is None:
+            obj.published_at = timezone.now()
+
+    def _outcome(self, obj, outcome, changed):
+        """The outcome of a reviewed record once its sources and children are
+        synced: a change there is a change to the record's content."""
+        if not changed or outcome != UNCHANGED:
+            return outcome
+        if self.user is not None and obj.last_edited_by_id != self.user.pk:
+            mark_edited(obj, self.user)
+            obj.save(update_fields=["last_edited_by", "updated"])
+        return UPDATED
 
     def _set_m2m(self, manager, objects):
         wanted = {obj.pk for obj in objects}
@@ -426,7 +496,7 @@ class Importer:
             memberships,
             key=("organisation", "country", "joined"),
         )
-        return UPDATED if changed and outcome == UNCHANGED else outcome
+        return self._outcome(obj, outcome, changed)
 
     def _memberships(self, record):
         lithuania_note = self._lithuania_milestones(record)
@@ -485,21 +555,33 @@ class Importer:
         parts += [str(item) for item in as_list(record.get("lithuania_participation"))]
         return "\n".join(parts)
 
-    def _link_parent(self, record):
+    def _link_parent(self, record, origin=None):
+        """Set an organisation's parent, once all organisations are in.
+
+        Returns whether the parent changed, or None (and rejects the record)
+        when the parent is unknown.
+        """
         parent_id = record["parent"]
         slug = self.slug({"id": parent_id}, "organisation")
         try:
             parent = Organisation.objects.get(slug=slug)
         except Organisation.DoesNotExist:
             self.rejected.append(
-                (record_label(record), f"parent: unknown organisation {parent_id!r}")
+                (_where(origin, record), f"parent: unknown organisation {parent_id!r}")
             )
-            return
+            return None
         child = Organisation.objects.get(slug=self.slug(record, "organisation"))
-        if child.parent_id != parent.pk:
-            child.parent = parent
+        if child.parent_id == parent.pk:
+            return False
+        child.parent = parent
+        mark_edited(child, self.user)
+        try:
             child.full_clean()
-            child.save(update_fields=["parent", "updated"])
+        except ValidationError as exc:
+            self.rejected.append((_where(origin, record), _message(exc)))
+            return None
+        child.save(update_fields=["parent", "last_edited_by", "updated"])
+        return True
 
     def import_agreement(self, record):
         type_label = (record.get("type") or "").strip().lower()
@@ -540,7 +622,7 @@ class Importer:
             [{**party, "agreement": obj} for party in parties],
             key=("agreement", "country", "organisation", "name"),
         )
-        return UPDATED if changed and outcome == UNCHANGED else outcome
+        return self._outcome(obj, outcome, changed)
 
     def _party(self, party):
         party = str(party).strip()
@@ -626,7 +708,7 @@ class Importer:
             [{**row, "exercise": obj} for row in locations],
             key=("exercise", "name"),
         )
-        return UPDATED if changed and outcome == UNCHANGED else outcome
+        return self._outcome(obj, outcome, changed)
 
     def _location(self, row):
         return {
@@ -688,7 +770,7 @@ class Importer:
             [{**row, "entry": obj} for row in attributions],
             key=("entry", "actor", "attributed_by"),
         )
-        return UPDATED if changed and outcome == UNCHANGED else outcome
+        return self._outcome(obj, outcome, changed)
 
     def _rating(self, record, sources):
         """Admiralty rating: the record's own, else an initial one from the facts.

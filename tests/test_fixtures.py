@@ -1,9 +1,13 @@
-"""The real seed data in fixtures/: it loads, loads again without change, and is sourced."""
+"""The real seed data in fixtures/: it loads published, loads again without change,
+and is sourced."""
 
 import io
+import re
 from pathlib import Path
 
+import pghistory.models
 import pytest
+from django.apps import apps
 from django.core import serializers
 from django.core.management import call_command
 
@@ -20,7 +24,8 @@ from threats.models import Actor, Attribution, ThreatEntry
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
 ALL_MODELS = [
     Country,
     Source,
@@ -44,12 +49,22 @@ PUBLIC_RECORDS = [
     ThreatEntry,
     Attribution,
 ]
+REVIEWED_RECORDS = [Organisation, Agreement, Exercise, ThreatEntry]
 
 
 def load_seed():
+    """What `make run` and `make seed` do."""
     out = io.StringIO()
-    call_command("import_records", str(FIXTURES), stdout=out)
+    call_command("import_records", str(FIXTURES), status="published", stdout=out)
     return out.getvalue()
+
+
+def history_events():
+    return sum(
+        model.objects.count()
+        for model in apps.get_models()
+        if issubclass(model, pghistory.models.Event)
+    )
 
 
 def snapshot():
@@ -98,12 +113,27 @@ def test_seed_data_loads_with_expected_counts(seeded):
     flagged = Source.objects.exclude(caution="")
     assert flagged.count() == 27
 
+    # The seed data is reviewed in pull requests: it loads published, so the
+    # public sees all of it.
+    for model in REVIEWED_RECORDS:
+        assert model.objects.published().count() == model.objects.count()
+        assert not model.objects.filter(published_at=None).exists()
+    assert Exercise.objects.visible_to(None).count() == 56
+
+
+def test_make_loads_the_seed_data_published():
+    makefile = (ROOT / "Makefile").read_text()
+    commands = re.findall(r"import_records .*", makefile)
+    assert commands == ["import_records fixtures/ --status published"] * 2
+
 
 def test_loading_twice_changes_nothing():
     load_seed()
     before = snapshot()
+    events = history_events()
     output = load_seed()
     assert snapshot() == before
+    assert history_events() == events
     for line in output.splitlines()[-6:]:
         created, updated = line.split()[1:3]
         assert (created, updated) == ("0", "0"), line

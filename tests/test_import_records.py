@@ -1,12 +1,17 @@
-"""manage.py import_records: all-or-nothing, clear messages, dry runs."""
+"""manage.py import_records: all-or-nothing, clear messages, dry runs, statuses."""
 
 import json
 import re
 
+import pghistory.models
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from alliances.models import Organisation, Source
+from config.history import record_history
+from config.models import Status
 from exercises.models import Exercise
 from tests import factories
 from threats.models import ThreatEntry
@@ -67,6 +72,15 @@ def write(tmp_path, records, name="records.json"):
     return str(path)
 
 
+def history_events():
+    """Every history event of every tracked table (records, children, sources)."""
+    return sum(
+        model.objects.count()
+        for model in apps.get_models()
+        if issubclass(model, pghistory.models.Event)
+    )
+
+
 def test_imports_an_exercise_with_its_places_and_participants(tmp_path, countries):
     call_command("import_records", write(tmp_path, [exercise_record()]), stdout=None)
     exercise = Exercise.objects.get(slug="test-wolf-2030")
@@ -92,13 +106,21 @@ def test_one_bad_record_writes_nothing_and_names_the_record(
         end_date="2030-06-01",
         end_precision="day",
     )
+    before = history_events()
     with pytest.raises(
         CommandError, match="1 record\\(s\\) rejected; nothing was written"
     ):
         call_command("import_records", write(tmp_path, [good, bad]))
-    assert "ex-test-backwards" in capsys.readouterr().err
+    output = capsys.readouterr()
+    # The rejected record is named by file, position and id, with the reason.
+    assert (
+        "rejected records.json record 2 (ex-test-backwards): "
+        "The end cannot be before the start." in output.err
+    )
+    assert re.search(r"exercise\s+1\s+0\s+0\s+1", output.out)
     assert not Exercise.objects.exists()
     assert not Source.objects.exists()
+    assert history_events() == before
 
 
 def test_skip_bad_rows_keeps_the_good_ones(tmp_path, countries):
@@ -113,20 +135,122 @@ def test_skip_bad_rows_keeps_the_good_ones(tmp_path, countries):
 
 
 def test_dry_run_writes_nothing(tmp_path, countries, capsys):
+    before = history_events()
     call_command("import_records", write(tmp_path, [exercise_record()]), dry_run=True)
-    assert "Dry run: nothing was written." in capsys.readouterr().out
+    output = capsys.readouterr().out
+    assert "Dry run: nothing was written." in output
+    # The summary still says what the import would do.
+    assert re.search(r"exercise\s+1\s+0\s+0\s+0", output)
     assert not Exercise.objects.exists()
+    assert not Source.objects.exists()
+    assert history_events() == before
 
 
 def test_a_second_import_of_the_same_file_changes_nothing(tmp_path, countries, capsys):
     path = write(tmp_path, [exercise_record()])
     call_command("import_records", path)
     first = Exercise.objects.values_list("updated", flat=True).get()
+    events = history_events()
     capsys.readouterr()
     call_command("import_records", path)
     assert Exercise.objects.values_list("updated", flat=True).get() == first
     # created, updated, unchanged, rejected
     assert re.search(r"exercise\s+0\s+0\s+1\s+0", capsys.readouterr().out)
+    assert history_events() == events
+
+
+def test_created_records_are_drafts_unless_a_status_is_given(tmp_path, countries):
+    call_command("import_records", write(tmp_path, [exercise_record()]))
+    exercise = Exercise.objects.get()
+    assert exercise.publication_status == Status.DRAFT
+    assert exercise.published_at is None
+    assert not Exercise.objects.published().exists()
+
+
+def test_status_published_publishes_what_it_creates(tmp_path, countries):
+    call_command(
+        "import_records", write(tmp_path, [exercise_record()]), status="published"
+    )
+    exercise = Exercise.objects.published().get()
+    assert exercise.published_at is not None
+    assert exercise.reviewed_by is None  # reviewed outside the Atlas
+
+
+def test_status_review_submits_what_it_creates(tmp_path, countries, editor):
+    call_command(
+        "import_records",
+        write(tmp_path, [exercise_record()]),
+        status="review",
+        user="edita",
+    )
+    exercise = Exercise.objects.get()
+    assert exercise.publication_status == Status.REVIEW
+    assert (exercise.submitted_by, exercise.last_edited_by) == (editor, editor)
+    assert exercise.submitted_at is not None
+
+
+def test_existing_records_keep_their_status_unless_one_is_given(
+    tmp_path, countries, capsys
+):
+    path = write(tmp_path, [exercise_record()])
+    call_command("import_records", path)
+    call_command("import_records", path, status="review")
+    assert Exercise.objects.get().publication_status == Status.REVIEW
+    # Without --status nothing moves, and nothing is counted as changed.
+    capsys.readouterr()
+    call_command("import_records", path)
+    assert Exercise.objects.get().publication_status == Status.REVIEW
+    assert re.search(r"exercise\s+0\s+0\s+1\s+0", capsys.readouterr().out)
+    # An explicit status moves the record forward and counts as an update.
+    call_command("import_records", path, status="published")
+    assert re.search(r"exercise\s+0\s+1\s+0\s+0", capsys.readouterr().out)
+    assert Exercise.objects.published().exists()
+
+
+def test_an_import_never_takes_a_record_back(tmp_path, countries):
+    path = write(tmp_path, [exercise_record()])
+    call_command("import_records", path, status="published")
+    call_command("import_records", path, status="draft")
+    assert Exercise.objects.get().publication_status == Status.PUBLISHED
+    Exercise.objects.update(
+        publication_status=Status.RETRACTED,
+        retracted_at=timezone.now(),
+        retraction_reason="Wrong exercise.",
+    )
+    call_command("import_records", path, status="published")
+    assert Exercise.objects.get().publication_status == Status.RETRACTED
+
+
+def test_history_carries_the_reason_and_the_user(tmp_path, countries, editor):
+    path = write(tmp_path, [exercise_record()])
+    call_command("import_records", path)
+    created = record_history(Exercise.objects.get())[0]
+    assert (created.kind, created.reason, created.user) == (
+        "insert",
+        f"import_records {path}",
+        None,
+    )
+    assert created.event.pgh_context.metadata["command"] == "import_records"
+
+    call_command(
+        "import_records",
+        write(tmp_path, [exercise_record(personnel=3500)]),
+        reason="Personnel corrected from the ministry's release",
+        user="edita",
+    )
+    exercise = Exercise.objects.get()
+    changed = record_history(exercise)[-1]
+    assert (changed.kind, changed.reason, changed.user) == (
+        "update",
+        "Personnel corrected from the ministry's release",
+        editor,
+    )
+    assert exercise.last_edited_by == editor
+
+
+def test_an_unknown_user_is_refused_before_anything_is_read(tmp_path):
+    with pytest.raises(CommandError, match="--user: no user 'nobody'"):
+        call_command("import_records", str(tmp_path / "missing.yaml"), user="nobody")
 
 
 def test_a_changed_record_is_updated_in_place(tmp_path, countries):
@@ -216,3 +340,19 @@ def test_a_threat_in_the_facts_shape_gets_an_attribution_and_a_rating(tmp_path):
     assert [c.iso2 for c in entry.target_countries.all()] == ["LT"]
     assert (entry.source_reliability, entry.information_credibility) == ("F", 3)
     assert entry.category.slug == "cyber-attack"
+
+
+def test_if_empty_seeds_a_new_database_and_keeps_later_edits(
+    tmp_path, countries, capsys
+):
+    path = write(tmp_path, [exercise_record()])
+    call_command("import_records", path, if_empty=True, status="published")
+    exercise = Exercise.objects.get()
+    assert exercise.publication_status == Status.PUBLISHED
+    Exercise.objects.filter(pk=exercise.pk).update(description="Edited by an editor")
+    capsys.readouterr()
+
+    call_command("import_records", path, if_empty=True, status="published")
+    assert "not imported again" in capsys.readouterr().out
+    exercise.refresh_from_db()
+    assert exercise.description == "Edited by an editor"

@@ -1,11 +1,15 @@
 import sys
 from pathlib import Path
 
+import pghistory
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from config.importer import (
     CREATED,
+    IMPORT_STATUSES,
+    REJECTED,
     UNCHANGED,
     UPDATED,
     Importer,
@@ -28,7 +32,9 @@ class Command(BaseCommand):
     help = (
         "Import records in the shape of shared/facts/*.yaml (YAML, JSON or CSV), "
         "upserting by natural key. Nothing is written if any record is rejected, "
-        "unless --skip-bad-rows is given. A folder imports its seed files."
+        "unless --skip-bad-rows is given. A folder imports its seed files. "
+        "Reviewed records (organisations, agreements, exercises, threat entries) "
+        "are created as drafts unless --status says otherwise."
     )
 
     def add_arguments(self, parser):
@@ -43,8 +49,53 @@ class Command(BaseCommand):
             action="store_true",
             help="import the good records even when some are rejected",
         )
+        parser.add_argument(
+            "--status",
+            choices=[str(status) for status in IMPORT_STATUSES],
+            help=(
+                "status of the reviewed records created (default: draft). Given "
+                "explicitly, existing records also move forward to it (draft -> "
+                "review -> published); published and retracted records never move "
+                "back. Use 'published' only for data reviewed elsewhere, such as "
+                "the seed data reviewed in the repository's pull requests."
+            ),
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help=(
+                "do nothing when the database already holds sources or records "
+                "(make run seeds a new database without undoing later edits)"
+            ),
+        )
+        parser.add_argument(
+            "--reason",
+            help="why, for the records' history (default: 'import_records <files>')",
+        )
+        parser.add_argument(
+            "--user",
+            help="username recorded in the history and as the records' last editor",
+        )
 
-    def handle(self, *args, paths, dry_run, skip_bad_rows, **options):
+    def handle(
+        self,
+        *args,
+        paths,
+        dry_run,
+        skip_bad_rows,
+        status,
+        reason,
+        user,
+        if_empty=False,
+        **options,
+    ):
+        if if_empty and self.database_has_records():
+            self.stdout.write(
+                "The database already holds records: the seed data was not imported "
+                "again, so edits made since are kept (`make seed` re-applies it)."
+            )
+            return
+        user = self.find_user(user)
         files = []
         for raw in paths:
             path = Path(raw)
@@ -54,25 +105,32 @@ class Command(BaseCommand):
                 files.append(path)
             else:
                 raise CommandError(f"{raw}: no such file or folder")
-        records = []
+        records, origins = [], []
         try:
             for path in files:
                 rows = read_records(path)
                 self.stdout.write(f"Reading {path}: {len(rows)} records")
                 records += rows
+                origins += [f"{path.name} record {n}" for n in range(1, len(rows) + 1)]
         except RecordError as exc:
             raise CommandError(str(exc)) from None
 
-        importer = Importer(progress=self.progress)
-        with transaction.atomic():
-            ok = importer.run(records, skip_bad=skip_bad_rows)
+        importer = Importer(progress=self.progress, status=status, user=user)
+        context = {
+            "reason": reason or f"import_records {' '.join(paths)}",
+            "command": "import_records",
+        }
+        if user is not None:
+            context["user"] = user.pk
+        with transaction.atomic(), pghistory.context(**context):
+            ok = importer.run(records, origins)
             if dry_run or (not ok and not skip_bad_rows):
                 transaction.set_rollback(True)
         self.clear_progress()
         self.summary(importer)
         if not ok:
-            for label, message in importer.rejected:
-                self.stderr.write(f"  rejected {label}: {message}")
+            for where, message in importer.rejected:
+                self.stderr.write(f"  rejected {where}: {message}")
             if not skip_bad_rows:
                 raise CommandError(
                     f"{len(importer.rejected)} record(s) rejected; nothing was written. "
@@ -80,6 +138,25 @@ class Command(BaseCommand):
                 )
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
+
+    @staticmethod
+    def database_has_records():
+        from alliances.models import Agreement, Organisation, Source
+        from exercises.models import Exercise
+        from threats.models import ThreatEntry
+
+        return any(
+            model.objects.exists()
+            for model in (Source, Organisation, Agreement, Exercise, ThreatEntry)
+        )
+
+    def find_user(self, username):
+        if not username:
+            return None
+        try:
+            return get_user_model()._default_manager.get_by_natural_key(username)
+        except get_user_model().DoesNotExist:
+            raise CommandError(f"--user: no user {username!r}") from None
 
     def progress(self, done, total, label):
         interactive = sys.stdout.isatty()
@@ -101,7 +178,7 @@ class Command(BaseCommand):
         for kind in kinds:
             row = [
                 importer.counts[(kind, outcome)]
-                for outcome in (CREATED, UPDATED, UNCHANGED, "rejected")
+                for outcome in (CREATED, UPDATED, UNCHANGED, REJECTED)
             ]
             self.stdout.write(
                 f"{kind:<14}{row[0]:>9}{row[1]:>9}{row[2]:>11}{row[3]:>10}"
