@@ -5,12 +5,67 @@ The public list pages use these unchanged, and the REST API will reuse them, so
 """
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from config.filtersets import DateInput, NullsLastOrderingFilter
+from config.models import Status
 
 from .models import Agreement, AgreementParty, Country, Membership, Organisation
+
+
+def visible_organisations(request):
+    """The organisations a filter may name: published ones, or every one for an
+    editor who may see unpublished records. To anyone else a draft's slug is "not
+    a valid choice", like a slug that does not exist."""
+    return Organisation.objects.visible_to(getattr(request, "user", None))
+
+
+def parent_organisations(request):
+    organisations = visible_organisations(request)
+    return organisations.filter(pk__in=organisations.values("parent"))
+
+
+def with_published_records(countries):
+    """Countries named in a published record: a membership of a published
+    organisation, a published agreement's party, a published exercise (host or
+    participant) or a published threat entry (target or location). Drafts name
+    no country in public."""
+    published = Status.PUBLISHED
+    country = OuterRef("pk")
+    relation = Country._meta.get_field
+    hosts = relation("hosted_exercises").through
+    targets = relation("targeted_by_threats").through
+    participation = relation("exercise_participations").related_model
+    threat = relation("threat_locations").related_model
+    return countries.filter(
+        Exists(
+            Membership.objects.filter(
+                country=country, organisation__publication_status=published
+            )
+        )
+        | Exists(
+            AgreementParty.objects.filter(
+                country=country, agreement__publication_status=published
+            )
+        )
+        | Exists(
+            hosts.objects.filter(
+                country=country, exercise__publication_status=published
+            )
+        )
+        | Exists(
+            participation.objects.filter(
+                country=country, exercise__publication_status=published
+            )
+        )
+        | Exists(
+            targets.objects.filter(
+                country=country, threatentry__publication_status=published
+            )
+        )
+        | Exists(threat.objects.published().filter(location_country=country))
+    )
 
 
 def _all_of(queryset, ids, subquery):
@@ -55,9 +110,7 @@ class OrganisationFilterSet(django_filters.FilterSet):
     parent = django_filters.ModelChoiceFilter(
         field_name="parent",
         to_field_name="slug",
-        queryset=Organisation.objects.filter(
-            pk__in=Organisation.objects.values("parent")
-        ),
+        queryset=parent_organisations,
         label=_("Part of"),
         empty_label=_("Any"),
     )
@@ -224,5 +277,5 @@ class CountryFilterSet(django_filters.FilterSet):
 
     def filter_has_records(self, queryset, name, value):
         if value == self.WITH_RECORDS:
-            return queryset.with_records()
+            return with_published_records(queryset)
         return queryset

@@ -11,7 +11,8 @@ from django.utils.timezone import localdate
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 
-from config.views import AtlasListView, Facet
+from config.models import Status
+from config.views import AtlasListView, Facet, ReviewedDetailView
 
 from .filtersets import (
     AgreementFilterSet,
@@ -19,7 +20,16 @@ from .filtersets import (
     MembershipFilterSet,
     OrganisationFilterSet,
 )
-from .models import Agreement, AgreementParty, Country, Membership, Organisation
+from .models import (
+    Agreement,
+    AgreementParty,
+    Country,
+    Membership,
+    Organisation,
+    SubqueryCount,
+)
+
+PUBLISHED = Status.PUBLISHED
 
 
 def _vague_iso(obj, field):
@@ -139,7 +149,7 @@ def membership_timeline(rows, today, marker=None):
 
 
 class OrganisationListView(AtlasListView):
-    queryset = Organisation.objects.for_list()
+    queryset = Organisation.objects.published().for_list()
     filterset_class = OrganisationFilterSet
     template_name = "alliances/organisation_list.html"
     export_name = "organisations"
@@ -173,7 +183,12 @@ class OrganisationListView(AtlasListView):
         }
 
 
-class OrganisationDetailView(DetailView):
+def _public(records):
+    """The published ones of records already loaded (related records on a page)."""
+    return [record for record in records if record.is_public]
+
+
+class OrganisationDetailView(ReviewedDetailView):
     queryset = Organisation.objects.for_detail()
     template_name = "alliances/organisation_detail.html"
 
@@ -210,15 +225,32 @@ class OrganisationDetailView(DetailView):
                 today=today,
                 marker=as_of,
             ),
-            agreements=[p.agreement for p in organisation.agreement_parties.all()],
-            led_exercises=organisation.led_exercises.all(),
+            agreements=_public(
+                p.agreement for p in organisation.agreement_parties.all()
+            ),
+            led_exercises=_public(organisation.led_exercises.all()),
+            parent=organisation.parent
+            if organisation.parent and organisation.parent.is_public
+            else None,
+            children=_public(organisation.children.all()),
             sources=organisation.sources.all(),
         )
         return context
 
 
+def public_parties():
+    """An agreement's parties as the public sees them: an organisation that is
+    not published is left out (its name would leak from the agreement's page)."""
+    return Prefetch(
+        "parties",
+        queryset=AgreementParty.objects.filter(
+            Q(organisation__isnull=True) | Q(organisation__publication_status=PUBLISHED)
+        ).select_related("country", "organisation"),
+    )
+
+
 class AgreementListView(AtlasListView):
-    queryset = Agreement.objects.for_list()
+    queryset = Agreement.objects.published().prefetch_related(public_parties())
     filterset_class = AgreementFilterSet
     template_name = "alliances/agreement_list.html"
     export_name = "agreements"
@@ -259,8 +291,11 @@ class AgreementListView(AtlasListView):
         }
 
 
-class AgreementDetailView(DetailView):
-    queryset = Agreement.objects.for_detail()
+class AgreementDetailView(ReviewedDetailView):
+    # for_detail(), with only the parties the public may see.
+    queryset = Agreement.objects.select_related("place_country").prefetch_related(
+        public_parties(), "sources"
+    )
     template_name = "alliances/agreement_detail.html"
 
     def get_context_data(self, **kwargs):
@@ -270,14 +305,54 @@ class AgreementDetailView(DetailView):
             countries=[p.country for p in parties if p.country],
             organisations=[p.organisation for p in parties if p.organisation],
             named_parties=[p.name for p in parties if p.name],
-            related=Agreement.objects.related_to(self.object)[:8],
+            related=Agreement.objects.published().related_to(self.object)[:8],
             sources=self.object.sources.all(),
         )
         return context
 
 
+def with_published_counts(countries):
+    """CountryQuerySet.for_list() counting published records only: per country,
+    memberships of published organisations, published agreements it is party to,
+    published exercises it hosted or took part in, published threat entries
+    targeting it or located in it."""
+    exercise = Country._meta.get_field("hosted_exercises").related_model
+    threat = Country._meta.get_field("targeted_by_threats").related_model
+    return countries.annotate(
+        membership_count=SubqueryCount(
+            Membership.objects.filter(
+                country=OuterRef("pk"), organisation__publication_status=PUBLISHED
+            ).values("pk")
+        ),
+        agreement_count=SubqueryCount(
+            AgreementParty.objects.filter(
+                country=OuterRef("pk"), agreement__publication_status=PUBLISHED
+            ).values("agreement")
+        ),
+        exercise_count=SubqueryCount(
+            exercise.objects.published()
+            .filter(
+                Q(host_countries=OuterRef("pk"))
+                | Q(participations__country=OuterRef("pk"))
+            )
+            .order_by()
+            .values("pk")
+            .distinct()
+        ),
+        threat_count=SubqueryCount(
+            threat.objects.published()
+            .filter(
+                Q(target_countries=OuterRef("pk")) | Q(location_country=OuterRef("pk"))
+            )
+            .order_by()
+            .values("pk")
+            .distinct()
+        ),
+    )
+
+
 class CountryListView(AtlasListView):
-    queryset = Country.objects.for_list()
+    queryset = with_published_counts(Country.objects.all())
     filterset_class = CountryFilterSet
     template_name = "alliances/country_list.html"
     export_name = "countries"
@@ -303,15 +378,19 @@ class CountryDetailView(DetailView):
     queryset = Country.objects.prefetch_related(
         Prefetch(
             "memberships",
-            queryset=Membership.objects.select_related("organisation").order_by(
-                F("joined").asc(nulls_first=True), "organisation__name"
-            ),
+            queryset=Membership.objects.filter(
+                organisation__publication_status=PUBLISHED
+            )
+            .select_related("organisation")
+            .order_by(F("joined").asc(nulls_first=True), "organisation__name"),
         ),
         Prefetch(
             "agreement_parties",
-            queryset=AgreementParty.objects.select_related("agreement").order_by(
-                F("agreement__signed").desc(nulls_last=True), "agreement__title"
-            ),
+            queryset=AgreementParty.objects.filter(
+                agreement__publication_status=PUBLISHED
+            )
+            .select_related("agreement")
+            .order_by(F("agreement__signed").desc(nulls_last=True), "agreement__title"),
         ),
     )
     template_name = "alliances/country_detail.html"
@@ -335,7 +414,8 @@ class CountryDetailView(DetailView):
         hosts = Exercise.host_countries.through.objects.filter(country=country)
         participants = country.exercise_participations.all()
         exercises = (
-            Exercise.objects.filter(
+            Exercise.objects.published()
+            .filter(
                 Q(pk__in=hosts.values("exercise"))
                 | Q(pk__in=participants.values("exercise"))
             )
@@ -347,7 +427,8 @@ class CountryDetailView(DetailView):
         )
         targets = ThreatEntry.target_countries.through.objects.filter(country=country)
         threats = (
-            ThreatEntry.objects.filter(
+            ThreatEntry.objects.published()
+            .filter(
                 Q(pk__in=targets.values("threatentry")) | Q(location_country=country)
             )
             .annotate(targeted=Exists(targets.filter(threatentry=OuterRef("pk"))))

@@ -1,5 +1,6 @@
 """The home page: what the Atlas is, how much it holds, what is new, and a chart
-of threat entries per month by category (server-rendered SVG, no JavaScript)."""
+of threat entries per month by category (server-rendered SVG, no JavaScript).
+Everything on it counts and shows published records only."""
 
 import datetime
 
@@ -10,16 +11,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from alliances.models import (
-    Agreement,
-    AgreementParty,
-    Country,
-    Membership,
-    Organisation,
-    Source,
-)
-from exercises.models import Exercise, Participation
-from threats.models import ThreatEntry
+from alliances.filtersets import with_published_records
+from alliances.models import Agreement, Country, Membership, Organisation, Source
+from config.models import Status
+from exercises.models import Exercise
+from threats.models import Attribution, ThreatEntry
 
 CHART_MONTHS = 36
 HOME_LIST_LENGTH = 5
@@ -97,7 +93,11 @@ def threat_chart(today, months=CHART_MONTHS):
     since = add_months(end, 1 - months)
     # Every month since the first entry (a few hundred rows at most), to know
     # whether the data reaches back past the window.
-    rows = list(ThreatEntry.objects.filter(occurred_start__lte=today).monthly_counts())
+    rows = list(
+        ThreatEntry.objects.published()
+        .filter(occurred_start__lte=today)
+        .monthly_counts()
+    )
     if not rows:
         return None
     start = max(since, min(row["month"] for row in rows))
@@ -212,30 +212,47 @@ def threat_chart(today, months=CHART_MONTHS):
 
 
 def countries_with_records():
-    """Countries any record involves: memberships, agreement parties, exercises
-    (hosting or taking part) and threat entries (targeted or where it happened)."""
-    country = OuterRef("pk")
-    return Country.objects.filter(
-        Exists(Membership.objects.filter(country=country))
-        | Exists(AgreementParty.objects.filter(country=country))
-        | Exists(Participation.objects.filter(country=country))
-        | Exists(Exercise.objects.filter(host_countries=country))
-        | Exists(ThreatEntry.objects.filter(target_countries=country))
-        | Exists(ThreatEntry.objects.filter(location_country=country))
+    """Countries a published record involves: memberships, agreement parties,
+    exercises (hosting or taking part) and threat entries (targeted or where it
+    happened). The same rule as the country list's default."""
+    return with_published_records(Country.objects.all())
+
+
+def sources_cited():
+    """Sources a published record cites (itself, or through one of its
+    memberships or attributions)."""
+    source = OuterRef("pk")
+    published = Status.PUBLISHED
+    return Source.objects.filter(
+        Exists(Organisation.objects.published().filter(sources=source))
+        | Exists(Agreement.objects.published().filter(sources=source))
+        | Exists(Exercise.objects.published().filter(sources=source))
+        | Exists(ThreatEntry.objects.published().filter(sources=source))
+        | Exists(
+            Membership.objects.filter(
+                sources=source, organisation__publication_status=published
+            )
+        )
+        | Exists(
+            Attribution.objects.filter(
+                sources=source, entry__publication_status=published
+            )
+        )
     )
 
 
 def exercises_around(today):
     """Exercises under way, coming up and recently held, by the exercises app's
     own reading of vague dates (the list page marks them the same way)."""
+    exercises = Exercise.objects.published()
     return {
-        "ongoing": Exercise.objects.ongoing(today).order_by("start", "name")[
+        "ongoing": exercises.ongoing(today).order_by("start", "name")[
             :HOME_LIST_LENGTH
         ],
-        "upcoming": Exercise.objects.upcoming(today).order_by("start", "name")[
+        "upcoming": exercises.upcoming(today).order_by("start", "name")[
             :HOME_LIST_LENGTH
         ],
-        "recent": Exercise.objects.with_timing(today)
+        "recent": exercises.with_timing(today)
         .filter(Q(start__lte=today) | Q(end__lte=today), timing="")
         .newest_first()[:HOME_LIST_LENGTH],
     }
@@ -251,32 +268,34 @@ class HomeView(TemplateView):
         context["counts"] = [
             (
                 _("organisations"),
-                Organisation.objects.count(),
+                Organisation.objects.published().count(),
                 reverse("alliances:organisation_list"),
             ),
             (
                 _("agreements"),
-                Agreement.objects.count(),
+                Agreement.objects.published().count(),
                 reverse("alliances:agreement_list"),
             ),
             (
                 _("exercises"),
-                Exercise.objects.count(),
+                Exercise.objects.published().count(),
                 reverse("exercises:exercise_list"),
             ),
             (
                 _("threat entries"),
-                ThreatEntry.objects.count(),
+                ThreatEntry.objects.published().count(),
                 reverse("threats:threatentry_list"),
             ),
-            (_("sources cited"), Source.objects.count(), None),
+            (_("sources cited"), sources_cited().count(), None),
             (
                 _("countries with records"),
                 countries_with_records().count(),
                 reverse("alliances:country_list"),
             ),
         ]
-        context["latest_entries"] = ThreatEntry.objects.for_list()[:HOME_LIST_LENGTH]
+        context["latest_entries"] = ThreatEntry.objects.published().for_list()[
+            :HOME_LIST_LENGTH
+        ]
         exercises = exercises_around(today)
         context["exercise_groups"] = [
             (

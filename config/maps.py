@@ -7,7 +7,8 @@ unchanged (each ignores the other's parameters), plus ``kind`` (``exercise``,
 (``category``, ``domain``...) shows that kind alone: ``/map/?category=sabotage``
 is a map of sabotage, not of sabotage plus every exercise.
 
-The page lists the same records in a table, so nothing depends on JavaScript;
+Only published records are mapped. The page lists the same records in a table,
+so nothing depends on JavaScript;
 ``static/js/map.js`` draws them on Leaflet over Natural Earth borders.
 """
 
@@ -115,9 +116,11 @@ class MapFilters:
     def __init__(self, query):
         self.data = _normalise(query)
         self.kind_form = KindForm(self.data)
-        self.exercises = ExerciseFilterSet(self.data, queryset=Exercise.objects.all())
+        self.exercises = ExerciseFilterSet(
+            self.data, queryset=Exercise.objects.published()
+        )
         self.threats = ThreatEntryFilterSet(
-            self.data, queryset=ThreatEntry.objects.all()
+            self.data, queryset=ThreatEntry.objects.published()
         )
         self.forms = [
             (self.kind_form, self.kind_form.fields),

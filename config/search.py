@@ -5,7 +5,10 @@ Each kind is one query (``ranked_search``): full-text matches, ranked, with
 highlighted headlines; when a kind has no match at all, the records whose title
 is spelled closest to the query (trigram word similarity) stand in for them, and
 when no kind has a match the page offers a corrected query ("Did you mean ...?").
-Five queries per search, however many records there are.
+Five queries per search, however many records there are. Organisations,
+agreements, exercises and threat entries are searched among the published ones
+only, so neither a result, a count nor a suggested spelling comes from a draft
+or a retracted record.
 """
 
 import re
@@ -23,6 +26,7 @@ from config.models import (
     MARK_START,
     MARK_STOP,
     MAX_SEARCH_LENGTH,
+    ReviewedRecord,
     SearchText,
     strip_accents,
 )
@@ -64,7 +68,12 @@ class Kind:
         self.singular = model._meta.verbose_name
 
     def queryset(self, text):
-        queryset = self.model.objects.ranked_search(text)
+        records = (
+            self.model.objects.published()
+            if issubclass(self.model, ReviewedRecord)
+            else self.model.objects.all()
+        )
+        queryset = records.ranked_search(text)
         if self.model is ThreatEntry:
             queryset = queryset.select_related("category")
         elif self.model is Exercise:

@@ -4,7 +4,8 @@ The three kinds are read as one SQL ``UNION ALL`` of identically shaped rows
 (kind, slug, title, date and precision, end, summary, category), so a page of the
 timeline is one query whatever the mix, and the facet counts come from one more
 query grouped by kind and year. Filters are validated by a small form first:
-bad input gives form errors on the page, never a database error.
+bad input gives form errors on the page, never a database error. Only published
+records are on it.
 """
 
 from django import forms
@@ -147,7 +148,7 @@ def timeline_parts(kinds, years, categories):
         parts.append(
             _rows(
                 AGREEMENT,
-                Agreement.objects.filter(signed__isnull=False),
+                Agreement.objects.published().filter(signed__isnull=False),
                 item_slug=F("slug"),
                 item_title=F("title"),
                 item_date=F("signed"),
@@ -162,7 +163,9 @@ def timeline_parts(kinds, years, categories):
         parts.append(
             _rows(
                 EXERCISE,
-                Exercise.objects.filter(Q(start__isnull=False) | Q(end__isnull=False)),
+                Exercise.objects.published().filter(
+                    Q(start__isnull=False) | Q(end__isnull=False)
+                ),
                 item_slug=F("slug"),
                 item_title=F("name"),
                 # Placed at its start, or at its end when the start is unknown.
@@ -185,7 +188,7 @@ def timeline_parts(kinds, years, categories):
             )
         )
     if THREAT in kinds:
-        threats = ThreatEntry.objects.all()
+        threats = ThreatEntry.objects.published()
         if categories:
             threats = threats.filter(category__slug__in=categories)
         parts.append(
@@ -275,7 +278,7 @@ class TimelineView(TemplateView):
         # Query 3: threat entries per category under the kind and year filters.
         category_counts = {}
         if THREAT in kinds:
-            threats = ThreatEntry.objects.order_by()
+            threats = ThreatEntry.objects.published().order_by()
             if years:
                 threats = threats.filter(occurred_start__year__in=years)
             category_counts = dict(

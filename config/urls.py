@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from config import home, maps, search, timeline
-from config.views import server_error
+from config.views import RetractionListView, server_error
 
 admin.site.site_header = _("Baltic Security Atlas")
 admin.site.site_title = _("Baltic Security Atlas")
@@ -16,6 +16,7 @@ urlpatterns = [
     path("timeline/", timeline.TimelineView.as_view(), name="timeline"),
     path("map/", maps.MapView.as_view(), name="map"),
     path("map/data.json", maps.MapDataView.as_view(), name="map_data"),
+    path("retractions/", RetractionListView.as_view(), name="retractions"),
     path("", include("alliances.urls")),
     path("", include("exercises.urls")),
     path("", include("threats.urls")),

@@ -1,21 +1,40 @@
-"""Building blocks for the public pages: faceted, exportable lists.
+"""Building blocks for the public pages: faceted, exportable lists and the
+detail pages of reviewed records.
 
 A list page is a ``FilterView`` over the app's FilterSet (the same class the API
 uses), plus ``facets`` (counts per value over the filtered rows, one query each)
 and ``export_row`` (one dict per record for ``?format=csv`` and ``?format=json``).
+Lists start from ``published()`` records: what the public sees does not depend on
+a parameter a visitor can change.
+
+A reviewed record's page (``ReviewedDetailView``) is public once published, a
+preview for editors while a draft or in review (404 for everyone else), and a
+410 Gone notice with the public reason once retracted. ``/retractions/`` lists
+the retracted records.
 """
 
 import csv
 import sys
 
+from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import InterfaceError, OperationalError
-from django.db.models import Count
+from django.db.models import CharField, Count, F, Value
 from django.db.models.functions import ExtractYear
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.template import loader
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
+
+from alliances.models import Agreement, Organisation
+from config.history import record_history
+from config.models import Status, user_sees_unpublished
+from exercises.models import Exercise
+from threats.models import ThreatEntry
 
 EXPORT_FORMATS = ("csv", "json")
 EXPORT_LIMIT = 10_000
@@ -182,3 +201,228 @@ def server_error(request):
     if unavailable:
         response["Retry-After"] = "5"
     return response
+
+
+# -- reviewed records' pages ---------------------------------------------------
+
+# The workflow's own columns: a change of these is said as "published" or
+# "retracted", not listed as a field.
+WORKFLOW_FIELDS = {
+    "publication_status",
+    "published_at",
+    "retracted_at",
+    "retraction_reason",
+}
+
+
+class ChangeLogEntry:
+    """One line of a record's public change log."""
+
+    PUBLISHED, RETRACTED, UPDATED = "published", "retracted", "updated"
+    ACTIONS = {
+        PUBLISHED: _("Published"),
+        RETRACTED: _("Retracted"),
+        UPDATED: _("Updated"),
+    }
+
+    def __init__(self, entry):
+        self.when = entry.when
+        self.context_id = entry.event.pgh_context_id
+        self.action = self.UPDATED
+        # A record that came in published: its fields (and the sources saved
+        # with it) are its first content, not changes.
+        self.inserted = entry.kind == "insert"
+        self.fields = []
+        self.reasons = []
+        self.add(entry)
+
+    def add(self, entry):
+        """Fold in an event saved together with this one (a form and its sources)."""
+        changed = {change.name for change in entry.changes}
+        if entry.kind == "insert" or "publication_status" in changed:
+            status = entry.status
+            if status == Status.RETRACTED:
+                self.action = self.RETRACTED
+            elif status == Status.PUBLISHED and self.action != self.RETRACTED:
+                self.action = self.PUBLISHED
+        if not self.inserted:
+            for change in entry.changes:
+                if (
+                    change.name not in WORKFLOW_FIELDS
+                    and change.label not in self.fields
+                ):
+                    self.fields.append(change.label)
+        if entry.reason and entry.reason not in self.reasons:
+            self.reasons.append(entry.reason)
+
+    @property
+    def action_label(self):
+        return self.ACTIONS[self.action]
+
+    @property
+    def reason(self):
+        return "; ".join(self.reasons)
+
+    @property
+    def says_something(self):
+        return self.action != self.UPDATED or bool(self.fields)
+
+
+def change_log(obj):
+    """The public change log of a reviewed record, newest first.
+
+    From ``record_history(obj, public=True)``: only what happened since the record
+    was published, without internal fields; each line says when, what (published,
+    retracted, or the labels of the fields that changed, never internal values)
+    and why. Events saved in one request (a form and its sources) make one line;
+    changes to internal fields alone make none. Runs record_history's queries: a
+    fixed number per model, whatever the number of events.
+    """
+    lines = []
+    for entry in record_history(obj, public=True):
+        if entry.kind == "delete":
+            continue
+        context_id = entry.event.pgh_context_id
+        if lines and context_id and lines[-1].context_id == context_id:
+            lines[-1].add(entry)
+        else:
+            lines.append(ChangeLogEntry(entry))
+    return [line for line in reversed(lines) if line.says_something]
+
+
+def admin_change_url(obj):
+    opts = obj._meta
+    try:
+        return reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]
+        )
+    except NoReverseMatch:  # pragma: no cover - every reviewed model has an admin
+        return ""
+
+
+class ReviewedDetailView(DetailView):
+    """The page of an organisation, agreement, exercise or threat entry.
+
+    Published: the page, with its public change log. Draft or in review: a
+    preview under a banner for editors who may view the model, 404 for everyone
+    else (not 403: the page does not admit the record exists). Retracted: 410 Gone
+    for everyone, saying when and why, and nothing else of the record.
+    """
+
+    retracted_template_name = "retracted.html"
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        statuses = [Status.PUBLISHED]
+        if user_sees_unpublished(self.request.user, queryset.model):
+            statuses += [Status.DRAFT, Status.REVIEW]
+        return queryset.filter(publication_status__in=statuses)
+
+    def get(self, request, *args, **kwargs):
+        try:
+            self.object = self.get_object()
+        except Http404:
+            retracted = self.get_retracted()
+            if retracted is None:
+                raise
+            return self.render_retracted(retracted)
+        response = self.render_to_response(self.get_context_data(object=self.object))
+        if not self.object.is_public:
+            # An editor's preview must not be kept by a shared cache.
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+    def get_retracted(self):
+        """The retracted record at this address, if any (one query)."""
+        model = self.get_queryset().model
+        slug = self.kwargs.get(self.slug_url_kwarg)
+        return model.objects.retracted().filter(slug=slug).first()
+
+    def render_retracted(self, record):
+        context = {
+            "record": record,
+            "kind": record._meta.verbose_name,
+            "admin_url": admin_change_url(record)
+            if user_sees_unpublished(self.request.user, type(record))
+            else "",
+        }
+        return TemplateResponse(
+            self.request, self.retracted_template_name, context, status=410
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        record = self.object
+        preview = not record.is_public
+        log = [] if preview else change_log(record)
+        context.update(
+            preview=preview,
+            admin_url=admin_change_url(record) if preview else "",
+            change_log=log,
+            # The newest public change: the cite block and the log agree.
+            last_updated=log[0].when if log else record.updated,
+        )
+        return context
+
+
+class RetractionListView(TemplateView):
+    """/retractions/: every retracted record, newest retraction first.
+
+    The four kinds are read as one ``UNION ALL``: a page is two queries (the
+    count and the rows), whatever the mix.
+    """
+
+    template_name = "retractions.html"
+    paginate_by = 25
+
+    # The reviewed models, each with the field that names a record.
+    kinds = (
+        (Organisation, "name"),
+        (Agreement, "title"),
+        (Exercise, "name"),
+        (ThreatEntry, "title"),
+    )
+
+    def rows(self):
+        parts = [
+            model.objects.retracted()
+            .order_by()
+            .annotate(
+                item_kind=Value(model._meta.model_name, output_field=CharField()),
+                item_title=F(title),
+            )
+            .values(
+                "item_kind", "slug", "item_title", "retracted_at", "retraction_reason"
+            )
+            for model, title in self.kinds
+        ]
+        first, *rest = parts
+        return first.union(*rest, all=True).order_by(
+            "-retracted_at", "item_kind", "item_title"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        models = {model._meta.model_name: model for model, _title in self.kinds}
+        page_obj = Paginator(self.rows(), self.paginate_by).get_page(
+            self.request.GET.get("page")
+        )
+        items = []
+        for row in page_obj.object_list:
+            model = models[row["item_kind"]]
+            items.append(
+                {
+                    "kind": model._meta.verbose_name,
+                    "title": row["item_title"],
+                    "url": model(slug=row["slug"]).get_absolute_url(),
+                    "retracted_at": row["retracted_at"],
+                    "reason": row["retraction_reason"],
+                }
+            )
+        context.update(
+            items=items,
+            page_obj=page_obj,
+            paginator=page_obj.paginator,
+            is_paginated=page_obj.has_other_pages(),
+        )
+        return context

@@ -1,5 +1,6 @@
 """Exercises as an Atom feed (/exercises/feed/) and an iCalendar file
 (/exercises.ics), both filtered like the list page: ``/exercises/feed/?domain=cyber``.
+Both carry published exercises only.
 """
 
 import datetime
@@ -33,7 +34,7 @@ def filtered_exercises(request):
     """The valid filterset for this request's query string, or ``InvalidFilter``."""
     filterset = ExerciseFilterSet(
         request.GET or None,
-        queryset=Exercise.objects.for_list().prefetch_related("locations"),
+        queryset=Exercise.objects.published().for_list().prefetch_related("locations"),
         request=request,
     )
     if filterset.is_bound and not filterset.is_valid():
@@ -101,7 +102,8 @@ class ExerciseFeed(Feed):
         return exercise.name
 
     def item_pubdate(self, exercise):
-        return exercise.created
+        # When readers could first see it, not when its draft was begun.
+        return exercise.published_at or exercise.created
 
     def item_updateddate(self, exercise):
         return exercise.updated

@@ -13,7 +13,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from alliances.models import Country, Organisation
+from alliances.filtersets import visible_organisations
+from alliances.models import Country
 from config.filtersets import (
     DateInput,
     NullsLastOrderingFilter,
@@ -146,7 +147,7 @@ class ExerciseFilterSet(django_filters.FilterSet):
     )
     lead_organisation = django_filters.ModelChoiceFilter(
         to_field_name="slug",
-        queryset=Organisation.objects.all(),
+        queryset=visible_organisations,
         label=_("Lead organisation"),
     )
     start_after = django_filters.DateFilter(

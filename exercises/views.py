@@ -1,13 +1,13 @@
+from django.db.models import Prefetch
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import DetailView
 
-from config.views import AtlasListView, Facet
+from config.views import AtlasListView, Facet, ReviewedDetailView
 
 from .filtersets import ExerciseFilterSet
-from .models import Exercise
+from .models import Exercise, ExerciseLocation, Participation
 
 # Filters chosen from the facets (or links elsewhere) rather than typed into the
 # form: the form carries them along as hidden inputs.
@@ -24,7 +24,7 @@ FACET_PARAMS = (
 
 
 class ExerciseListView(AtlasListView):
-    queryset = Exercise.objects.for_list()
+    queryset = Exercise.objects.published().for_list()
     filterset_class = ExerciseFilterSet
     template_name = "exercises/exercise_list.html"
     paginate_by = 25
@@ -98,8 +98,54 @@ class ExerciseListView(AtlasListView):
         }
 
 
-class ExerciseDetailView(DetailView):
-    queryset = Exercise.objects.for_detail()
+def public_detail():
+    """``for_detail()`` with only the related records the public may see: the
+    series' published editions and published threat entries. (Prefetches cannot
+    be narrowed one by one, so they are all named again.)"""
+    threat_model = Exercise._meta.get_field("related_threats").related_model
+    return (
+        Exercise.objects.for_detail()
+        .prefetch_related(None)
+        .prefetch_related(
+            "host_countries",
+            Prefetch(
+                "participations",
+                Participation.objects.select_related("country").order_by(
+                    "country__name"
+                ),
+            ),
+            Prefetch(
+                "locations",
+                ExerciseLocation.objects.select_related(
+                    "country", "coordinates_source"
+                ),
+            ),
+            "sources",
+            Prefetch(
+                "series__exercises",
+                Exercise.objects.published()
+                .newest_first()
+                .only(
+                    "name",
+                    "slug",
+                    "series_id",
+                    "start",
+                    "start_precision",
+                    "end",
+                    "end_precision",
+                ),
+                to_attr="editions",
+            ),
+            Prefetch(
+                "related_threats",
+                threat_model.objects.published().select_related("category"),
+            ),
+        )
+    )
+
+
+class ExerciseDetailView(ReviewedDetailView):
+    queryset = public_detail()
     template_name = "exercises/exercise_detail.html"
 
     def get_queryset(self):
@@ -118,6 +164,13 @@ class ExerciseDetailView(DetailView):
             [edition for edition in exercise.series.editions if edition != exercise]
             if exercise.series
             else []
+        )
+        context["related_threats"] = exercise.related_threats.all()
+        lead_organisation = exercise.lead_organisation
+        context["lead_organisation"] = (
+            lead_organisation
+            if lead_organisation and lead_organisation.is_public
+            else None
         )
         return context
 

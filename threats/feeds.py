@@ -1,4 +1,4 @@
-"""Atom feed of threat entries, with the list page's filters:
+"""Atom feed of published threat entries, with the list page's filters:
 ``/threats/feed/?category=cyber-attack&target=LT`` follows that selection."""
 
 from django.contrib.syndication.views import Feed
@@ -28,7 +28,7 @@ class ThreatEntryFeed(Feed):
 
     def get_object(self, request, *args, **kwargs):
         filterset = ThreatEntryFilterSet(
-            request.GET or None, queryset=ThreatEntry.objects.for_list()
+            request.GET or None, queryset=ThreatEntry.objects.published().for_list()
         )
         if filterset.is_bound and not filterset.is_valid():
             raise BadRequest(filterset.errors.as_text())
@@ -96,7 +96,8 @@ class ThreatEntryFeed(Feed):
         return [item.category.name]
 
     def item_pubdate(self, item):
-        return item.created
+        # When readers could first see it, not when its draft was begun.
+        return item.published_at or item.created
 
     def item_updateddate(self, item):
         return item.updated

@@ -1,8 +1,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import DetailView
 
-from config.views import AtlasListView, Facet
+from config.views import AtlasListView, Facet, ReviewedDetailView
 
 from .filtersets import ThreatEntryFilterSet
 from .models import Attribution, ThreatEntry
@@ -14,7 +13,7 @@ NOT_FILTERS = ("page", "format")
 
 
 class ThreatEntryListView(AtlasListView):
-    queryset = ThreatEntry.objects.for_list()
+    queryset = ThreatEntry.objects.published().for_list()
     filterset_class = ThreatEntryFilterSet
     template_name = "threats/threatentry_list.html"
     paginate_by = 25
@@ -123,7 +122,7 @@ class ThreatEntryListView(AtlasListView):
         }
 
 
-class ThreatEntryDetailView(DetailView):
+class ThreatEntryDetailView(ReviewedDetailView):
     queryset = ThreatEntry.objects.for_detail()
     template_name = "threats/threatentry_detail.html"
 
@@ -137,7 +136,13 @@ class ThreatEntryDetailView(DetailView):
                 format(value.normalize(), "f")
                 for value in (entry.latitude, entry.longitude)
             ]
-        context["related_entries"] = list(ThreatEntry.objects.related_to(entry)[:8])
+        context["related_entries"] = list(
+            ThreatEntry.objects.published().related_to(entry)[:8]
+        )
+        # (for_detail() loads every linked exercise: the page shows the public ones)
+        context["related_exercises"] = [
+            exercise for exercise in entry.related_exercises.all() if exercise.is_public
+        ]
         return context
 
 

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.http import QueryDict
+from django.test import RequestFactory
 
 from alliances.filtersets import (
     AgreementFilterSet,
@@ -12,6 +13,7 @@ from alliances.filtersets import (
     OrganisationFilterSet,
 )
 from alliances.models import Agreement, Country, Membership, Organisation
+from config.models import Status
 from tests import factories
 from tests.alliances import builders
 
@@ -87,6 +89,25 @@ def test_organisation_parent_by_slug():
     child = factories.organisation(parent=nato)
     factories.organisation()
     assert organisations("parent=nato") == [child]
+
+
+def test_organisation_parent_may_be_a_draft_only_for_editors(editor):
+    draft = factories.organisation(
+        slug="draft-parent", publication_status=Status.DRAFT, published_at=None
+    )
+    child = factories.organisation(parent=draft)
+    request = RequestFactory().get("/")
+    request.user = editor
+    query = QueryDict("parent=draft-parent")
+
+    # To the public a draft's slug is no choice at all, like an unknown one.
+    public = OrganisationFilterSet(query, queryset=Organisation.objects.all())
+    assert "parent" in public.errors
+    seen_by_editor = OrganisationFilterSet(
+        query, queryset=Organisation.objects.all(), request=request
+    )
+    assert seen_by_editor.is_valid(), seen_by_editor.errors
+    assert list(seen_by_editor.qs) == [child]
 
 
 def test_organisation_ordering_puts_unknown_founding_last():
@@ -262,6 +283,27 @@ def test_country_counts_as_in_the_records_for_each_kind_of_record(kind):
     assert country not in countries("")
     make[kind]()
     assert country in countries("")
+
+
+@pytest.mark.parametrize("status", [Status.DRAFT, Status.REVIEW, Status.RETRACTED])
+def test_country_named_only_by_unpublished_records_has_none(status):
+    country = factories.country("QU", "Unpublished")
+    workflow = {"publication_status": status, "published_at": None}
+    if status == Status.RETRACTED:
+        workflow = {
+            "publication_status": status,
+            "retracted_at": datetime.datetime.now(datetime.UTC),
+            "retraction_reason": "Wrong country.",
+        }
+    factories.membership(
+        organisation_obj=factories.organisation(**workflow), country_obj=country
+    )
+    factories.agreement(parties=[country], **workflow)
+    factories.exercise(hosts=[country], participants=[country], **workflow)
+    factories.threat(targets=[country], location_country=country, **workflow)
+
+    assert country not in countries("")
+    assert country in countries("has_records=all")
 
 
 def test_country_ordering_by_counts():

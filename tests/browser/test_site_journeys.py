@@ -5,8 +5,10 @@ from decimal import Decimal
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from config.models import Status
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -154,6 +156,7 @@ PAGES = [
     "/search/?q=Siauliai",
     "/timeline/",
     "/map/",
+    "/retractions/",
 ]
 
 
@@ -196,3 +199,39 @@ def test_no_serious_accessibility_violations_on_a_phone(phone, records):
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 392, f"{path} is {width}px wide on a 390px screen"
     assert found == {}
+
+
+def test_a_retracted_threat_entry_leaves_only_its_notice(page, records):
+    retracted = factories.threat(
+        title="Drone swarm over Vilnius",
+        slug="drone-swarm",
+        summary="Lights in the sky over the old town.",
+        publication_status=Status.RETRACTED,
+        retracted_at=timezone.now(),
+        retraction_reason="The lights were a licensed drone show.",
+    )
+
+    response = page.goto(retracted.get_absolute_url())
+
+    assert response.status == 410
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Drone swarm over Vilnius"
+    )
+    notice = page.locator(".retraction-notice")
+    expect(notice).to_contain_text("This threat entry was retracted on")
+    expect(notice).to_contain_text("The lights were a licensed drone show.")
+    expect(page.locator("main")).not_to_contain_text("Lights in the sky")
+    assert serious_violations(page) == []
+
+    page.goto("/threats/")
+    records_list = page.locator("ol.records")
+    expect(records_list).to_contain_text("DDoS attacks on Lithuanian state websites")
+    expect(records_list).not_to_contain_text("Drone swarm over Vilnius")
+
+    page.get_by_role("contentinfo").get_by_role("link", name="Retractions").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Retractions")
+    expect(page.locator("main")).to_contain_text("Drone swarm over Vilnius")
+    expect(page.locator("main")).to_contain_text(
+        "The lights were a licensed drone show."
+    )
+    assert serious_violations(page) == []

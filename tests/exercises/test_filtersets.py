@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.http import QueryDict
 
+from config.models import Status
 from exercises.filtersets import ExerciseFilterSet
 from exercises.models import Exercise
 from tests import factories
@@ -82,6 +83,13 @@ def test_lead_country_and_lead_organisation():
     factories.exercise(name="Led by NATO", lead_organisation=nato)
     assert names("lead_country=XL") == ["Led by XL"]
     assert names("lead_organisation=nato") == ["Led by NATO"]
+
+
+def test_lead_organisation_must_be_published_for_the_public():
+    factories.organisation(
+        slug="secret", publication_status=Status.REVIEW, published_at=None
+    )
+    assert "lead_organisation" in errors("lead_organisation=secret")
 
 
 def test_start_after_keeps_exercises_still_running_or_known_only_vaguely():

@@ -365,9 +365,11 @@ def test_detail_query_count_does_not_grow_with_related_rows(
     # 1 the exercise with series, lead nation and organisation; 2 hosts;
     # 3 participations with countries; 4 locations with countries and
     # coordinate sources; 5 sources; 6 the other editions of the series;
-    # 7 related threat entries with their category
+    # 7 related threat entries with their category; the change log: 8 events,
+    # 9-10 its hosts' and sources' events, 11-13 the names of the series, the
+    # lead nation and the lead organisation its events mention
     few = full_exercise(related_threat=False)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(13):
         client.get(f"/exercises/{few.slug}/")
 
     many = full_exercise()
@@ -375,7 +377,10 @@ def test_detail_query_count_does_not_grow_with_related_rows(
         factories.exercise(series=many.series)
         factories.threat().related_exercises.add(many)
         factories.location(many)
+        many.sources.add(factories.source())  # a change log line each
+        many.personnel += 1
+        many.save()
     many.participations.create(country=factories.country("QQ"), personnel=5)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(13):
         response = client.get(f"/exercises/{many.slug}/")
     assert len(response.context["other_editions"]) == 5

@@ -365,11 +365,14 @@ def test_unknown_entry_is_404(client):
     assert client.get("/threats/no-such-entry/").status_code == 404
 
 
-def _detail_queries(client, slug, django_assert_num_queries):
+def _detail_queries(client, slug, django_assert_num_queries, count=14):
     # the entry with category, location country and coordinates source; its
     # targets; its sources; attributions with actors; the attributions'
-    # sources; related exercises; related entries
-    with django_assert_num_queries(7):
+    # sources; related exercises; related entries; the change log: events, the
+    # events of its targets, related exercises and sources, and one query per
+    # kind of record its events name (category, location country, coordinates
+    # source: an entry without a place names fewer)
+    with django_assert_num_queries(count):
         response = client.get(f"/threats/{slug}/")
     assert response.status_code == 200
     return response
@@ -380,10 +383,15 @@ def test_detail_query_count_does_not_grow_with_related_rows(
 ):
     # (An entry with no attribution at all skips the attributions' sources.)
     lone = entry(title="Lone entry", actors=[factories.actor()])
-    _detail_queries(client, lone.slug, django_assert_num_queries)
+    _detail_queries(client, lone.slug, django_assert_num_queries, count=12)
 
     busy = busy_entry(1)
+    _detail_queries(client, busy.slug, django_assert_num_queries)
     for n in range(2, 8):
         busy_entry(n)
+        busy.sources.add(factories.source())  # a change log line each
+        busy.severity = 1 + n % 5
+        busy.save()
     response = _detail_queries(client, busy.slug, django_assert_num_queries)
     assert len(response.context["related_entries"]) == 7  # the lone one too
+    assert len(response.context["change_log"]) > 6
