@@ -5,11 +5,10 @@ The public list pages use these unchanged, and the REST API will reuse them, so
 """
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from config.filtersets import DateInput, NullsLastOrderingFilter
-from config.models import Status
 
 from .models import Agreement, AgreementParty, Country, Membership, Organisation
 
@@ -24,48 +23,6 @@ def visible_organisations(request):
 def parent_organisations(request):
     organisations = visible_organisations(request)
     return organisations.filter(pk__in=organisations.values("parent"))
-
-
-def with_published_records(countries):
-    """Countries named in a published record: a membership of a published
-    organisation, a published agreement's party, a published exercise (host or
-    participant) or a published threat entry (target or location). Drafts name
-    no country in public."""
-    published = Status.PUBLISHED
-    country = OuterRef("pk")
-    relation = Country._meta.get_field
-    hosts = relation("hosted_exercises").through
-    targets = relation("targeted_by_threats").through
-    participation = relation("exercise_participations").related_model
-    threat = relation("threat_locations").related_model
-    return countries.filter(
-        Exists(
-            Membership.objects.filter(
-                country=country, organisation__publication_status=published
-            )
-        )
-        | Exists(
-            AgreementParty.objects.filter(
-                country=country, agreement__publication_status=published
-            )
-        )
-        | Exists(
-            hosts.objects.filter(
-                country=country, exercise__publication_status=published
-            )
-        )
-        | Exists(
-            participation.objects.filter(
-                country=country, exercise__publication_status=published
-            )
-        )
-        | Exists(
-            targets.objects.filter(
-                country=country, threatentry__publication_status=published
-            )
-        )
-        | Exists(threat.objects.published().filter(location_country=country))
-    )
 
 
 def _all_of(queryset, ids, subquery):
@@ -277,5 +234,5 @@ class CountryFilterSet(django_filters.FilterSet):
 
     def filter_has_records(self, queryset, name, value):
         if value == self.WITH_RECORDS:
-            return with_published_records(queryset)
+            return queryset.with_records()
         return queryset

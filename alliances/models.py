@@ -24,6 +24,7 @@ from config.models import (
     ReviewedRecord,
     SearchQuerySet,
     SourcedRecord,
+    Status,
     TimeStampedModel,
     not_before_constraint,
     precision_field,
@@ -80,43 +81,67 @@ class CountryQuerySet(SearchQuerySet):
         return self.model._meta.get_field(name).related_model
 
     def with_records(self):
-        """Countries named in any record: a membership, an agreement party, an
-        exercise (host or participant) or a threat entry (target or location)."""
+        """Countries named in a published record: a membership of a published
+        organisation, a published agreement's party, a published exercise (host or
+        participant) or a published threat entry (target or location). Drafts name
+        no country in public."""
+        published = Status.PUBLISHED
+        country = OuterRef("pk")
         hosts = self.model._meta.get_field("hosted_exercises").through
         targets = self.model._meta.get_field("targeted_by_threats").through
+        participation = self._related("exercise_participations")
+        threat = self._related("threat_locations")
         return self.filter(
-            Exists(Membership.objects.filter(country=OuterRef("pk")))
-            | Exists(AgreementParty.objects.filter(country=OuterRef("pk")))
-            | Exists(hosts.objects.filter(country=OuterRef("pk")))
-            | Exists(
-                self._related("exercise_participations").objects.filter(
-                    country=OuterRef("pk")
+            Exists(
+                Membership.objects.filter(
+                    country=country, organisation__publication_status=published
                 )
             )
-            | Exists(targets.objects.filter(country=OuterRef("pk")))
             | Exists(
-                self._related("threat_locations").objects.filter(
-                    location_country=OuterRef("pk")
+                AgreementParty.objects.filter(
+                    country=country, agreement__publication_status=published
                 )
             )
+            | Exists(
+                hosts.objects.filter(
+                    country=country, exercise__publication_status=published
+                )
+            )
+            | Exists(
+                participation.objects.filter(
+                    country=country, exercise__publication_status=published
+                )
+            )
+            | Exists(
+                targets.objects.filter(
+                    country=country, threatentry__publication_status=published
+                )
+            )
+            | Exists(threat.objects.published().filter(location_country=country))
         )
 
     def for_list(self):
-        """Per country: memberships, agreements it is party to, exercises it
-        hosted or took part in, threat entries targeting it or located in it."""
+        """Per country, counting published records only: memberships of published
+        organisations, published agreements it is party to, published exercises it
+        hosted or took part in, published threat entries targeting it or located
+        in it."""
+        published = Status.PUBLISHED
         exercise = self._related("hosted_exercises")
         threat = self._related("targeted_by_threats")
         return self.annotate(
             membership_count=SubqueryCount(
-                Membership.objects.filter(country=OuterRef("pk")).values("pk")
+                Membership.objects.filter(
+                    country=OuterRef("pk"), organisation__publication_status=published
+                ).values("pk")
             ),
             agreement_count=SubqueryCount(
-                AgreementParty.objects.filter(country=OuterRef("pk")).values(
-                    "agreement"
-                )
+                AgreementParty.objects.filter(
+                    country=OuterRef("pk"), agreement__publication_status=published
+                ).values("agreement")
             ),
             exercise_count=SubqueryCount(
-                exercise.objects.filter(
+                exercise.objects.published()
+                .filter(
                     Q(host_countries=OuterRef("pk"))
                     | Q(participations__country=OuterRef("pk"))
                 )
@@ -125,7 +150,8 @@ class CountryQuerySet(SearchQuerySet):
                 .distinct()
             ),
             threat_count=SubqueryCount(
-                threat.objects.filter(
+                threat.objects.published()
+                .filter(
                     Q(target_countries=OuterRef("pk"))
                     | Q(location_country=OuterRef("pk"))
                 )

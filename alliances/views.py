@@ -26,7 +26,6 @@ from .models import (
     Country,
     Membership,
     Organisation,
-    SubqueryCount,
 )
 
 PUBLISHED = Status.PUBLISHED
@@ -311,48 +310,8 @@ class AgreementDetailView(ReviewedDetailView):
         return context
 
 
-def with_published_counts(countries):
-    """CountryQuerySet.for_list() counting published records only: per country,
-    memberships of published organisations, published agreements it is party to,
-    published exercises it hosted or took part in, published threat entries
-    targeting it or located in it."""
-    exercise = Country._meta.get_field("hosted_exercises").related_model
-    threat = Country._meta.get_field("targeted_by_threats").related_model
-    return countries.annotate(
-        membership_count=SubqueryCount(
-            Membership.objects.filter(
-                country=OuterRef("pk"), organisation__publication_status=PUBLISHED
-            ).values("pk")
-        ),
-        agreement_count=SubqueryCount(
-            AgreementParty.objects.filter(
-                country=OuterRef("pk"), agreement__publication_status=PUBLISHED
-            ).values("agreement")
-        ),
-        exercise_count=SubqueryCount(
-            exercise.objects.published()
-            .filter(
-                Q(host_countries=OuterRef("pk"))
-                | Q(participations__country=OuterRef("pk"))
-            )
-            .order_by()
-            .values("pk")
-            .distinct()
-        ),
-        threat_count=SubqueryCount(
-            threat.objects.published()
-            .filter(
-                Q(target_countries=OuterRef("pk")) | Q(location_country=OuterRef("pk"))
-            )
-            .order_by()
-            .values("pk")
-            .distinct()
-        ),
-    )
-
-
 class CountryListView(AtlasListView):
-    queryset = with_published_counts(Country.objects.all())
+    queryset = Country.objects.for_list()
     filterset_class = CountryFilterSet
     template_name = "alliances/country_list.html"
     export_name = "countries"

@@ -11,7 +11,6 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from alliances.filtersets import with_published_records
 from alliances.models import Agreement, Country, Membership, Organisation, Source
 from config.models import Status
 from exercises.models import Exercise
@@ -215,7 +214,7 @@ def countries_with_records():
     """Countries a published record involves: memberships, agreement parties,
     exercises (hosting or taking part) and threat entries (targeted or where it
     happened). The same rule as the country list's default."""
-    return with_published_records(Country.objects.all())
+    return Country.objects.with_records()
 
 
 def sources_cited():

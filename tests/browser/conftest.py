@@ -86,11 +86,11 @@ def phone(browser, live_server, outside_requests):
 
 @pytest.fixture(autouse=True)
 def migration_data(transactional_db):
-    """Put back what data migrations install (the Editors group, the threat
-    categories): transactional tests empty every table when they end."""
+    """Put back what data migrations install (the Editors and Reviewers groups,
+    the threat categories): transactional tests empty every table when they end."""
     from django.apps import apps
 
     categories = importlib.import_module("threats.migrations.0002_threat_categories")
-    editors = importlib.import_module("config.migrations.0001_editors_group")
+    groups = importlib.import_module("config.migrations.0003_reviewers_group")
     categories.create_categories(apps, None)
-    editors.create_editors_group(apps, None)
+    groups.set_up_groups(apps, None)
