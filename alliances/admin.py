@@ -4,7 +4,13 @@ from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from config.admin import PROVENANCE_FIELDSET, AtlasModelAdmin, vague_date_column
+from config.admin import (
+    PROVENANCE_FIELDSET,
+    AtlasModelAdmin,
+    ReviewDueFilter,
+    ReviewedModelAdmin,
+    vague_date_column,
+)
 
 from .models import (
     MEMBERSHIP_OVERLAP_MESSAGE,
@@ -121,7 +127,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(AtlasModelAdmin):
+class OrganisationAdmin(ReviewedModelAdmin):
     list_display = (
         "name",
         "acronym",
@@ -129,9 +135,13 @@ class OrganisationAdmin(AtlasModelAdmin):
         "founded_display",
         "hq_country",
         "member_count",
+        "publication_status",
+        "last_verified",
         "updated",
     )
     list_filter = (
+        "publication_status",
+        ReviewDueFilter,
         "type",
         "confidence",
         ("hq_country", admin.RelatedOnlyFieldListFilter),
@@ -177,6 +187,7 @@ class OrganisationAdmin(AtlasModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(AtlasModelAdmin):
+    public_via = "organisation"
     list_display = ("country", "organisation", "role", "joined_display", "left_display")
     list_filter = ("role", "organisation")
     list_select_related = ("country", "organisation")
@@ -236,16 +247,20 @@ class AgreementPartyInline(admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(AtlasModelAdmin):
+class AgreementAdmin(ReviewedModelAdmin):
     list_display = (
         "title",
         "type",
         "signed_display",
         "status",
         "party_list",
+        "publication_status",
+        "last_verified",
         "updated",
     )
     list_filter = (
+        "publication_status",
+        ReviewDueFilter,
         "type",
         "status",
         "confidence",
@@ -298,6 +313,7 @@ class AgreementAdmin(AtlasModelAdmin):
 
 @admin.register(AgreementParty)
 class AgreementPartyAdmin(AtlasModelAdmin):
+    public_via = "agreement"
     list_display = ("agreement", "country", "organisation", "name")
     list_select_related = ("agreement", "country", "organisation")
     list_filter = (("country", admin.RelatedOnlyFieldListFilter),)

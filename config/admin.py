@@ -1,11 +1,51 @@
-"""Admin pieces shared by the domain apps."""
+"""Admin pieces shared by the domain apps.
 
-from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
+``AtlasModelAdmin`` is the base of every domain model's admin: accent-insensitive
+search, a reason for every change (kept in the record's history, required for
+published records), no lost updates, and a History page built from the
+database-kept history (config/history.py). ``ReviewedModelAdmin`` adds the
+editorial workflow (config/workflow.py) for the records that are reviewed before
+they are published: status column and filters, changelist actions and buttons on
+the change page.
+"""
+
+import pghistory
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.admin.utils import model_ngettext, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportModelAdmin
 
-from config.models import strip_accents
+from config import workflow
+from config.forms import (
+    AtlasModelForm,
+    DeleteReasonForm,
+    RetractForm,
+    is_public_record,
+)
+from config.history import record_history
+from config.models import Status, strip_accents
 from config.resources import resource_for
+
+# Set by the workflow only (config/workflow.py), never typed in the form.
+WORKFLOW_FIELDS = (
+    "publication_status",
+    "submitted_by",
+    "submitted_at",
+    "reviewed_by",
+    "published_at",
+    "retracted_at",
+    "retraction_reason",
+    "last_edited_by",
+)
 
 
 class AtlasModelAdmin(ImportExportModelAdmin):
@@ -14,11 +54,23 @@ class AtlasModelAdmin(ImportExportModelAdmin):
     ``search_fields`` are declared plainly ("name", "country__name"); searching
     compares unaccent(field) with the accent-stripped term, so "Klaipeda" and
     "Klaipėda" find the same rows. Autocomplete widgets use the same search.
+
+    Every change form asks for the reason for the change (see
+    config.forms.AtlasModelForm); the reason goes into the history of the rows
+    the save writes, inlines included.
     """
 
+    form = AtlasModelForm
     readonly_fields = ("created", "updated")
     list_per_page = 50
     show_full_result_count = False
+    actions = ("delete_selected",)
+    change_form_template = "admin/atlas/change_form.html"
+    delete_confirmation_template = "admin/atlas/delete_confirmation.html"
+    object_history_template = "admin/atlas/object_history.html"
+    # A child record (membership, attribution...) is public when its parent is:
+    # the name of the parent's field.
+    public_via = None
 
     def get_resource_classes(self, request):
         return [resource_for(self.model)]
@@ -32,9 +84,430 @@ class AtlasModelAdmin(ImportExportModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         return super().get_search_results(request, queryset, strip_accents(search_term))
 
+    # Change form: reason, lost updates. The form's own fields for these
+    # (config.forms.AtlasModelForm) are shown by admin/atlas/change_form.html
+    # under the inlines, next to the save buttons.
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # modelform_factory made a new class for this request: safe to set.
+        form.public_via = self.public_via
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        # The whole save (record, inlines, sources) shares one history context;
+        # nothing is written unless the form is valid.
+        reason = request.POST.get("change_reason", "").strip()
+        with pghistory.context(**({"reason": reason} if reason else {})):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if self.public_via and (not change or form.content_changed()):
+            parent = getattr(obj, self.public_via)
+            if hasattr(parent, "last_edited_by"):
+                # A membership is part of its organisation's content.
+                workflow.mark_edited(parent, request.user)
+                parent.save(update_fields=["last_edited_by", "updated"])
+
+    # Deleting
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if (
+            obj is None
+            or not self.has_delete_permission(request, obj)
+            or not is_public_record(obj, self.public_via)
+        ):
+            return super().delete_view(request, object_id, extra_context)
+        if request.method != "POST":
+            extra_context = {**(extra_context or {}), "reason_form": DeleteReasonForm()}
+            return super().delete_view(request, object_id, extra_context)
+        form = DeleteReasonForm(request.POST)
+        if not form.is_valid():
+            self.message_user(
+                request,
+                _(
+                    "“%(record)s” is published: say why you delete it. Nothing "
+                    "was deleted."
+                )
+                % {"record": obj},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        with pghistory.context(reason=form.cleaned_data["reason"]):
+            return super().delete_view(request, object_id, extra_context)
+
+    def public_records(self, queryset):
+        """The records in ``queryset`` that the public sees."""
+        if self.public_via:
+            return queryset.filter(
+                **{f"{self.public_via}__publication_status": Status.PUBLISHED}
+            )
+        if any(f.name == "publication_status" for f in self.opts.fields):
+            return queryset.filter(publication_status=Status.PUBLISHED)
+        return queryset.none()
+
+    @admin.action(
+        permissions=["delete"],
+        description=gettext_lazy("Delete selected %(verbose_name_plural)s"),
+    )
+    def delete_selected(self, request, queryset):
+        """Django's bulk delete, except for published records: those need a
+        reason each (their own delete page) or a retraction."""
+        public = list(self.public_records(queryset)[:5])
+        if public:
+            self.message_user(
+                request,
+                _(
+                    "Published records cannot be deleted in bulk: retract them, or "
+                    "delete them one at a time and give a reason. Published: "
+                    "%(records)s. Nothing was deleted."
+                )
+                % {"records": ", ".join(f"“{obj}”" for obj in public)},
+                messages.ERROR,
+            )
+            return None
+        return django_delete_selected(self, request, queryset)
+
+    # History
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Every change to the record, from the database's history triggers:
+        who, when, why, and each field's before and after."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        entries = record_history(obj)
+        for entry in entries:
+            entry.action = history_action(entry)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("History: %s") % obj,
+            "subtitle": None,
+            "entries": entries[::-1],  # newest first
+            "module_name": str(capfirst(self.opts.verbose_name_plural)),
+            "object": obj,
+            "opts": self.opts,
+            "preserved_filters": self.get_preserved_filters(request),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.object_history_template, context)
+
+
+def history_action(entry):
+    """What an event did, in words: "Created", "Status: published"..."""
+    if entry.kind == "insert":
+        return _("Created")
+    if entry.kind == "delete":
+        return _("Deleted")
+    if entry.kind == "update":
+        for change in entry.changes:
+            if change.name == "publication_status":
+                return _("Status: %(status)s") % {"status": change.after}
+        return _("Changed")
+    label = entry.changes[0].label if entry.changes else entry.kind
+    if entry.kind.endswith(".add"):
+        return _("Added to %(field)s") % {"field": label}
+    return _("Removed from %(field)s") % {"field": label}
+
+
+class ReviewDueFilter(admin.SimpleListFilter):
+    """Published records to check against their sources again."""
+
+    title = gettext_lazy("review due")
+    parameter_name = "review_due"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", gettext_lazy("overdue: verify against the sources"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return queryset.review_overdue()
+        return queryset
+
+
+PUBLICATION_FIELDSET = (
+    gettext_lazy("Publication"),
+    {
+        "fields": (
+            ("publication_status", "last_verified"),
+            ("submitted_by", "submitted_at"),
+            ("reviewed_by", "published_at"),
+            "last_edited_by",
+            ("retracted_at", "retraction_reason"),
+        )
+    },
+)
+NEW_RECORD_PUBLICATION_FIELDSET = (
+    gettext_lazy("Publication"),
+    {"fields": (("publication_status", "last_verified"),)},
+)
+
+
+class ReviewedModelAdmin(AtlasModelAdmin):
+    """Records that are reviewed before they are published (config/workflow.py).
+
+    New records are drafts. Editors submit them for review; reviewers (the
+    ``publish_<model>`` permission) publish, send back and retract, but never a
+    record they submitted or last edited. Each transition is a changelist action
+    and a button on the change page.
+    """
+
+    actions = (
+        "delete_selected",
+        "submit_for_review",
+        "publish",
+        "send_back",
+        "retract",
+        "mark_verified",
+    )
+
+    def has_publish_permission(self, request, obj=None):
+        return workflow.can_review(request.user, obj or self.model)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *WORKFLOW_FIELDS]
+
+    def get_fieldsets(self, request, obj=None):
+        publication = PUBLICATION_FIELDSET if obj else NEW_RECORD_PUBLICATION_FIELDSET
+        return [*super().get_fieldsets(request, obj), publication]
+
+    def save_model(self, request, obj, form, change):
+        if not change or form.content_changed():
+            workflow.mark_edited(obj, request.user)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        if (
+            change
+            and not form.content_changed()
+            and any(formset.has_changed() for formset in formsets)
+        ):
+            # Only inline rows changed: still a change to this record's content.
+            workflow.mark_edited(obj, request.user)
+            obj.save(update_fields=["last_edited_by", "updated"])
+
+    # Changelist actions
+
+    @admin.action(description=gettext_lazy("Submit for review"), permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        self.run_transition(
+            request,
+            queryset,
+            workflow.submit,
+            gettext_lazy("%(count)d %(items)s submitted for review."),
+        )
+
+    @admin.action(description=gettext_lazy("Publish"), permissions=["publish"])
+    def publish(self, request, queryset):
+        self.run_transition(
+            request,
+            queryset,
+            workflow.publish,
+            gettext_lazy("%(count)d %(items)s published."),
+        )
+
+    @admin.action(
+        description=gettext_lazy("Send back to draft"), permissions=["publish"]
+    )
+    def send_back(self, request, queryset):
+        self.run_transition(
+            request,
+            queryset,
+            workflow.send_back,
+            gettext_lazy("%(count)d %(items)s sent back to draft."),
+        )
+
+    @admin.action(description=gettext_lazy("Retract…"), permissions=["publish"])
+    def retract(self, request, queryset):
+        """Asks for the public reason on an intermediate page, like Django's
+        delete confirmation, then retracts each selected record."""
+        return self.retract_confirmation(request, list(queryset), from_changelist=True)
+
+    @admin.action(
+        description=gettext_lazy("Mark verified today"), permissions=["change"]
+    )
+    def mark_verified(self, request, queryset):
+        count = self.verify(request, [obj.pk for obj in queryset])
+        self.message_user(
+            request,
+            _("%(count)d %(items)s marked as verified today.")
+            % {"count": count, "items": model_ngettext(self.opts, count)},
+            messages.SUCCESS,
+        )
+
+    def verify(self, request, pks):
+        """last_verified = today, recorded in the history with its reason."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        with pghistory.context(reason=_("Verified against sources")):
+            return self.model._default_manager.filter(pk__in=pks).update(
+                last_verified=timezone.localdate(), updated=timezone.now()
+            )
+
+    def run_transition(self, request, records, transition, done_message, **kwargs):
+        """Apply ``transition`` to each record; tell how many changed and why
+        the others did not."""
+        done = 0
+        for obj in records:
+            try:
+                transition(obj, request.user, **kwargs)
+            except (ValidationError, PermissionDenied) as error:
+                self.message_user(
+                    request,
+                    _("“%(record)s” was not changed: %(reason)s")
+                    % {"record": obj, "reason": refusal_text(error)},
+                    messages.WARNING,
+                )
+            else:
+                done += 1
+        if done or not records:
+            self.message_user(
+                request,
+                done_message
+                % {"count": done, "items": model_ngettext(self.opts, done)},
+                messages.SUCCESS if done else messages.WARNING,
+            )
+        return done
+
+    def retract_confirmation(self, request, records, from_changelist):
+        form = RetractForm(request.POST if request.POST.get("post") else None)
+        if form.is_bound and form.is_valid():
+            self.run_transition(
+                request,
+                records,
+                workflow.retract,
+                gettext_lazy("%(count)d %(items)s retracted."),
+                reason=form.cleaned_data["reason"],
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Retract %(items)s")
+            % {"items": model_ngettext(self.opts, len(records))},
+            "subtitle": None,
+            "records": records,
+            "form": form,
+            "from_changelist": from_changelist,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.opts,
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request, "admin/atlas/retract_confirmation.html", context
+        )
+
+    # Buttons on the change page
+
+    def get_urls(self):
+        opts = self.opts
+        return [
+            path(
+                "<path:object_id>/workflow/<slug:transition>/",
+                self.admin_site.admin_view(self.workflow_view),
+                name=f"{opts.app_label}_{opts.model_name}_workflow",
+            ),
+            *super().get_urls(),
+        ]
+
+    def workflow_view(self, request, object_id, transition):
+        """One transition for one record, from the buttons on its change page."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        change_url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=[obj.pk],
+            current_app=self.admin_site.name,
+        )
+        if transition == "retract":
+            if not self.has_publish_permission(request, obj):
+                raise PermissionDenied
+            if obj.publication_status != Status.PUBLISHED:
+                self.message_user(
+                    request,
+                    _("Only a published record can be retracted."),
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(change_url)
+            response = self.retract_confirmation(request, [obj], from_changelist=False)
+            return response or HttpResponseRedirect(change_url)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if transition == "verify":
+            self.verify(request, [obj.pk])
+            self.message_user(request, _("Marked as verified today."), messages.SUCCESS)
+            return HttpResponseRedirect(change_url)
+        transitions = {
+            "submit": (workflow.submit, _("Submitted for review.")),
+            "publish": (workflow.publish, _("Published.")),
+            "send_back": (workflow.send_back, _("Sent back to draft.")),
+        }
+        if transition not in transitions:
+            raise Http404(_("No such workflow step."))
+        function, done = transitions[transition]
+        try:
+            function(obj, request.user)
+        except ValidationError as error:
+            self.message_user(request, refusal_text(error), messages.ERROR)
+        else:
+            self.message_user(request, done, messages.SUCCESS)
+        return HttpResponseRedirect(change_url)
+
+    def render_change_form(
+        self, request, context, add=False, change=False, form_url="", obj=None
+    ):
+        if obj is not None and change:
+            context["workflow"] = self.workflow_panel(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def workflow_panel(self, request, obj):
+        """The status and the steps this user may take from it."""
+        user = request.user
+        may_edit = self.has_change_permission(request, obj)
+        may_review = self.has_publish_permission(request, obj)
+        status = obj.publication_status
+        steps, note = [], ""
+        if status == Status.DRAFT and may_edit:
+            steps.append(("submit", _("Submit for review")))
+        if status == Status.REVIEW and may_review:
+            refusal = workflow.publish_refusal(user, obj)
+            if refusal:
+                note = refusal
+            else:
+                steps.append(("publish", _("Publish")))
+            steps.append(("send_back", _("Send back to draft")))
+        if may_edit:
+            steps.append(("verify", _("Mark verified today")))
+        return {
+            "status": obj.get_publication_status_display(),
+            "status_value": status,
+            "steps": steps,
+            "may_retract": status == Status.PUBLISHED and may_review,
+            "note": note,
+            "url_name": f"admin:{self.opts.app_label}_{self.opts.model_name}_workflow",
+        }
+
+
+def refusal_text(error):
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or _("You do not have permission to do this.")
+
 
 PROVENANCE_FIELDSET = (
-    _("Provenance"),
+    gettext_lazy("Provenance"),
     {"fields": ("sources", "confidence", "notes", ("created", "updated"))},
 )
 

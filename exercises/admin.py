@@ -2,7 +2,14 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from config.admin import PROVENANCE_FIELDSET, AtlasModelAdmin, vague_date_column
+from config.admin import (
+    PROVENANCE_FIELDSET,
+    AtlasModelAdmin,
+    ReviewDueFilter,
+    ReviewedModelAdmin,
+    vague_date_column,
+)
+from config.forms import DuplicateCheckedForm
 
 from .models import Exercise, ExerciseLocation, ExerciseSeries, Participation
 
@@ -48,8 +55,13 @@ class ExerciseLocationInline(admin.TabularInline):
     )
 
 
+class ExerciseForm(DuplicateCheckedForm):
+    duplicate_fields = ("name", "start")
+
+
 @admin.register(Exercise)
-class ExerciseAdmin(AtlasModelAdmin):
+class ExerciseAdmin(ReviewedModelAdmin):
+    form = ExerciseForm
     list_display = (
         "name",
         "series",
@@ -58,9 +70,13 @@ class ExerciseAdmin(AtlasModelAdmin):
         "domain",
         "lead_country",
         "personnel",
+        "publication_status",
+        "last_verified",
         "updated",
     )
     list_filter = (
+        "publication_status",
+        ReviewDueFilter,
         "domain",
         "scenario",
         "confidence",
@@ -114,6 +130,7 @@ class ExerciseAdmin(AtlasModelAdmin):
 
 @admin.register(Participation)
 class ParticipationAdmin(AtlasModelAdmin):
+    public_via = "exercise"
     list_display = ("exercise", "country", "personnel")
     list_select_related = ("exercise", "country")
     list_filter = (("country", admin.RelatedOnlyFieldListFilter),)
@@ -124,6 +141,7 @@ class ParticipationAdmin(AtlasModelAdmin):
 
 @admin.register(ExerciseLocation)
 class ExerciseLocationAdmin(AtlasModelAdmin):
+    public_via = "exercise"
     list_display = ("name", "exercise", "country", "latitude", "longitude")
     list_select_related = ("exercise", "country")
     list_filter = (("country", admin.RelatedOnlyFieldListFilter),)

@@ -2,7 +2,14 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from config.admin import PROVENANCE_FIELDSET, AtlasModelAdmin, vague_date_column
+from config.admin import (
+    PROVENANCE_FIELDSET,
+    AtlasModelAdmin,
+    ReviewDueFilter,
+    ReviewedModelAdmin,
+    vague_date_column,
+)
+from config.forms import DuplicateCheckedForm
 
 from .models import Actor, Attribution, ThreatCategory, ThreatEntry
 
@@ -72,8 +79,13 @@ class AttributionInline(admin.StackedInline):
     )
 
 
+class ThreatEntryForm(DuplicateCheckedForm):
+    duplicate_fields = ("title", "occurred_start")
+
+
 @admin.register(ThreatEntry)
-class ThreatEntryAdmin(AtlasModelAdmin):
+class ThreatEntryAdmin(ReviewedModelAdmin):
+    form = ThreatEntryForm
     list_display = (
         "title",
         "category",
@@ -81,9 +93,13 @@ class ThreatEntryAdmin(AtlasModelAdmin):
         "location_name",
         "severity",
         "admiralty_code",
+        "publication_status",
+        "last_verified",
         "updated",
     )
     list_filter = (
+        "publication_status",
+        ReviewDueFilter,
         "category",
         "severity",
         "source_reliability",
@@ -161,6 +177,7 @@ class ThreatEntryAdmin(AtlasModelAdmin):
 
 @admin.register(Attribution)
 class AttributionAdmin(AtlasModelAdmin):
+    public_via = "entry"
     list_display = ("entry", "actor", "attributed_by", "attribution_confidence")
     list_filter = ("attribution_confidence", "actor")
     list_select_related = ("entry", "actor")

@@ -1,0 +1,260 @@
+"""The editors' change forms: why a record changed, lost updates, duplicates.
+
+``AtlasModelForm`` is the base of every domain model's admin form. It asks for
+the reason for a change (required when the record being edited is published:
+the public history shows it), and refuses to save over somebody else's newer
+save. ``DuplicateCheckedForm`` also warns, when a record is added, that a
+record with a similar title and a close date already exists.
+"""
+
+import datetime
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.postgres.search import TrigramSimilarity
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Lower
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+from config.models import AtlasUnaccent, Status, period_end, period_reaches
+
+# Titles at least this similar (pg_trgm similarity of the accent-free, lower-case
+# titles) are possible duplicates: "GPS jamming over Klaipėda" and "GPS jamming
+# near Klaipeda" score 0.68, "Cyber attack on Lithuanian railways" and "Cyber
+# attack on Seimas" 0.37 (see tests/test_admin_workflow.py).
+DUPLICATE_SIMILARITY = 0.4
+# ...and dated within this many days of each other (read at their precision).
+DUPLICATE_WINDOW = datetime.timedelta(days=30)
+MAX_DUPLICATES = 5
+
+# Form fields that are not the record's content.
+BOOKKEEPING_FIELDS = {"change_reason", "loaded_updated", "not_duplicate"}
+
+
+def is_public_record(obj, public_via=None):
+    """Does the public see ``obj``? Children (``public_via`` names their parent
+    field, e.g. a membership's "organisation") follow their parent's status."""
+    if public_via:
+        obj = getattr(obj, public_via, None)
+    return getattr(obj, "publication_status", None) == Status.PUBLISHED
+
+
+def last_changed_by(obj):
+    """The user who made the latest change to ``obj``'s row, from its history."""
+    events = type(obj)._meta.get_field("events").related_model
+    event = (
+        events.objects.filter(pgh_obj_id=obj.pk)
+        .select_related("pgh_context")
+        .order_by("-pgh_id")
+        .first()
+    )
+    if event is None or event.pgh_context is None:
+        return None  # a change made outside any request or command context
+    user_id = (event.pgh_context.metadata or {}).get("user")
+    if user_id is None:
+        return None
+    return get_user_model().objects.filter(pk=user_id).first()
+
+
+class AtlasModelForm(forms.ModelForm):
+    """Every domain model's admin form (see ``AtlasModelAdmin.form``)."""
+
+    change_reason = forms.CharField(
+        label=_("Reason for this change"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text=_(
+            "Kept in the record's history. Required when you change a published "
+            "record: readers see its history."
+        ),
+    )
+    # The record's "updated" timestamp when the form was opened.
+    loaded_updated = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    # Set by the admin on the form class it builds: the parent field of a child
+    # record that is public when its parent is (AtlasModelAdmin.public_via).
+    public_via = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            return
+        self.fields["loaded_updated"].initial = self.instance.updated.isoformat()
+        if is_public_record(self.instance, self.public_via):
+            reason = self.fields["change_reason"]
+            reason.required = True
+            reason.error_messages["required"] = _(
+                "This record is published: say why you change it. The reason is "
+                "kept in its public history."
+            )
+
+    def content_changed(self):
+        """Did the editor change the record itself (not only the bookkeeping)?"""
+        return bool(set(self.changed_data) - BOOKKEEPING_FIELDS - {"last_verified"})
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk is not None:
+            self._refuse_lost_update()
+        return cleaned_data
+
+    def _refuse_lost_update(self):
+        """Refuse to save when the record was saved by someone else after this
+        form was opened. The row stays locked until the admin's transaction ends,
+        so two saves at the same moment cannot both pass."""
+        loaded = self.cleaned_data.get("loaded_updated")
+        if not loaded:
+            return  # not opened from the change page (scripts, old tabs)
+        try:
+            loaded = datetime.datetime.fromisoformat(loaded)
+        except ValueError:
+            raise ValidationError(
+                _("The form was damaged; reload the page and make your changes again."),
+                code="damaged",
+            ) from None
+        rows = type(self.instance)._default_manager.filter(pk=self.instance.pk)
+        if transaction.get_connection().in_atomic_block:
+            rows = rows.select_for_update()
+        current = rows.values_list("updated", flat=True).first()
+        if current is None:
+            raise ValidationError(
+                _(
+                    "This record was deleted after you opened it; your changes "
+                    "were not saved."
+                ),
+                code="deleted",
+            )
+        if current == loaded:
+            return
+        user = last_changed_by(self.instance)
+        raise ValidationError(
+            _(
+                "This record was changed by %(user)s at %(time)s after you opened "
+                "it; your changes were not saved — reload to see them."
+            ),
+            code="changed",
+            params={
+                "user": user.get_username() if user else _("someone else"),
+                "time": formats.date_format(
+                    timezone.localtime(current), "DATETIME_FORMAT"
+                ),
+            },
+        )
+
+
+def possible_duplicates(model, title_field, date_field, title, day, precision):
+    """Records of ``model`` whose title is like ``title`` and whose date is
+    close to ``day`` (a vague date at ``precision``), most similar first.
+
+    Titles are compared without accents or case, with the same expression as
+    the model's trigram index (``%`` finds the candidates through the index).
+    A record without a date, or a new one without a date, cannot be told apart
+    by date: only the title counts then.
+    """
+    folded = AtlasUnaccent(Lower(Value(title)))
+    candidates = (
+        model._default_manager.annotate(folded_title=AtlasUnaccent(Lower(title_field)))
+        .filter(folded_title__trigram_similar=folded)
+        .annotate(similarity=TrigramSimilarity("folded_title", folded))
+        .filter(similarity__gte=DUPLICATE_SIMILARITY)
+    )
+    if day is not None:
+        last = period_end(day, precision or "day")
+        candidates = candidates.filter(
+            Q(**{f"{date_field}__isnull": True})
+            | (
+                Q(**{f"{date_field}__lte": _shifted(last, DUPLICATE_WINDOW)})
+                & period_reaches(date_field, _shifted(day, -DUPLICATE_WINDOW))
+            )
+        )
+    return list(candidates.order_by("-similarity", "pk")[:MAX_DUPLICATES])
+
+
+def _shifted(day, delta):
+    """``day + delta``, kept within the calendar (year 1 to 9999)."""
+    try:
+        return day + delta
+    except OverflowError:
+        return datetime.date.max if delta > datetime.timedelta(0) else datetime.date.min
+
+
+class DuplicateCheckedForm(AtlasModelForm):
+    """Adding a record that may already exist asks the editor to confirm.
+
+    The admin sets ``duplicate_fields`` (title field, vague date field).
+    """
+
+    not_duplicate = forms.BooleanField(
+        label=_("This is not a duplicate, save anyway"), required=False
+    )
+
+    duplicate_fields = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.duplicates = []
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if (
+            self.instance.pk is None
+            and self.duplicate_fields
+            and not cleaned_data.get("not_duplicate")
+        ):
+            self._look_for_duplicates(cleaned_data)
+        return cleaned_data
+
+    def _look_for_duplicates(self, cleaned_data):
+        title_field, date_field = self.duplicate_fields
+        title = cleaned_data.get(title_field)
+        if not title or date_field in self.errors:
+            return
+        self.duplicates = possible_duplicates(
+            self._meta.model,
+            title_field,
+            date_field,
+            title,
+            cleaned_data.get(date_field),
+            cleaned_data.get(f"{date_field}_precision"),
+        )
+        for candidate in self.duplicates:
+            candidate.duplicate_date = candidate.vague(date_field)
+        if self.duplicates:
+            raise ValidationError(
+                _(
+                    "This may be a record that already exists: a similar title "
+                    "with a close date. Check the records listed below. If this "
+                    "is a different one, tick “This is not a duplicate, save "
+                    "anyway” and save again."
+                ),
+                code="duplicate",
+            )
+
+
+class RetractForm(forms.Form):
+    """The public reason asked for before records are retracted."""
+
+    reason = forms.CharField(
+        label=_("Public reason for the retraction"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text=_(
+            "Shown on the record's public page and sent to API clients that "
+            "mirror the data."
+        ),
+    )
+
+
+class DeleteReasonForm(forms.Form):
+    """Deleting a published record: why (kept in its history)."""
+
+    reason = forms.CharField(
+        label=_("Reason for deleting this published record"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text=_("Kept in the record's history."),
+    )
