@@ -11,24 +11,12 @@ import datetime
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.postgres.search import TrigramSimilarity
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Value
-from django.db.models.functions import Lower
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.models import AtlasUnaccent, Status, period_end, period_reaches
-
-# Titles at least this similar (pg_trgm similarity of the accent-free, lower-case
-# titles) are possible duplicates: "GPS jamming over Klaipėda" and "GPS jamming
-# near Klaipeda" score 0.68, "Cyber attack on Lithuanian railways" and "Cyber
-# attack on Seimas" 0.37 (see tests/test_admin_workflow.py).
-DUPLICATE_SIMILARITY = 0.4
-# ...and dated within this many days of each other (read at their precision).
-DUPLICATE_WINDOW = datetime.timedelta(days=30)
-MAX_DUPLICATES = 5
+from config.models import Status
 
 # Form fields that are not the record's content.
 BOOKKEEPING_FIELDS = {"change_reason", "loaded_updated", "not_duplicate"}
@@ -146,42 +134,6 @@ class AtlasModelForm(forms.ModelForm):
         )
 
 
-def possible_duplicates(model, title_field, date_field, title, day, precision):
-    """Records of ``model`` whose title is like ``title`` and whose date is
-    close to ``day`` (a vague date at ``precision``), most similar first.
-
-    Titles are compared without accents or case, with the same expression as
-    the model's trigram index (``%`` finds the candidates through the index).
-    A record without a date, or a new one without a date, cannot be told apart
-    by date: only the title counts then.
-    """
-    folded = AtlasUnaccent(Lower(Value(title)))
-    candidates = (
-        model._default_manager.annotate(folded_title=AtlasUnaccent(Lower(title_field)))
-        .filter(folded_title__trigram_similar=folded)
-        .annotate(similarity=TrigramSimilarity("folded_title", folded))
-        .filter(similarity__gte=DUPLICATE_SIMILARITY)
-    )
-    if day is not None:
-        last = period_end(day, precision or "day")
-        candidates = candidates.filter(
-            Q(**{f"{date_field}__isnull": True})
-            | (
-                Q(**{f"{date_field}__lte": _shifted(last, DUPLICATE_WINDOW)})
-                & period_reaches(date_field, _shifted(day, -DUPLICATE_WINDOW))
-            )
-        )
-    return list(candidates.order_by("-similarity", "pk")[:MAX_DUPLICATES])
-
-
-def _shifted(day, delta):
-    """``day + delta``, kept within the calendar (year 1 to 9999)."""
-    try:
-        return day + delta
-    except OverflowError:
-        return datetime.date.max if delta > datetime.timedelta(0) else datetime.date.min
-
-
 class DuplicateCheckedForm(AtlasModelForm):
     """Adding a record that may already exist asks the editor to confirm.
 
@@ -213,8 +165,7 @@ class DuplicateCheckedForm(AtlasModelForm):
         title = cleaned_data.get(title_field)
         if not title or date_field in self.errors:
             return
-        self.duplicates = possible_duplicates(
-            self._meta.model,
+        self.duplicates = self._meta.model._default_manager.possible_duplicates(
             title_field,
             date_field,
             title,

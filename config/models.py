@@ -19,6 +19,7 @@ from django.contrib.postgres.search import (
     SearchRank,
     SearchVector,
     SearchVectorField,
+    TrigramSimilarity,
     TrigramWordSimilarity,
 )
 from django.db import models
@@ -643,6 +644,24 @@ class Deletion(models.Model):
         )
 
 
+# Titles at least this similar (pg_trgm similarity of the accent-free, lower-case
+# titles) are possible duplicates: "GPS jamming over Klaipėda" and "GPS jamming
+# near Klaipeda" score 0.68, "Cyber attack on Lithuanian railways" and "Cyber
+# attack on Seimas" 0.37 (see tests/test_admin_workflow.py).
+DUPLICATE_SIMILARITY = 0.4
+# ...and dated within this many days of each other (read at their precision).
+DUPLICATE_WINDOW = datetime.timedelta(days=30)
+MAX_DUPLICATES = 5
+
+
+def _shifted(day, delta):
+    """``day + delta``, kept within the calendar (year 1 to 9999)."""
+    try:
+        return day + delta
+    except OverflowError:
+        return datetime.date.max if delta > datetime.timedelta(0) else datetime.date.min
+
+
 class Status(models.TextChoices):
     """Where a record is in the editorial workflow (see config/workflow.py)."""
 
@@ -677,6 +696,33 @@ class ReviewedQuerySet(SlugQuerySet):
         return self.published().filter(
             Q(last_verified__isnull=True) | Q(last_verified__lt=cutoff)
         )
+
+    def possible_duplicates(self, title_field, date_field, title, day, precision):
+        """Records whose title is like ``title`` and whose date is
+        close to ``day`` (a vague date at ``precision``), most similar first.
+
+        Titles are compared without accents or case, with the same expression as
+        the model's trigram index (``%`` finds the candidates through the index).
+        A record without a date, or a new one without a date, cannot be told apart
+        by date: only the title counts then.
+        """
+        folded = AtlasUnaccent(Lower(Value(title)))
+        candidates = (
+            self.annotate(folded_title=AtlasUnaccent(Lower(title_field)))
+            .filter(folded_title__trigram_similar=folded)
+            .annotate(similarity=TrigramSimilarity("folded_title", folded))
+            .filter(similarity__gte=DUPLICATE_SIMILARITY)
+        )
+        if day is not None:
+            last = period_end(day, precision or "day")
+            candidates = candidates.filter(
+                Q(**{f"{date_field}__isnull": True})
+                | (
+                    Q(**{f"{date_field}__lte": _shifted(last, DUPLICATE_WINDOW)})
+                    & period_reaches(date_field, _shifted(day, -DUPLICATE_WINDOW))
+                )
+            )
+        return list(candidates.order_by("-similarity", "pk")[:MAX_DUPLICATES])
 
 
 def user_sees_unpublished(user, model):
