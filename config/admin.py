@@ -75,6 +75,31 @@ class AtlasModelAdmin(ImportExportModelAdmin):
     def get_resource_classes(self, request):
         return [resource_for(self.model)]
 
+    def process_result(self, result, request):
+        """After the confirm step: a row that went bad since the preview rolled
+        the whole import back, so say so instead of "Import finished"."""
+        if result.has_errors() or result.has_validation_errors():
+            bad = [row.number for row in result.invalid_rows] + [
+                number for number, _errors in result.row_errors()
+            ]
+            self.message_user(
+                request,
+                _(
+                    "Nothing was imported: row(s) %(rows)s failed when the import "
+                    "was confirmed (the data changed since the preview). Import the "
+                    "file again to see why."
+                )
+                % {"rows": ", ".join(str(number) for number in sorted(set(bad)))},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(
+                reverse(
+                    "admin:{}_{}_changelist".format(*self.get_model_info()),
+                    current_app=self.admin_site.name,
+                )
+            )
+        return super().process_result(result, request)
+
     def get_search_fields(self, request):
         return [
             f"{field}__unaccent__icontains"

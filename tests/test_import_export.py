@@ -220,8 +220,11 @@ def test_a_row_that_turns_bad_before_confirming_saves_nothing(
     preview = upload(editor_client, THREATS, ThreatEntry, csv_file(rows), "two.csv")
     assert "confirm_form" in preview.context
     second.delete()  # someone removes the source in the meantime
-    confirm(editor_client, THREATS, preview)
+    response = confirm(editor_client, THREATS, preview)
     assert not ThreatEntry.objects.exists()
+    shown = [str(m) for m in response.wsgi_request._messages]
+    assert any("Nothing was imported: row(s) 2 failed" in m for m in shown), shown
+    assert not any("Import finished" in m for m in shown)
 
 
 def test_reimporting_updates_by_natural_key_and_skips_unchanged_rows(
