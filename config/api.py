@@ -7,9 +7,15 @@
   expressions) before saving, so a violation is a 400 with a message on the field.
 - ``AtlasViewSet``: the page's FilterSet plus ``updated_since``, page-number or
   cursor pagination, CSV export of lists, ETag and ``If-Match`` (412), writes in
-  a transaction.
+  a transaction with their ``change_reason`` in the history, and every record's
+  ``history/``.
+- Publication: anonymous clients and users without the model's view permission
+  see published records only (and the rows of published records); a retracted
+  record's URL answers 410 with the reason. ``ReviewedViewSet`` adds the
+  editorial workflow (``submit/``, ``publish/``, ``send-back/``, ``retract/``).
 - ``exception_handler``: IntegrityError -> 400 with field messages, a record
-  still in use -> 409, oversized body -> 413.
+  still in use or a workflow step the record's state refuses -> 409, oversized
+  body -> 413.
 - ``AtlasAutoSchema``: documents anonymous reads, error responses, CSV and
   GeoJSON bodies, ``If-Match``/``ETag``.
 - The API root, ``/deletions/`` (for mirroring) and the throttled token endpoint.
@@ -21,12 +27,15 @@ import datetime
 import io
 import json
 import re
+from collections.abc import Mapping
 
+import pghistory
 from django import forms
 from django.apps import apps
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, models, transaction
 from django.db.models import F, ProtectedError, Q, RestrictedError
@@ -65,17 +74,21 @@ from rest_framework import (
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import (
+    action,
     api_view,
     authentication_classes,
     permission_classes,
 )
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.models import Deletion
+from config import workflow
+from config.history import PUBLIC_STATUSES, record_history
+from config.models import Deletion, ReviewedRecord, Status, user_sees_unpublished
 from config.views import escape_formula
 
 # -- URLs ---------------------------------------------------------------------------
@@ -217,7 +230,11 @@ class BriefRelatedField(serializers.RelatedField):
         return False
 
     def to_representation(self, value):
-        return self.brief.represent(value, self.context.get("request"))
+        request = self.context.get("request")
+        if is_hidden(value, request):
+            # An unpublished record (a draft parent organisation) is not named.
+            return None
+        return self.brief.represent(value, request)
 
     def to_internal_value(self, data):
         model = self.brief.Meta.model
@@ -272,6 +289,80 @@ class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
                 "description": f"The {model}'s {brief.lookup_field}.",
             }
         return auto_schema.resolve_serializer(brief, direction).ref
+
+
+# -- Publication: who sees what ------------------------------------------------------
+
+# Shown on the four reviewed resources; changed only by the workflow endpoints.
+WORKFLOW_FIELDS = [
+    "publication_status",
+    "published_at",
+    "retracted_at",
+    "retraction_reason",
+    "last_verified",
+]
+
+
+def is_reviewed(model):
+    """Records that go through review (organisations, agreements, exercises,
+    threat entries)."""
+    return isinstance(model, type) and issubclass(model, ReviewedRecord)
+
+
+def sees_unpublished(request, model):
+    """May the request's user see drafts, reviews and retractions of ``model``
+    (its view permission)? Answered once per request and model."""
+    if request is None:
+        return False
+    cache = getattr(request, "_atlas_sees_unpublished", None)
+    if cache is None:
+        cache = {}
+        request._atlas_sees_unpublished = cache
+    if model not in cache:
+        cache[model] = user_sees_unpublished(getattr(request, "user", None), model)
+    return cache[model]
+
+
+def is_hidden(obj, request):
+    """A reviewed record this request may not see (not published, no view
+    permission)."""
+    return (
+        isinstance(obj, ReviewedRecord)
+        and obj.publication_status != Status.PUBLISHED
+        and not sees_unpublished(request, type(obj))
+    )
+
+
+class Gone(exceptions.APIException):
+    """A retracted record: its URL says when and why it was withdrawn."""
+
+    status_code = status.HTTP_410_GONE
+    default_detail = _("This record was retracted: it is no longer part of the Atlas.")
+    default_code = "retracted"
+
+    def __init__(self, record):
+        super().__init__()
+        self.detail = {
+            "detail": self.detail,
+            "retracted_at": serializers.DateTimeField().to_representation(
+                record.retracted_at
+            )
+            if record.retracted_at
+            else None,
+            "retraction_reason": record.retraction_reason,
+        }
+
+
+RETRACTED_SCHEMA = {
+    "type": "object",
+    "description": "A retracted record: withdrawn from the Atlas, with the reason.",
+    "required": ["detail", "retracted_at", "retraction_reason"],
+    "properties": {
+        "detail": {"type": "string"},
+        "retracted_at": {"type": "string", "format": "date-time", "nullable": True},
+        "retraction_reason": {"type": "string"},
+    },
+}
 
 
 # -- Validation: model rules and database constraints as field errors ---------------
@@ -392,6 +483,18 @@ class AtlasModelSerializer(serializers.ModelSerializer):
     brief = None
     parent_field = None
     url = ApiUrlField()
+    # Listed in each resource's fields (not in rows written with their parent).
+    change_reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text=_(
+            "Why you make this change; kept in the record's history. Required "
+            "when changing a published or retracted record, or a row of one "
+            "(a membership of a published organisation, say)."
+        ),
+    )
 
     def get_validators(self):
         # DRF's UniqueTogetherValidator reports under non_field_errors with a
@@ -444,11 +547,19 @@ class AtlasModelSerializer(serializers.ModelSerializer):
                 cache = getattr(instance, "_prefetched_objects_cache", {})
                 rows = cache[attr] if attr in cache else getattr(instance, attr).all()
                 represent = field.child_relation.brief.represent
-                data[name] = [represent(row, request) for row in rows]
+                data[name] = [
+                    represent(row, request)
+                    for row in rows
+                    if not is_hidden(row, request)
+                ]
             elif kind == "rows":
                 cache = getattr(instance, "_prefetched_objects_cache", {})
                 rows = cache[attr] if attr in cache else getattr(instance, attr).all()
-                data[name] = [field.child.to_representation(row) for row in rows]
+                data[name] = [
+                    field.child.to_representation(row)
+                    for row in rows
+                    if field.child.shown(row, request)
+                ]
             else:
                 try:
                     attribute = field.get_attribute(instance)
@@ -524,6 +635,8 @@ class AtlasModelSerializer(serializers.ModelSerializer):
         }
 
     def create(self, validated_data):
+        # The viewset has put the reason in the history context already.
+        validated_data.pop("change_reason", None)
         nested = self._pop_nested(validated_data)
         instance = super().create(validated_data)
         for field, items in nested.items():
@@ -531,6 +644,7 @@ class AtlasModelSerializer(serializers.ModelSerializer):
         return instance
 
     def update(self, instance, validated_data):
+        validated_data.pop("change_reason", None)
         nested = self._pop_nested(validated_data)
         instance = super().update(instance, validated_data)
         for field, items in nested.items():
@@ -591,6 +705,15 @@ class NestedRowSerializer(AtlasModelSerializer):
 
     def row_key_from_data(self, data):
         return tuple(_key_value(data.get(name)) for name in self.key_fields)
+
+    def shown(self, row, request):
+        """A row naming an unpublished record (an agreement party that is a
+        draft organisation) is left out for those who may not see it."""
+        return not any(
+            is_hidden(getattr(row, field.source), request)
+            for field in self.fields.values()
+            if isinstance(field, BriefRelatedField)
+        )
 
 
 def _key_value(value):
@@ -911,20 +1034,93 @@ class UpdatedSinceFilter:
             raise exceptions.ValidationError({self.param: error.messages}) from None
         if value is None:
             return queryset
-        return queryset.filter(updated__gte=as_utc(value, self.param))
+        moment = as_utc(value, self.param)
+        # A row of a reviewed record also counts as changed when its record
+        # changed: a membership becomes public when its organisation is published.
+        fields = ["updated"]
+        if getattr(view, "parent_record", None):
+            fields.append(f"{view.parent_record}__updated")
+        condition = Q()
+        for field in fields:
+            condition |= Q(**{f"{field}__gte": moment})
+        return queryset.filter(condition)
 
     def get_schema_operation_parameters(self, view):
+        description = (
+            "Only records created or changed at or after this moment (ISO "
+            "8601, e.g. 2026-11-24T10:00:00Z). With /deletions/?since= a "
+            "client keeps a copy in sync."
+        )
+        if getattr(view, "parent_record", None):
+            description += (
+                f" Rows whose {view.parent_record} changed since (was published, "
+                "say) count as changed."
+            )
+        return [
+            {
+                "name": self.param,
+                "in": "query",
+                "required": False,
+                "description": description,
+                "schema": {"type": "string", "format": "date-time"},
+            }
+        ]
+
+
+class PublicationStatusFilter:
+    """``?publication_status=draft`` (repeatable) on the reviewed resources.
+
+    It narrows what the user may see and never widens it: without the model's
+    view permission only published records are listed, whatever is asked.
+    """
+
+    param = "publication_status"
+
+    def filter_queryset(self, request, queryset, view):
+        if not is_reviewed(queryset.model):
+            return queryset
+        values = [value for value in request.query_params.getlist(self.param) if value]
+        if not values:
+            return queryset
+        unknown = [value for value in values if value not in Status.values]
+        if unknown:
+            raise exceptions.ValidationError(
+                {
+                    self.param: [
+                        force_str(
+                            _(
+                                "“%(value)s” is not a publication status: use "
+                                "%(choices)s."
+                            )
+                            % {"value": unknown[0], "choices": ", ".join(Status.values)}
+                        )
+                    ]
+                }
+            )
+        return queryset.filter(publication_status__in=values)
+
+    def get_schema_operation_parameters(self, view):
+        queryset = getattr(view, "queryset", None)
+        if queryset is None or not is_reviewed(queryset.model):
+            return []
         return [
             {
                 "name": self.param,
                 "in": "query",
                 "required": False,
                 "description": (
-                    "Only records created or changed at or after this moment (ISO "
-                    "8601, e.g. 2026-11-24T10:00:00Z). With /deletions/?since= a "
-                    "client keeps a copy in sync."
+                    "Records in these states of the editorial workflow. Only "
+                    "users with the model's view permission (editors, reviewers) "
+                    "see drafts, records in review and retracted records; for "
+                    "everyone else lists hold published records only, whatever "
+                    "this asks."
                 ),
-                "schema": {"type": "string", "format": "date-time"},
+                "schema": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": list(Status.values)},
+                },
+                "style": "form",
+                "explode": True,
             }
         ]
 
@@ -948,6 +1144,10 @@ class AtlasFilterExtension(DjangoFilterExtension):
         )
         if isinstance(filter_field, related):
             queryset = filter_field.extra.get("queryset")
+            if callable(queryset):
+                # Querysets that depend on the request (what the user may see)
+                # still tell the model without one.
+                queryset = queryset(None)
             to_field = filter_field.extra.get("to_field_name")
             item = {"type": "integer"}
             if to_field and hasattr(queryset, "model"):
@@ -1031,7 +1231,11 @@ class CSVRenderer(renderers.BaseRenderer):
         if rows:
             header = list(rows[0])
         elif view is not None:
-            header = list(view.get_serializer().fields)
+            header = [
+                name
+                for name, field in view.get_serializer().fields.items()
+                if not field.write_only
+            ]
         else:  # pragma: no cover
             header = []
         out = io.StringIO()
@@ -1191,121 +1395,6 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
-# -- Views --------------------------------------------------------------------------
-
-_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
-
-
-def etag_for(pk, updated):
-    """A record's version: its id and last change, to the microsecond."""
-    micros = (updated - _EPOCH) // datetime.timedelta(microseconds=1)
-    return f'"{pk}-{micros:x}"'
-
-
-class AtlasViewSet(viewsets.ModelViewSet):
-    """List and detail for everyone; create, update and delete with the model's
-    permissions (DjangoModelPermissionsOrAnonReadOnly).
-
-    Subclasses set ``queryset`` (with the joins the representation needs, so the
-    number of queries does not grow with rows), ``serializer_class`` and
-    ``filterset_class``.
-    """
-
-    lookup_field = "slug"
-    lookup_value_regex = r"[-a-zA-Z0-9_]+"
-    parser_classes = [LimitedJSONParser]
-    pagination_class = AtlasPagination
-    filter_backends = [AtlasFilterBackend, UpdatedSinceFilter]
-    export_renderers = [CSVRenderer]
-    export_name = None
-
-    def filter_queryset(self, queryset):
-        # Filters select records in lists; a record's own URL always finds it
-        # (the countries' default "only those in the records" included).
-        if getattr(self, "action", None) != "list":
-            return queryset
-        return super().filter_queryset(queryset)
-
-    def get_renderers(self):
-        found = super().get_renderers()
-        if getattr(self, "action", None) == "list":
-            found += [renderer() for renderer in self.export_renderers]
-        return found
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        # Errors are JSON even when CSV or GeoJSON was asked for.
-        renderer = getattr(request, "accepted_renderer", None)
-        if response.status_code >= 400 and isinstance(
-            renderer, CSVRenderer | GeoJSONRenderer
-        ):
-            request.accepted_renderer = renderers.JSONRenderer()
-            request.accepted_media_type = request.accepted_renderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
-
-    # Conditional writes -----------------------------------------------------------
-
-    def check_if_match(self, request, instance):
-        """``If-Match`` with a stale ETag: 412, nothing changed. The row is locked
-        until the write commits, so two writers cannot both pass the check.
-        Returns whether there was an If-Match (and so a lock)."""
-        header = request.headers.get("If-Match")
-        if header is None:
-            return False
-        current = (
-            type(instance)
-            ._default_manager.select_for_update()
-            .filter(pk=instance.pk)
-            .values_list("updated", flat=True)
-            .first()
-        )
-        tags = {tag.strip() for tag in header.split(",")}
-        if "*" in tags or (current and etag_for(instance.pk, current) in tags):
-            return True
-        raise PreconditionFailed()
-
-    def _fresh(self, pk):
-        return self.get_queryset().get(pk=pk)
-
-    def _respond(self, instance, status_code=status.HTTP_200_OK, headers=None):
-        response = Response(
-            self.get_serializer(instance).data, status=status_code, headers=headers
-        )
-        response["ETag"] = etag_for(instance.pk, instance.updated)
-        return response
-
-    def retrieve(self, request, *args, **kwargs):
-        return self._respond(self.get_object())
-
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            self.perform_create(serializer)
-        instance = self._fresh(serializer.instance.pk)
-        headers = {"Location": serializer.brief.api_url(instance, request)}
-        return self._respond(instance, status.HTTP_201_CREATED, headers)
-
-    def update(self, request, *args, **kwargs):
-        partial = kwargs.pop("partial", False)
-        with transaction.atomic():
-            instance = self.get_object()
-            if self.check_if_match(request, instance):
-                instance = self.get_object()  # as it is under the lock
-            serializer = self.get_serializer(
-                instance, data=request.data, partial=partial
-            )
-            serializer.is_valid(raise_exception=True)
-            self.perform_update(serializer)
-        return self._respond(self._fresh(instance.pk))
-
-    def destroy(self, request, *args, **kwargs):
-        with transaction.atomic():
-            instance = self.get_object()
-            self.check_if_match(request, instance)
-            self.perform_destroy(instance)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
 # -- Schema -------------------------------------------------------------------------
 
 ERROR_SCHEMA = {
@@ -1323,7 +1412,11 @@ ERROR_DESCRIPTIONS = {
     "401": "No credentials: send `Authorization: Token <key>`.",
     "403": "Not allowed: the user lacks the model permission, or CSRF failed.",
     "404": "No such record, page or cursor.",
-    "409": "The record is still used by other records.",
+    "409": (
+        "The record is still used by other records, or the workflow step is "
+        "not allowed in the record's state."
+    ),
+    "410": "The record was retracted: when and why.",
     "412": "If-Match does not match the record's current ETag.",
     "413": "The request body is too large.",
     "415": "Send the body as application/json.",
@@ -1361,15 +1454,23 @@ class AtlasAutoSchema(AutoSchema):
         if self._is_public():
             note = "Public: no authentication needed."
         else:
+            verb = self._permission_verb()
+            who = "a reviewer" if verb == "publish" else "an editor"
             note = (
-                "Needs an editor: a token (`Authorization: Token <key>`) or a "
+                f"Needs {who}: a token (`Authorization: Token <key>`) or a "
                 "session with CSRF, and the model permission to "
-                f"{self._permission_verb()}."
+                f"{verb}."
             )
         return f"{description}\n\n{note}".strip()
 
     def _permission_verb(self):
+        action_name = getattr(self.view, "action", None)
+        if action_name in WORKFLOW_ACTIONS:
+            return WORKFLOW_ACTIONS[action_name][1]
         return {"POST": "add", "DELETE": "delete"}.get(self.method, "change")
+
+    def _is_workflow_step(self):
+        return getattr(self.view, "action", None) in WORKFLOW_ACTIONS
 
     def _resolve_path_parameters(self, variables):
         # The lookup's pattern, so clients (and fuzzers) know what a key looks like.
@@ -1382,9 +1483,22 @@ class AtlasAutoSchema(AutoSchema):
 
     def _get_parameters(self):
         parameters = super()._get_parameters()
-        if self.method in ("PUT", "PATCH", "DELETE") and isinstance(
-            self.view, AtlasViewSet
-        ):
+        if not isinstance(self.view, AtlasViewSet):
+            return parameters
+        if self.method == "DELETE":
+            parameters.append(
+                build_parameter_type(
+                    name="change_reason",
+                    location=OpenApiParameter.QUERY,
+                    schema={"type": "string", "maxLength": 1000},
+                    description=(
+                        "Why the record is deleted; kept in its history. Required "
+                        "for a published or retracted record, or a row of one. "
+                        'May also come as a JSON body `{"change_reason": ...}`.'
+                    ),
+                )
+            )
+        if self.method in ("PUT", "PATCH", "DELETE") or self._is_workflow_step():
             parameters.append(
                 build_parameter_type(
                     name="If-Match",
@@ -1413,17 +1527,32 @@ class AtlasAutoSchema(AutoSchema):
         is_list = self._is_list_view()
         if self.method == "GET":
             codes += ["400", "404"] if is_list else ["404"]
+            if not is_list and isinstance(self.view, ReviewedViewSet):
+                codes += ["410"]
         elif self.method == "POST":
             codes += ["400", "413", "415"]
             if not self._is_public():
                 codes += ["401", "403"]
+            if self._is_workflow_step():
+                codes += ["404", "409", "412"]
         else:
             codes += ["401", "403", "404"]
             if self.method in ("PUT", "PATCH"):
                 codes += ["400", "412", "413", "415"]
             if self.method == "DELETE":
-                codes += ["409", "412"]
+                # 400: a missing change_reason, or a bad body.
+                codes += ["400", "409", "412", "413", "415"]
         return sorted(set(codes))
+
+    def _retracted_component(self):
+        component = ResolvedComponent(
+            name="Retracted",
+            type=ResolvedComponent.SCHEMA,
+            object="Retracted",
+            schema=RETRACTED_SCHEMA,
+        )
+        self.registry.register_on_missing(component)
+        return component.ref
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -1440,19 +1569,437 @@ class AtlasAutoSchema(AutoSchema):
                 }
         error = self._error_component()
         for code in self._error_codes():
+            schema = self._retracted_component() if code == "410" else error
             responses.setdefault(
                 code,
                 {
-                    "content": {"application/json": {"schema": error}},
+                    "content": {"application/json": {"schema": schema}},
                     "description": ERROR_DESCRIPTIONS[code],
                 },
             )
         return responses
 
     def _is_detail_like(self):
-        return isinstance(self.view, AtlasViewSet) and getattr(
-            self.view, "action", None
-        ) in ("retrieve", "create", "update", "partial_update")
+        return isinstance(self.view, AtlasViewSet) and (
+            getattr(self.view, "action", None)
+            in ("retrieve", "create", "update", "partial_update")
+            or self._is_workflow_step()
+        )
+
+
+# -- Views --------------------------------------------------------------------------
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def etag_for(pk, updated):
+    """A record's version: its id and last change, to the microsecond."""
+    micros = (updated - _EPOCH) // datetime.timedelta(microseconds=1)
+    return f'"{pk}-{micros:x}"'
+
+
+REASON_REQUIRED = _(
+    "Say why you change this record (change_reason): the public sees it, and its "
+    "history keeps the reason."
+)
+
+HISTORY_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["id", "at", "action", "reason", "changes"],
+        "properties": {
+            "id": {
+                "type": "string",
+                "description": "The event's key: its action and number.",
+            },
+            "at": {"type": "string", "format": "date-time"},
+            "action": {
+                "type": "string",
+                "description": (
+                    "insert, update, delete, or `<list>.add`/`<list>.remove` for "
+                    "a list of related records (sources.add)."
+                ),
+            },
+            "reason": {"type": "string", "description": "Why, when given."},
+            "user": {
+                "type": "string",
+                "nullable": True,
+                "description": (
+                    "Who (username); only for users with the model's view "
+                    "permission. Null for changes made outside a request."
+                ),
+            },
+            "changes": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["field", "before", "after"],
+                    "properties": {
+                        "field": {"type": "string"},
+                        "before": {"type": "string"},
+                        "after": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def history_event(entry, with_user):
+    """One config.history Entry as the API shows it."""
+    event = {
+        # Events of a record and of its lists live in separate tables: the
+        # action keeps their numbers apart.
+        "id": f"{entry.kind}-{entry.id}",
+        "at": serializers.DateTimeField().to_representation(entry.when),
+        "action": entry.kind,
+        "reason": entry.reason or "",
+        "changes": [change.as_dict() for change in entry.changes],
+    }
+    if with_user:
+        event["user"] = entry.user.get_username() if entry.user else None
+    return event
+
+
+class AtlasViewSet(viewsets.ModelViewSet):
+    """List and detail for everyone; create, update and delete with the model's
+    permissions (DjangoModelPermissionsOrAnonReadOnly); every record's history.
+
+    Subclasses set ``queryset`` (with the joins the representation needs, so the
+    number of queries does not grow with rows), ``serializer_class`` and
+    ``filterset_class``; a resource whose rows belong to a reviewed record (a
+    membership to its organisation) names that foreign key in ``parent_record``.
+    """
+
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    parser_classes = [LimitedJSONParser]
+    pagination_class = AtlasPagination
+    filter_backends = [AtlasFilterBackend, UpdatedSinceFilter, PublicationStatusFilter]
+    export_renderers = [CSVRenderer]
+    export_name = None
+    parent_record = None
+
+    # Who sees what ----------------------------------------------------------------
+
+    def reviewed_model(self):
+        """The reviewed model whose publication status decides what is shown:
+        the resource's own, its parent record's, or None (reference data)."""
+        model = self.queryset.model
+        if self.parent_record:
+            return model._meta.get_field(self.parent_record).related_model
+        return model if is_reviewed(model) else None
+
+    def get_queryset(self):
+        if getattr(self, "action", None) == "history":
+            # The history needs the record's id only, not the list's joins.
+            queryset = self.queryset.model._default_manager.all()
+        else:
+            queryset = super().get_queryset()
+        return self.visible(queryset)
+
+    def visible(self, queryset):
+        reviewed = self.reviewed_model()
+        if reviewed is None or sees_unpublished(self.request, reviewed):
+            return queryset
+        if self.parent_record:
+            return queryset.filter(
+                **{f"{self.parent_record}__publication_status": Status.PUBLISHED}
+            )
+        if getattr(self, "action", None) in ("retrieve", "history"):
+            # A retracted record's own URL answers 410 (get_object).
+            return queryset.filter(
+                publication_status__in=[Status.PUBLISHED, Status.RETRACTED]
+            )
+        return queryset.filter(publication_status=Status.PUBLISHED)
+
+    def get_object(self):
+        record = super().get_object()
+        if getattr(
+            record, "publication_status", None
+        ) == Status.RETRACTED and not sees_unpublished(self.request, type(record)):
+            raise Gone(record)
+        return record
+
+    def filter_queryset(self, queryset):
+        # Filters select records in lists; a record's own URL always finds it
+        # (the countries' default "only those in the records" included).
+        if getattr(self, "action", None) != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def get_renderers(self):
+        found = super().get_renderers()
+        if getattr(self, "action", None) == "list":
+            found += [renderer() for renderer in self.export_renderers]
+        return found
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors are JSON even when CSV or GeoJSON was asked for.
+        renderer = getattr(request, "accepted_renderer", None)
+        if response.status_code >= 400 and isinstance(
+            renderer, CSVRenderer | GeoJSONRenderer
+        ):
+            request.accepted_renderer = renderers.JSONRenderer()
+            request.accepted_media_type = request.accepted_renderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    # History ----------------------------------------------------------------------
+
+    @extend_schema(responses={200: HISTORY_SCHEMA})
+    @action(detail=True, methods=["get"])
+    def history(self, request, *args, **kwargs):
+        """The record's changes, oldest first: when, what (insert, update, delete,
+        or `sources.add`/`sources.remove` for a list of related records), why,
+        and each field before and after.
+
+        Users with the model's view permission (editors, reviewers) see every
+        change, internal fields and who made it (`user`). Everyone else sees the
+        public log: no names, no editor notes, and for reviewed records only
+        what happened since the record was first published; a draft or a record
+        in review is 404 for them, a retracted record 410 (its public notice,
+        not its content), like its own URL."""
+        record = self.get_object()
+        full = sees_unpublished(request, type(record))
+        entries = record_history(record, public=not full)
+        return Response([history_event(entry, full) for entry in entries])
+
+    # Conditional writes -----------------------------------------------------------
+
+    def check_if_match(self, request, instance):
+        """``If-Match`` with a stale ETag: 412, nothing changed. The row is locked
+        until the write commits, so two writers cannot both pass the check.
+        Returns whether there was an If-Match (and so a lock)."""
+        header = request.headers.get("If-Match")
+        if header is None:
+            return False
+        current = (
+            type(instance)
+            ._default_manager.select_for_update()
+            .filter(pk=instance.pk)
+            .values_list("updated", flat=True)
+            .first()
+        )
+        tags = {tag.strip() for tag in header.split(",")}
+        if "*" in tags or (current and etag_for(instance.pk, current) in tags):
+            return True
+        raise PreconditionFailed()
+
+    def _fresh(self, pk):
+        return self.get_queryset().get(pk=pk)
+
+    def _respond(self, instance, status_code=status.HTTP_200_OK, headers=None):
+        response = Response(
+            self.get_serializer(instance).data, status=status_code, headers=headers
+        )
+        response["ETag"] = etag_for(instance.pk, instance.updated)
+        return response
+
+    # Change reasons and who edited ----------------------------------------------
+
+    def reason_required(self, instance=None, data=None):
+        """Changing what the public sees needs a reason: a published or
+        retracted record, or a row of one (before or after the change)."""
+        records = []
+        if instance is not None and is_reviewed(type(instance)):
+            records.append(instance)
+        if self.parent_record:
+            if instance is not None:
+                records.append(getattr(instance, self.parent_record))
+            if data and data.get(self.parent_record) is not None:
+                records.append(data[self.parent_record])
+        return any(record.publication_status in PUBLIC_STATUSES for record in records)
+
+    def validate_write(self, serializer, instance=None):
+        """The body's errors and a missing ``change_reason`` together in one 400;
+        returns the reason."""
+        valid = serializer.is_valid()
+        errors = {} if valid else dict(serializer.errors)
+        if valid:
+            reason = serializer.validated_data.get("change_reason", "")
+        else:
+            data = serializer.initial_data
+            raw = data.get("change_reason") if isinstance(data, Mapping) else None
+            reason = raw.strip() if isinstance(raw, str) else ""
+        data = serializer.validated_data if valid else None
+        if (
+            "change_reason" not in errors
+            and not reason
+            and self.reason_required(instance, data)
+        ):
+            errors["change_reason"] = [force_str(REASON_REQUIRED)]
+        if errors:
+            raise exceptions.ValidationError(errors)
+        return reason
+
+    def delete_reason(self, request, instance):
+        """``change_reason`` from the query string or a JSON body."""
+        raw = request.query_params.get("change_reason")
+        if raw is None and isinstance(request.data, Mapping):
+            raw = request.data.get("change_reason")
+        field = serializers.CharField(max_length=1000, allow_blank=True)
+        try:
+            reason = field.run_validation("" if raw is None else raw)
+        except exceptions.ValidationError as error:
+            raise exceptions.ValidationError({"change_reason": error.detail}) from None
+        if not reason and self.reason_required(instance):
+            raise exceptions.ValidationError(
+                {"change_reason": [force_str(REASON_REQUIRED)]}
+            )
+        return reason
+
+    def parents(self, instance):
+        return [getattr(instance, self.parent_record)] if self.parent_record else []
+
+    def mark_parents_edited(self, parents):
+        """A row changed by an editor counts as their edit of a draft or
+        in-review record: they may not then publish it themselves."""
+        for parent in {parent for parent in parents if parent is not None}:
+            if parent.publication_status in (Status.DRAFT, Status.REVIEW):
+                workflow.mark_edited(parent, self.request.user)
+                parent.save(update_fields=["last_edited_by", "updated"])
+
+    def perform_create(self, serializer):
+        extra = {}
+        if is_reviewed(self.queryset.model):
+            # What workflow.mark_edited does, for a record not yet built.
+            extra["last_edited_by"] = self.request.user
+        serializer.save(**extra)
+        self.mark_parents_edited(self.parents(serializer.instance))
+
+    def perform_update(self, serializer):
+        before = self.parents(serializer.instance)
+        if is_reviewed(self.queryset.model):
+            workflow.mark_edited(serializer.instance, self.request.user)
+        serializer.save()
+        self.mark_parents_edited(before + self.parents(serializer.instance))
+
+    def perform_destroy(self, instance):
+        self.mark_parents_edited(self.parents(instance))
+        instance.delete()
+
+    # Writes -------------------------------------------------------------------------
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._respond(self.get_object())
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        reason = self.validate_write(serializer)
+        with transaction.atomic(), pghistory.context(reason=reason):
+            self.perform_create(serializer)
+        instance = self._fresh(serializer.instance.pk)
+        headers = {"Location": serializer.brief.api_url(instance, request)}
+        return self._respond(instance, status.HTTP_201_CREATED, headers)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        with transaction.atomic():
+            instance = self.get_object()
+            if self.check_if_match(request, instance):
+                instance = self.get_object()  # as it is under the lock
+            serializer = self.get_serializer(
+                instance, data=request.data, partial=partial
+            )
+            reason = self.validate_write(serializer, instance)
+            with pghistory.context(reason=reason):
+                self.perform_update(serializer)
+        return self._respond(self._fresh(instance.pk))
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            instance = self.get_object()
+            self.check_if_match(request, instance)
+            reason = self.delete_reason(request, instance)
+            with pghistory.context(reason=reason):
+                self.perform_destroy(instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TransitionSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text=_(
+            "Why: kept in the record's history. Required to retract (it is shown "
+            "publicly); otherwise a standard reason is recorded."
+        ),
+    )
+
+
+# action -> (workflow function, the permission it needs)
+WORKFLOW_ACTIONS = {
+    "submit": (workflow.submit, "change"),
+    "publish": (workflow.publish, "publish"),
+    "send_back": (workflow.send_back, "publish"),
+    "retract": (workflow.retract, "publish"),
+}
+WORKFLOW_SCHEMA = extend_schema(request=TransitionSerializer)
+
+
+class ReviewedViewSet(AtlasViewSet):
+    """A resource whose records go through review, with the workflow's steps
+    (config/workflow.py) as ``POST <id>/submit/``, ``publish/``, ``send-back/``
+    and ``retract/``: 200 with the record, 401 anonymous, 403 without the
+    permission, 404 unknown (or unseen) record, 409 a step the record's state or
+    the four-eyes rule refuses, 400 a missing retraction reason."""
+
+    def transition(self, request, name):
+        body = TransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        reason = body.validated_data.get("reason", "")
+        step = WORKFLOW_ACTIONS[name][0]
+        with transaction.atomic():
+            instance = self.get_object()
+            self.check_if_match(request, instance)
+            try:
+                step(instance, request.user, reason)
+            except DjangoPermissionDenied as error:
+                raise exceptions.PermissionDenied(str(error) or None) from None
+            except workflow.WorkflowError as error:
+                if hasattr(error, "error_dict"):
+                    raise exceptions.ValidationError(error.message_dict) from None
+                raise Conflict(" ".join(error.messages)) from None
+        return self._respond(self._fresh(instance.pk))
+
+    @WORKFLOW_SCHEMA
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def submit(self, request, *args, **kwargs):
+        """Submit a draft for review (draft → in review). Answers the record as
+        it is now; any other state is a 409."""
+        return self.transition(request, "submit")
+
+    @WORKFLOW_SCHEMA
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def publish(self, request, *args, **kwargs):
+        """Publish a record in review (in review → published). Nobody publishes a
+        record they submitted or were the last to edit (a second person always
+        reviews): that, or any state but in review, is a 409."""
+        return self.transition(request, "publish")
+
+    @WORKFLOW_SCHEMA
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="send-back",
+        permission_classes=[IsAuthenticated],
+    )
+    def send_back(self, request, *args, **kwargs):
+        """Send a record in review back to its editor (in review → draft); any
+        other state is a 409."""
+        return self.transition(request, "send_back")
+
+    @WORKFLOW_SCHEMA
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def retract(self, request, *args, **kwargs):
+        """Retract a published record (published → retracted); any other state
+        is a 409. `reason` is required (400 without) and shown publicly: the
+        record leaves the lists, its URL answers 410 with the reason, and
+        /deletions/ lists it with `retracted: true`."""
+        return self.transition(request, "retract")
 
 
 # -- The API root, deletions and tokens ---------------------------------------------
@@ -1509,8 +2056,12 @@ class DeletionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Deletion
-        fields = ["kind", "id", "slug", "deleted"]
-        extra_kwargs = {"slug": {"allow_null": True}}
+        fields = ["kind", "id", "slug", "deleted", "retracted", "reason"]
+        extra_kwargs = {
+            "slug": {"allow_null": True},
+            "deleted": {"help_text": _("When it was deleted or retracted.")},
+            "reason": {"help_text": _("Why it was retracted (empty for deletions).")},
+        }
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -1525,18 +2076,28 @@ class DeletionFilterSet(filters.FilterSet):
     kind = filters.MultipleChoiceFilter(
         choices=Deletion.Kind.choices, label=_("Resource")
     )
+    retracted = filters.BooleanFilter(
+        label=_("Retracted"),
+        help_text=_(
+            "true: only records withdrawn by a reviewer; false: only deleted ones."
+        ),
+    )
 
     class Meta:
         model = Deletion
-        fields = ["since", "kind"]
+        fields = ["since", "kind", "retracted"]
 
     def filter_since(self, queryset, name, value):
         return queryset.filter(deleted__gte=as_utc(value, name))
 
 
 class DeletionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Records deleted (kind, id, slug, when), oldest first, so that a copy made
-    with ``updated_since`` can drop them too."""
+    """Records deleted or retracted (kind, id, slug, when; for a retraction
+    ``retracted: true`` and the public ``reason``), oldest first, so that a copy
+    made with ``updated_since`` can drop them too. A retracted organisation
+    takes its memberships out of the API with it, and a retracted threat entry
+    its attributions. Drafts and records in review were never public: their
+    deletion is not listed."""
 
     queryset = Deletion.objects.order_by("deleted", "id")
     serializer_class = DeletionSerializer

@@ -7,7 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from alliances import filtersets
-from alliances.models import Country, Membership, Organisation, Source
+from alliances.filtersets import visible_organisations
+from alliances.models import Country, Membership, Source
 
 
 class MembershipFilterSet(filtersets.MembershipFilterSet):
@@ -18,15 +19,17 @@ class MembershipFilterSet(filtersets.MembershipFilterSet):
         label=_("Search"),
         help_text=_("Organisation or country name, role detail or note."),
     )
+    # Only organisations the user may see: to anyone else a draft's slug is
+    # unknown, as on the pages.
     organisation = django_filters.ModelMultipleChoiceFilter(
         field_name="organisation__slug",
         to_field_name="slug",
-        queryset=Organisation.objects.all(),
+        queryset=visible_organisations,
         label=_("Organisation"),
     )
     organisation_id = django_filters.ModelMultipleChoiceFilter(
         field_name="organisation",
-        queryset=Organisation.objects.all(),
+        queryset=visible_organisations,
         label=_("Organisation (id)"),
     )
     country = django_filters.ModelMultipleChoiceFilter(

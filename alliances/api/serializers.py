@@ -11,6 +11,7 @@ from alliances.models import (
     Source,
 )
 from config.api import (
+    WORKFLOW_FIELDS,
     AtlasModelSerializer,
     BriefRelatedField,
     BriefSerializer,
@@ -90,6 +91,7 @@ class CountrySerializer(AtlasModelSerializer):
             "agreement_count",
             "exercise_count",
             "threat_count",
+            "change_reason",
             "created",
             "updated",
         ]
@@ -113,6 +115,7 @@ class SourceSerializer(AtlasModelSerializer):
             "language",
             "archive_url",
             "caution",
+            "change_reason",
             "created",
             "updated",
         ]
@@ -150,9 +153,12 @@ class OrganisationSerializer(AtlasModelSerializer):
             "member_count",
             "confidence",
             "sources",
+            *WORKFLOW_FIELDS,
+            "change_reason",
             "created",
             "updated",
         ]
+        read_only_fields = WORKFLOW_FIELDS
 
 
 class MembershipSerializer(AtlasModelSerializer):
@@ -177,6 +183,7 @@ class MembershipSerializer(AtlasModelSerializer):
             "note",
             "confidence",
             "sources",
+            "change_reason",
             "created",
             "updated",
         ]
@@ -228,6 +235,9 @@ class AgreementSerializer(AtlasModelSerializer):
             "parties",
             "confidence",
             "sources",
+            *WORKFLOW_FIELDS,
+            "change_reason",
             "created",
             "updated",
         ]
+        read_only_fields = WORKFLOW_FIELDS

@@ -7,6 +7,7 @@ from alliances.api.serializers import (
     sources_field,
 )
 from config.api import (
+    WORKFLOW_FIELDS,
     AtlasModelSerializer,
     BriefRelatedField,
     BriefSerializer,
@@ -37,7 +38,16 @@ class ExerciseSeriesSerializer(AtlasModelSerializer):
 
     class Meta:
         model = ExerciseSeries
-        fields = ["id", "url", "slug", "name", "description", "created", "updated"]
+        fields = [
+            "id",
+            "url",
+            "slug",
+            "name",
+            "description",
+            "change_reason",
+            "created",
+            "updated",
+        ]
 
 
 class ParticipationSerializer(NestedRowSerializer):
@@ -116,6 +126,9 @@ class ExerciseSerializer(AtlasModelSerializer):
             "description",
             "confidence",
             "sources",
+            *WORKFLOW_FIELDS,
+            "change_reason",
             "created",
             "updated",
         ]
+        read_only_fields = WORKFLOW_FIELDS

@@ -3,7 +3,13 @@
 from django.db.models import Prefetch
 
 from alliances.api.views import brief_sources
-from config.api import AtlasViewSet, CSVRenderer, GeoJSONRenderer, point_feature
+from config.api import (
+    AtlasViewSet,
+    CSVRenderer,
+    GeoJSONRenderer,
+    ReviewedViewSet,
+    point_feature,
+)
 from exercises.filtersets import ExerciseFilterSet
 from exercises.models import Exercise, ExerciseLocation, ExerciseSeries, Participation
 
@@ -20,7 +26,7 @@ class ExerciseSeriesViewSet(AtlasViewSet):
     export_name = "exercise-series"
 
 
-class ExerciseViewSet(AtlasViewSet):
+class ExerciseViewSet(ReviewedViewSet):
     """Exercises with their nations and places. ``?format=geojson`` gives one
     point per located place."""
 

@@ -5,6 +5,11 @@ and only supplies data: ``path``, ``model``, ``make()`` (a stored record),
 ``create_data()`` (a new record as a client writes it) and ``change``. Each
 persona (anonymous, a logged-in reader without rights, an editor) meets each
 method (GET, POST, PUT, PATCH, DELETE); a refused write changes nothing.
+
+The records ``make()`` builds are public (published, or rows of published
+records), so an editor's change or deletion needs a ``change_reason``; records
+of the ``reviewed`` resources are created as drafts, which only editors see.
+The workflow's own endpoints are tested in tests/api/test_workflow.py.
 """
 
 import pytest
@@ -14,6 +19,7 @@ from rest_framework.test import APIClient
 from config.models import Deletion
 
 REFUSED = {"anonymous": 401, "reader": 403}
+REASON = {"change_reason": "Checked against the sources again."}
 
 
 def snapshot(obj):
@@ -64,6 +70,9 @@ class ResourceTests:
     kind = None  # Deletion.Kind of the resource
     change = {}
     list_query = ""
+    reviewed = False  # goes through review: new records are drafts
+    # Changing make()'s record changes what the public sees: a reason is required.
+    needs_reason = False
 
     # Data: overridden per resource ---------------------------------------------------
 
@@ -128,12 +137,21 @@ class ResourceTests:
         assert response.status_code == REFUSED[persona]
         assert self.model.objects.count() == before
 
-    def test_editor_creates_a_record(self, clients):
+    def test_editor_creates_a_record(self, clients, editor):
         data = self.create_data()
-        response = clients["editor"].post(self.path, data, format="json")
+        # Accepted on every write; required for a row of a published record.
+        response = clients["editor"].post(self.path, {**data, **REASON}, format="json")
         assert response.status_code == 201, response.json()
         assert_represents(response.json(), data)
-        shown = clients["anonymous"].get(response["Location"])
+        record = self.model.objects.get(pk=response.json()["id"])
+        if self.reviewed:
+            # A draft: the editor sees it, the public does not.
+            assert response.json()["publication_status"] == "draft"
+            assert record.last_edited_by == editor
+            assert clients["anonymous"].get(response["Location"]).status_code == 404
+            shown = clients["editor"].get(response["Location"])
+        else:
+            shown = clients["anonymous"].get(response["Location"])
         assert shown.status_code == 200
         assert_represents(shown.json(), data)
 
@@ -152,7 +170,9 @@ class ResourceTests:
     def test_editor_replaces_a_record(self, clients):
         obj = self.make()
         data = self.create_data()
-        response = clients["editor"].put(self.detail(obj), data, format="json")
+        response = clients["editor"].put(
+            self.detail(obj), {**data, **REASON}, format="json"
+        )
         assert response.status_code == 200, response.json()
         assert response.json()["id"] == obj.pk
         assert_represents(response.json(), data)
@@ -167,16 +187,54 @@ class ResourceTests:
         assert response.status_code == REFUSED[persona]
         assert snapshot(obj) == before
 
-    def test_editor_changes_a_record(self, clients):
+    def test_editor_changes_a_record(self, clients, editor):
         obj = self.make()
         etag = clients["editor"].get(self.detail(obj))["ETag"]
-        response = clients["editor"].patch(self.detail(obj), self.change, format="json")
+        response = clients["editor"].patch(
+            self.detail(obj), {**self.change, **REASON}, format="json"
+        )
         assert response.status_code == 200, response.json()
         assert_represents(response.json(), self.change)
         assert response["ETag"] != etag
         assert_represents(
             clients["anonymous"].get(self.detail(obj)).json(), self.change
         )
+        if self.reviewed:
+            obj.refresh_from_db()
+            assert obj.last_edited_by == editor
+            assert obj.publication_status == "published"  # an edit, not a review
+
+    def test_a_public_record_changes_only_with_a_reason(self, clients):
+        obj = self.make()
+        before = snapshot(obj)
+        response = clients["editor"].patch(self.detail(obj), self.change, format="json")
+        if not self.needs_reason:
+            assert response.status_code == 200, response.json()
+            return
+        assert response.status_code == 400
+        assert response.json()["change_reason"]
+        assert snapshot(obj) == before
+        blank = {**self.change, "change_reason": "   "}
+        response = clients["editor"].patch(self.detail(obj), blank, format="json")
+        assert response.status_code == 400
+        assert snapshot(obj) == before
+
+    def test_the_history_shows_an_api_change_with_its_author_and_reason(self, clients):
+        obj = self.make()
+        clients["editor"].patch(
+            self.detail(obj), {**self.change, **REASON}, format="json"
+        )
+        full = clients["editor"].get(f"{self.detail(obj)}history/")
+        assert full.status_code == 200
+        last = full.json()[-1]
+        assert last["action"] == "update"
+        assert last["user"] == "edita"  # the token's user
+        assert last["reason"] == REASON["change_reason"]
+        assert set(self.change) <= {change["field"] for change in last["changes"]}
+        public = clients["anonymous"].get(f"{self.detail(obj)}history/")
+        assert public.status_code == 200
+        assert "user" not in public.json()[-1]
+        assert public.json()[-1]["reason"] == REASON["change_reason"]
 
     # DELETE -------------------------------------------------------------------------
 
@@ -190,7 +248,12 @@ class ResourceTests:
 
     def test_editor_deletes_a_record(self, clients):
         obj = self.make_deletable()
-        response = clients["editor"].delete(self.detail(obj))
+        if self.needs_reason:
+            refused = clients["editor"].delete(self.detail(obj))
+            assert refused.status_code == 400
+            assert refused.json()["change_reason"]
+            assert self.model.objects.filter(pk=obj.pk).exists()
+        response = clients["editor"].delete(self.detail(obj), REASON, format="json")
         assert response.status_code == 204
         assert not self.model.objects.filter(pk=obj.pk).exists()
         assert clients["anonymous"].get(self.detail(obj)).status_code == 404

@@ -5,6 +5,11 @@ DRF checks only some unique constraints by itself; the serializers run the
 model's clean() and each constraint (config.api.AtlasModelSerializer), and an
 IntegrityError that still gets through (two writers racing) is turned into the
 same 400 by config.api.exception_handler.
+
+The editorial workflow's constraints (a published record has a publication date,
+a retraction a reason, the status is a known one) are about fields the API does
+not let a client write: the workflow endpoints set them together. They cannot be
+broken through the API, which the last tests here show.
 """
 
 import pytest
@@ -278,8 +283,32 @@ def all_constraints():
     }
 
 
+REVIEWED = {
+    "organisation": "organisations",
+    "agreement": "agreements",
+    "exercise": "exercises",
+    "threat_entry": "threats",
+}
+# Constraint -> the write that would break it if the fields were writable.
+WORKFLOW_WRITES = {
+    "published_has_date": {"publication_status": "published", "published_at": None},
+    "retraction_has_reason": {
+        "publication_status": "retracted",
+        "retracted_at": None,
+        "retraction_reason": "",
+    },
+    "publication_status_valid": {"publication_status": "nonsense"},
+}
+UNREACHABLE = {
+    f"{prefix}_{rule}": (resource, WORKFLOW_WRITES[rule])
+    for prefix, resource in REVIEWED.items()
+    for rule in WORKFLOW_WRITES
+}
+
+
 def test_every_constraint_has_an_api_test():
-    assert set(all_constraints()) == set(RECIPES)
+    assert set(all_constraints()) == set(RECIPES) | set(UNREACHABLE)
+    assert not set(RECIPES) & set(UNREACHABLE)
 
 
 @pytest.mark.parametrize("name", sorted(RECIPES))
@@ -306,3 +335,25 @@ def test_constraint_violation_answers_400_on_the_field(name, editor_api):
             "information_credibility",
         ), messages
     assert {m: m.objects.count() for m in before} == before
+
+
+@pytest.mark.parametrize("name", sorted(UNREACHABLE))
+def test_workflow_constraints_cannot_be_broken_through_the_api(name, editor_api):
+    """The workflow fields are read-only: a write that names them is applied
+    without them (new records are drafts; a record keeps its status)."""
+    resource, fields = UNREACHABLE[name]
+    model, _constraint = all_constraints()[name]
+    data = RESOURCES[resource]().create_data()
+    created = editor_api.post(f"/api/v1/{resource}/", {**data, **fields}, format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["publication_status"] == "draft"
+    record = model.objects.get(pk=created.json()["id"])
+    assert (record.publication_status, record.published_at) == ("draft", None)
+
+    changed = editor_api.patch(
+        f"/api/v1/{resource}/{record.slug}/", fields, format="json"
+    )
+    assert changed.status_code == 200, changed.content
+    record.refresh_from_db()
+    assert record.publication_status == "draft"
+    assert (record.published_at, record.retracted_at) == (None, None)

@@ -61,6 +61,7 @@ class TestOrganisations(ResourceTests):
     path = "/api/v1/organisations/"
     model = Organisation
     kind = "organisations"
+    reviewed = needs_reason = True
     change = {"acronym": "NO"}
 
     def make(self):
@@ -85,6 +86,7 @@ class TestMemberships(ResourceTests):
     model = Membership
     kind = "memberships"
     kind_has_slug = False
+    needs_reason = True  # a row of a published record
     change = {"role": "partner"}
 
     def make(self):
@@ -108,6 +110,7 @@ class TestAgreements(ResourceTests):
     path = "/api/v1/agreements/"
     model = Agreement
     kind = "agreements"
+    reviewed = needs_reason = True
     change = {"status": "in_force"}
 
     def make(self):
@@ -151,6 +154,7 @@ class TestExercises(ResourceTests):
     path = "/api/v1/exercises/"
     model = Exercise
     kind = "exercises"
+    reviewed = needs_reason = True
     change = {"personnel": 3000}
 
     def make(self):
@@ -219,6 +223,7 @@ class TestThreats(ResourceTests):
     path = "/api/v1/threats/"
     model = ThreatEntry
     kind = "threats"
+    reviewed = needs_reason = True
     change = {"severity": 4}
 
     def make(self):
@@ -249,6 +254,7 @@ class TestAttributions(ResourceTests):
     model = Attribution
     kind = "attributions"
     kind_has_slug = False
+    needs_reason = True  # a row of a published record
     change = {"basis": "A government statement."}
 
     def make(self):

@@ -15,6 +15,8 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+REASON = {"change_reason": "Corrected from the ministry's release."}
+
 
 # ETag and If-Match ----------------------------------------------------------------
 
@@ -23,7 +25,10 @@ def test_a_write_with_the_current_etag_goes_through(editor_api):
     entry = factories.threat(slug="incident")
     etag = editor_api.get("/api/v1/threats/incident/")["ETag"]
     response = editor_api.patch(
-        "/api/v1/threats/incident/", {"severity": 3}, format="json", HTTP_IF_MATCH=etag
+        "/api/v1/threats/incident/",
+        {"severity": 3, **REASON},
+        format="json",
+        HTTP_IF_MATCH=etag,
     )
     assert response.status_code == 200
     assert response["ETag"] != etag
@@ -36,12 +41,15 @@ def test_a_write_with_a_stale_etag_answers_412_and_changes_nothing(editor_api, m
     entry = factories.threat(slug="incident", title="First title")
     stale = editor_api.get("/api/v1/threats/incident/")["ETag"]
     editor_api.patch(
-        "/api/v1/threats/incident/", {"title": "Someone else's"}, format="json"
+        "/api/v1/threats/incident/",
+        {"title": "Someone else's", **REASON},
+        format="json",
     )
-    data = {"title": "My title"} if method != "put" else None
+    data = {"title": "My title", **REASON}
     if method == "put":
         data = editor_api.get("/api/v1/threats/incident/").json()
         data.update(
+            REASON,
             title="My title",
             category="cyber-attack",
             sources=[source["id"] for source in data["sources"]],
@@ -98,7 +106,7 @@ def test_agreement_parties_are_replaced_as_a_list_keeping_unchanged_rows(editor_
     kept = AgreementParty.objects.get(agreement=agreement, country=lithuania).pk
     response = editor_api.patch(
         "/api/v1/agreements/pact/",
-        {"parties": [{"country": "LT"}, {"name": "KNDS Deutschland"}]},
+        {"parties": [{"country": "LT"}, {"name": "KNDS Deutschland"}], **REASON},
         format="json",
     )
     assert response.status_code == 200, response.json()

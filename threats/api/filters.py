@@ -9,6 +9,12 @@ from alliances.models import Country
 from threats.models import Actor, Attribution, ThreatCategory, ThreatEntry
 
 
+def visible_entries(request):
+    """The threat entries a filter may name: published ones, or every one for a
+    user who may see unpublished records (a draft's slug is otherwise unknown)."""
+    return ThreatEntry.objects.visible_to(getattr(request, "user", None))
+
+
 def _words(fields, value):
     condition = Q()
     for word in value.split():
@@ -72,12 +78,12 @@ class AttributionFilterSet(django_filters.FilterSet):
     entry = django_filters.ModelMultipleChoiceFilter(
         field_name="entry__slug",
         to_field_name="slug",
-        queryset=ThreatEntry.objects.all(),
+        queryset=visible_entries,
         label=_("Threat entry"),
     )
     entry_id = django_filters.ModelMultipleChoiceFilter(
         field_name="entry",
-        queryset=ThreatEntry.objects.all(),
+        queryset=visible_entries,
         label=_("Threat entry (id)"),
     )
     actor = django_filters.ModelMultipleChoiceFilter(

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from alliances.api.serializers import CountryBrief, SourceBrief, sources_field
 from config.api import (
+    WORKFLOW_FIELDS,
     AtlasModelSerializer,
     BriefRelatedField,
     BriefSerializer,
@@ -72,6 +73,7 @@ class ThreatCategorySerializer(AtlasModelSerializer):
             "name",
             "description",
             "position",
+            "change_reason",
             "created",
             "updated",
         ]
@@ -92,6 +94,7 @@ class ActorSerializer(AtlasModelSerializer):
             "country",
             "aliases",
             "description",
+            "change_reason",
             "created",
             "updated",
         ]
@@ -145,9 +148,12 @@ class ThreatEntrySerializer(AtlasModelSerializer):
             "attributions",
             "confidence",
             "sources",
+            *WORKFLOW_FIELDS,
+            "change_reason",
             "created",
             "updated",
         ]
+        read_only_fields = WORKFLOW_FIELDS
 
 
 class AttributionSerializer(AtlasModelSerializer):
@@ -170,6 +176,7 @@ class AttributionSerializer(AtlasModelSerializer):
             "basis",
             "confidence",
             "sources",
+            "change_reason",
             "created",
             "updated",
         ]

@@ -3,7 +3,13 @@
 from django.db.models import Prefetch
 
 from alliances.api.views import brief_sources
-from config.api import AtlasViewSet, CSVRenderer, GeoJSONRenderer, point_feature
+from config.api import (
+    AtlasViewSet,
+    CSVRenderer,
+    GeoJSONRenderer,
+    ReviewedViewSet,
+    point_feature,
+)
 from exercises.models import Exercise
 from threats.filtersets import ThreatEntryFilterSet
 from threats.models import Actor, Attribution, ThreatCategory, ThreatEntry
@@ -35,7 +41,7 @@ class ActorViewSet(AtlasViewSet):
     export_name = "actors"
 
 
-class ThreatEntryViewSet(AtlasViewSet):
+class ThreatEntryViewSet(ReviewedViewSet):
     """Threat entries with their rating, targets, attributions and sources.
     ``?format=geojson`` gives the located ones as points."""
 
@@ -47,7 +53,10 @@ class ThreatEntryViewSet(AtlasViewSet):
             "target_countries",
             Prefetch(
                 "related_exercises",
-                queryset=Exercise.objects.only("id", "slug", "name"),
+                # The status: unpublished exercises are not named to the public.
+                queryset=Exercise.objects.only(
+                    "id", "slug", "name", "publication_status"
+                ),
             ),
             brief_sources(),
         )
@@ -86,13 +95,15 @@ class ThreatEntryViewSet(AtlasViewSet):
 
 
 class AttributionViewSet(AtlasViewSet):
-    """Claims, by someone, that an actor is behind a threat entry."""
+    """Claims, by someone, that an actor is behind a threat entry; public when
+    the entry is published."""
 
     queryset = Attribution.objects.select_related("entry", "actor").prefetch_related(
         brief_sources()
     )
     serializer_class = AttributionSerializer
     filterset_class = AttributionFilterSet
+    parent_record = "entry"
     lookup_field = "pk"
     lookup_value_regex = "[0-9]+"
     export_name = "attributions"
