@@ -630,8 +630,22 @@ class Deletion(models.Model):
 
     @classmethod
     def record_retraction(cls, instance):
-        """A published record was retracted: mirrors must drop it too."""
-        cls._create(instance, retracted=True, reason=instance.retraction_reason)
+        """A published record was retracted: mirrors must drop it, and the rows
+        that belong to it and are API resources of their own (an organisation's
+        memberships, a threat entry's attributions), too."""
+        reason = instance.retraction_reason
+        cls._create(instance, retracted=True, reason=reason)
+        for relation in instance._meta.related_objects:
+            if (
+                relation.one_to_many
+                and relation.related_model._meta.label in cls.TRACKED
+                and relation.remote_field.many_to_one
+                and not hasattr(relation.related_model, "publication_status")
+            ):
+                for child in relation.related_model._default_manager.filter(
+                    **{relation.field.name: instance}
+                ):
+                    cls._create(child, retracted=True, reason=reason)
 
     @classmethod
     def _create(cls, instance, **extra):

@@ -223,3 +223,22 @@ def test_create_editor_with_reviewer_makes_someone_who_can_publish(
     workflow.publish(entry, vida)
     entry.refresh_from_db()
     assert entry.publication_status == Status.PUBLISHED
+
+
+def test_retracting_an_organisation_also_tells_mirrors_to_drop_its_memberships(
+    reviewer,
+):
+    organisation = factories.organisation()
+    membership = factories.membership(organisation)
+    workflow.retract(organisation, reviewer, "Merged into another record")
+    notices = {
+        (notice.kind, notice.object_id): notice
+        for notice in Deletion.objects.filter(retracted=True)
+    }
+    assert set(notices) == {
+        ("organisations", organisation.pk),
+        ("memberships", membership.pk),
+    }
+    assert (
+        notices[("memberships", membership.pk)].reason == "Merged into another record"
+    )
