@@ -275,8 +275,7 @@ class Importer:
             if reviewed:
                 self._move(obj, self.status or Status.DRAFT)
                 mark_edited(obj, self.user)
-            obj.full_clean()
-            obj.save()
+            _clean_and_save(obj)
             return obj, CREATED
         changed = [
             name for name, value in values.items() if getattr(obj, name) != value
@@ -288,8 +287,7 @@ class Importer:
             setattr(obj, name, values[name])
         if changed and reviewed:
             mark_edited(obj, self.user)
-        obj.full_clean()
-        obj.save()
+        _clean_and_save(obj)
         return obj, UPDATED
 
     def _advance(self, obj):
@@ -868,8 +866,7 @@ class Importer:
                 country=self.country(row.get("actor_country"), "actor_country"),
                 aliases=list(row.get("actor_aliases") or []),
             )
-            actor.full_clean()
-            actor.save()
+            _clean_and_save(actor)
         return actor
 
 
@@ -905,6 +902,27 @@ def _title_from_url(url):
     path = urllib.parse.urlsplit(url).path.rstrip("/")
     last = urllib.parse.unquote(path.rsplit("/", 1)[-1]) if path else ""
     return last.replace("_", " ") or url
+
+
+def _clean_and_save(obj):
+    """full_clean, then save; the table's named constraints are checked by the
+    database on save rather than by one SELECT each beforehand (which made the
+    seed import several times slower), and a violation is reported with the
+    constraint's own message, as full_clean would."""
+    obj.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:
+        raise _constraint_error(obj, exc) from exc
+
+
+def _constraint_error(obj, exc):
+    text = str(exc)
+    for constraint in obj._meta.constraints:
+        if re.search(rf'"{re.escape(constraint.name)}"', text):
+            return ValidationError(constraint.get_violation_error_message())
+    return exc
 
 
 def _message(exc):

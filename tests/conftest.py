@@ -4,6 +4,12 @@ import pytest
 from django.contrib.auth.models import Group
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Personas are made for hundreds of tests: hash their passwords cheaply."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def editor(django_user_model):
     """A member of the Editors group with admin access, as create_editor makes."""

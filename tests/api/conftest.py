@@ -8,12 +8,6 @@ from rest_framework.test import APIClient
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Personas are made for each of hundreds of generated tests.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _fresh_throttles():
     cache.clear()
     yield
