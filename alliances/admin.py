@@ -187,7 +187,6 @@ class OrganisationAdmin(ReviewedModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(AtlasModelAdmin):
-    public_via = "organisation"
     list_display = ("country", "organisation", "role", "joined_display", "left_display")
     list_filter = ("role", "organisation")
     list_select_related = ("country", "organisation")
@@ -313,7 +312,6 @@ class AgreementAdmin(ReviewedModelAdmin):
 
 @admin.register(AgreementParty)
 class AgreementPartyAdmin(AtlasModelAdmin):
-    public_via = "agreement"
     list_display = ("agreement", "country", "organisation", "name")
     list_select_related = ("agreement", "country", "organisation")
     list_filter = (("country", admin.RelatedOnlyFieldListFilter),)

@@ -441,6 +441,10 @@ class MembershipQuerySet(models.QuerySet):
 class Membership(SourcedRecord):
     """A country's place in an organisation over a period of time."""
 
+    # Part of its organisation's content: public when the organisation is published, and a
+    # change to it is an edit of the organisation (config.workflow.reviewed_record).
+    reviewed_via = "organisation"
+
     class Role(models.TextChoices):
         MEMBER = "member", _("member")
         FOUNDING_MEMBER = "founding_member", _("founding member")
@@ -733,6 +737,10 @@ class AgreementPartyQuerySet(models.QuerySet):
 @track_history
 class AgreementParty(TimeStampedModel):
     """One party to an agreement: a country, an organisation or a named company."""
+
+    # Part of its agreement's content: public when the agreement is published, and a
+    # change to it is an edit of the agreement (config.workflow.reviewed_record).
+    reviewed_via = "agreement"
 
     agreement = models.ForeignKey(
         Agreement,

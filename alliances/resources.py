@@ -4,7 +4,8 @@ The columns are the model fields; see config/resources.py for how related rows,
 lists and the workflow fields are written.
 """
 
-from config.resources import WORKFLOW_FIELDS, AtlasResource, register
+from config.models import ReviewedRecord
+from config.resources import AtlasResource, register
 
 from .models import (
     Agreement,
@@ -65,14 +66,12 @@ class OrganisationResource(AtlasResource):
             "members_note",
             *PROVENANCE,
             "last_verified",
-            *WORKFLOW_FIELDS,
+            *ReviewedRecord.WORKFLOW_FIELDS,
         )
 
 
 @register(Membership)
 class MembershipResource(AtlasResource):
-    parent_field = "organisation"
-
     class Meta:
         model = Membership
         import_id_fields = ("organisation", "country", "joined")
@@ -114,14 +113,12 @@ class AgreementResource(AtlasResource):
             "summary",
             *PROVENANCE,
             "last_verified",
-            *WORKFLOW_FIELDS,
+            *ReviewedRecord.WORKFLOW_FIELDS,
         )
 
 
 @register(AgreementParty)
 class AgreementPartyResource(AtlasResource):
-    parent_field = "agreement"
-
     class Meta:
         model = AgreementParty
         # A party is exactly one of the three; the others stay empty.

@@ -32,20 +32,8 @@ from config.forms import (
     is_public_record,
 )
 from config.history import record_history
-from config.models import Status, strip_accents
+from config.models import ReviewedRecord, Status, strip_accents
 from config.resources import resource_for
-
-# Set by the workflow only (config/workflow.py), never typed in the form.
-WORKFLOW_FIELDS = (
-    "publication_status",
-    "submitted_by",
-    "submitted_at",
-    "reviewed_by",
-    "published_at",
-    "retracted_at",
-    "retraction_reason",
-    "last_edited_by",
-)
 
 
 class AtlasModelAdmin(ImportExportModelAdmin):
@@ -68,9 +56,12 @@ class AtlasModelAdmin(ImportExportModelAdmin):
     change_form_template = "admin/atlas/change_form.html"
     delete_confirmation_template = "admin/atlas/delete_confirmation.html"
     object_history_template = "admin/atlas/object_history.html"
-    # A child record (membership, attribution...) is public when its parent is:
-    # the name of the parent's field.
-    public_via = None
+
+    @property
+    def public_via(self):
+        """A row of a reviewed record (membership, attribution...) is public
+        when that record is: the name of its field (the model's reviewed_via)."""
+        return getattr(self.model, "reviewed_via", None)
 
     def get_resource_classes(self, request):
         return [resource_for(self.model)]
@@ -130,12 +121,8 @@ class AtlasModelAdmin(ImportExportModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if self.public_via and (not change or form.content_changed()):
-            parent = getattr(obj, self.public_via)
-            if hasattr(parent, "last_edited_by"):
-                # A membership is part of its organisation's content.
-                workflow.mark_edited(parent, request.user)
-                parent.save(update_fields=["last_edited_by", "updated"])
+        if not change or form.content_changed():
+            workflow.mark_parent_edited(workflow.reviewed_parent(obj), request.user)
 
     # Deleting
 
@@ -297,7 +284,10 @@ class ReviewedModelAdmin(AtlasModelAdmin):
         return workflow.can_review(request.user, obj or self.model)
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), *WORKFLOW_FIELDS]
+        return [
+            *super().get_readonly_fields(request, obj),
+            *ReviewedRecord.WORKFLOW_FIELDS,
+        ]
 
     def get_fieldsets(self, request, obj=None):
         publication = PUBLICATION_FIELDSET if obj else NEW_RECORD_PUBLICATION_FIELDSET

@@ -1670,7 +1670,7 @@ class AtlasViewSet(viewsets.ModelViewSet):
     Subclasses set ``queryset`` (with the joins the representation needs, so the
     number of queries does not grow with rows), ``serializer_class`` and
     ``filterset_class``; a resource whose rows belong to a reviewed record (a
-    membership to its organisation) names that foreign key in ``parent_record``.
+    membership to its organisation) follows that record (``parent_record``).
     """
 
     lookup_field = "slug"
@@ -1680,7 +1680,12 @@ class AtlasViewSet(viewsets.ModelViewSet):
     filter_backends = [AtlasFilterBackend, UpdatedSinceFilter, PublicationStatusFilter]
     export_renderers = [CSVRenderer]
     export_name = None
-    parent_record = None
+
+    @property
+    def parent_record(self):
+        """For rows of a reviewed record (a membership of an organisation), the
+        name of that record's field: the model's ``reviewed_via``."""
+        return getattr(self.queryset.model, "reviewed_via", None)
 
     # Who sees what ----------------------------------------------------------------
 
@@ -1854,12 +1859,9 @@ class AtlasViewSet(viewsets.ModelViewSet):
         return [getattr(instance, self.parent_record)] if self.parent_record else []
 
     def mark_parents_edited(self, parents):
-        """A row changed by an editor counts as their edit of a draft or
-        in-review record: they may not then publish it themselves."""
+        """A row changed by an editor counts as their edit of its record."""
         for parent in {parent for parent in parents if parent is not None}:
-            if parent.publication_status in (Status.DRAFT, Status.REVIEW):
-                workflow.mark_edited(parent, self.request.user)
-                parent.save(update_fields=["last_edited_by", "updated"])
+            workflow.mark_parent_edited(parent, self.request.user)
 
     def perform_create(self, serializer):
         extra = {}

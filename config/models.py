@@ -804,6 +804,19 @@ class ReviewedRecord(SourcedRecord):
         help_text=_("The day an editor last checked this record against its sources."),
     )
 
+    # Set by the workflow only (config/workflow.py): read-only in the admin,
+    # exported but never imported.
+    WORKFLOW_FIELDS = (
+        "publication_status",
+        "submitted_by",
+        "submitted_at",
+        "reviewed_by",
+        "published_at",
+        "retracted_at",
+        "retraction_reason",
+        "last_edited_by",
+    )
+
     class Meta:
         abstract = True
 

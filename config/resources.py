@@ -37,24 +37,13 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from config import workflow
-from config.models import DatePrecision, Status, parse_vague_date
+from config.models import DatePrecision, ReviewedRecord, Status, parse_vague_date
 from config.views import FORMULA_PREFIXES, escape_formula
 
 # The apps whose resources.py modules register resources.
 RESOURCE_MODULES = ("alliances.resources", "exercises.resources", "threats.resources")
 RESOURCES = {}
 
-# Set by the editorial workflow only (config/workflow.py): exported, never imported.
-WORKFLOW_FIELDS = (
-    "publication_status",
-    "published_at",
-    "submitted_by",
-    "submitted_at",
-    "reviewed_by",
-    "last_edited_by",
-    "retracted_at",
-    "retraction_reason",
-)
 # How a related row is named in a file, in order of preference.
 NATURAL_KEY_FIELDS = ("iso2", "url", "slug", "username")
 LIST_SEPARATOR = "|"
@@ -219,9 +208,6 @@ def _unescape(value):
 class AtlasResource(resources.ModelResource):
     """The behaviour every domain model's resource shares (see the module doc)."""
 
-    # The field naming a child record's parent (membership -> organisation): a
-    # change to the child is a change to the parent's content, as in the admin.
-    parent_field = None
     # Texts come back as "" when a cell is empty (a JSON null, a blank XLSX cell).
     WIDGETS_MAP = {
         **resources.ModelResource.WIDGETS_MAP,
@@ -236,7 +222,7 @@ class AtlasResource(resources.ModelResource):
 
     @classmethod
     def field_from_django_field(cls, field_name, django_field, readonly):
-        readonly = readonly or field_name in WORKFLOW_FIELDS
+        readonly = readonly or field_name in ReviewedRecord.WORKFLOW_FIELDS
         if django_field.many_to_many:
             related = django_field.related_model
             widget = NaturalKeysWidget(related, natural_key_field(related))
@@ -376,13 +362,10 @@ class AtlasResource(resources.ModelResource):
             workflow.mark_edited(instance, kwargs.get("user"))
 
     def after_save_instance(self, instance, row, **kwargs):
-        user = kwargs.get("user")
-        if not self.parent_field or user is None or not user.is_authenticated:
-            return
-        parent = getattr(instance, self.parent_field)
-        if hasattr(parent, "last_edited_by_id") and parent.last_edited_by_id != user.pk:
-            workflow.mark_edited(parent, user)
-            parent.save(update_fields=["last_edited_by", "updated"])
+        # A membership is part of its organisation's content, as in the admin.
+        workflow.mark_parent_edited(
+            workflow.reviewed_parent(instance), kwargs.get("user")
+        )
 
     # -- export -----------------------------------------------------------------
 

@@ -64,6 +64,28 @@ def mark_edited(obj, user):
         obj.last_edited_by = user
 
 
+def reviewed_parent(row):
+    """The reviewed record a row belongs to (a membership's organisation), or
+    None for a reviewed record itself and for reference data."""
+    via = getattr(type(row), "reviewed_via", None)
+    return getattr(row, via, None) if via else None
+
+
+def mark_parent_edited(record, user):
+    """A change to a row of ``record`` (a membership of an organisation) is an
+    edit of the record by ``user``: they may not then publish it themselves.
+    Admin, API and bulk import all call this after writing a row."""
+    if (
+        record is None
+        or user is None
+        or not user.is_authenticated
+        or record.last_edited_by_id == user.pk
+    ):
+        return
+    mark_edited(record, user)
+    record.save(update_fields=["last_edited_by", "updated"])
+
+
 def _locked(obj):
     return type(obj).objects.select_for_update().get(pk=obj.pk)
 

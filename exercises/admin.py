@@ -130,7 +130,6 @@ class ExerciseAdmin(ReviewedModelAdmin):
 
 @admin.register(Participation)
 class ParticipationAdmin(AtlasModelAdmin):
-    public_via = "exercise"
     list_display = ("exercise", "country", "personnel")
     list_select_related = ("exercise", "country")
     list_filter = (("country", admin.RelatedOnlyFieldListFilter),)
@@ -141,7 +140,6 @@ class ParticipationAdmin(AtlasModelAdmin):
 
 @admin.register(ExerciseLocation)
 class ExerciseLocationAdmin(AtlasModelAdmin):
-    public_via = "exercise"
     list_display = ("name", "exercise", "country", "latitude", "longitude")
     list_select_related = ("exercise", "country")
     list_filter = (("country", admin.RelatedOnlyFieldListFilter),)

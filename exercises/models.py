@@ -323,6 +323,10 @@ class ParticipationQuerySet(models.QuerySet):
 class Participation(TimeStampedModel):
     """A country taking part in an exercise."""
 
+    # Part of its exercise's content: public when the exercise is published, and a
+    # change to it is an edit of the exercise (config.workflow.reviewed_record).
+    reviewed_via = "exercise"
+
     exercise = models.ForeignKey(
         Exercise,
         on_delete=models.CASCADE,
@@ -369,6 +373,10 @@ class ExerciseLocationQuerySet(models.QuerySet):
 @track_history
 class ExerciseLocation(TimeStampedModel):
     """A place where an exercise was held, with coordinates where a source gives them."""
+
+    # Part of its exercise's content: public when the exercise is published, and a
+    # change to it is an edit of the exercise (config.workflow.reviewed_record).
+    reviewed_via = "exercise"
 
     exercise = models.ForeignKey(
         Exercise,

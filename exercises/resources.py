@@ -4,7 +4,8 @@ The columns are the model fields; see config/resources.py for how related rows,
 lists and the workflow fields are written.
 """
 
-from config.resources import WORKFLOW_FIELDS, AtlasResource, register
+from config.models import ReviewedRecord
+from config.resources import AtlasResource, register
 
 from .models import Exercise, ExerciseLocation, ExerciseSeries, Participation
 
@@ -45,14 +46,12 @@ class ExerciseResource(AtlasResource):
             "confidence",
             "notes",
             "last_verified",
-            *WORKFLOW_FIELDS,
+            *ReviewedRecord.WORKFLOW_FIELDS,
         )
 
 
 @register(Participation)
 class ParticipationResource(AtlasResource):
-    parent_field = "exercise"
-
     class Meta:
         model = Participation
         import_id_fields = ("exercise", "country")
@@ -61,8 +60,6 @@ class ParticipationResource(AtlasResource):
 
 @register(ExerciseLocation)
 class ExerciseLocationResource(AtlasResource):
-    parent_field = "exercise"
-
     class Meta:
         model = ExerciseLocation
         import_id_fields = ("exercise", "name")

@@ -177,7 +177,6 @@ class ThreatEntryAdmin(ReviewedModelAdmin):
 
 @admin.register(Attribution)
 class AttributionAdmin(AtlasModelAdmin):
-    public_via = "entry"
     list_display = ("entry", "actor", "attributed_by", "attribution_confidence")
     list_filter = ("attribution_confidence", "actor")
     list_select_related = ("entry", "actor")

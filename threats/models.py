@@ -415,6 +415,10 @@ class AttributionQuerySet(models.QuerySet):
 class Attribution(SourcedRecord):
     """A claim, by someone, that an actor is behind a threat entry."""
 
+    # Part of its entry's content: public when the entry is published, and a
+    # change to it is an edit of the entry (config.workflow.reviewed_record).
+    reviewed_via = "entry"
+
     class Confidence(models.TextChoices):
         CONFIRMED = "confirmed", _("confirmed (e.g. by a court ruling)")
         SELF_DECLARED = "self_declared", _("self-declared by the actor")

@@ -4,7 +4,8 @@ The columns are the model fields; see config/resources.py for how related rows,
 lists and the workflow fields are written.
 """
 
-from config.resources import WORKFLOW_FIELDS, AtlasResource, register
+from config.models import ReviewedRecord
+from config.resources import AtlasResource, register
 
 from .models import Actor, Attribution, ThreatCategory, ThreatEntry
 
@@ -57,14 +58,12 @@ class ThreatEntryResource(AtlasResource):
             "confidence",
             "notes",
             "last_verified",
-            *WORKFLOW_FIELDS,
+            *ReviewedRecord.WORKFLOW_FIELDS,
         )
 
 
 @register(Attribution)
 class AttributionResource(AtlasResource):
-    parent_field = "entry"
-
     class Meta:
         model = Attribution
         import_id_fields = ("entry", "actor", "attributed_by")

@@ -149,7 +149,6 @@ class MembershipViewSet(AtlasViewSet):
     ).prefetch_related(brief_sources())
     serializer_class = MembershipSerializer
     filterset_class = MembershipFilterSet
-    parent_record = "organisation"
     lookup_field = "pk"
     lookup_value_regex = "[0-9]+"
     export_name = "memberships"

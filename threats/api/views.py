@@ -103,7 +103,6 @@ class AttributionViewSet(AtlasViewSet):
     )
     serializer_class = AttributionSerializer
     filterset_class = AttributionFilterSet
-    parent_record = "entry"
     lookup_field = "pk"
     lookup_value_regex = "[0-9]+"
     export_name = "attributions"
