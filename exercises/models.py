@@ -107,6 +107,8 @@ class ExerciseQuerySet(ReviewedQuerySet):
         )
 
     def for_detail(self):
+        """What the public page shows: the series' published editions and the
+        published threat entries linked to the exercise."""
         threat_model = self.model._meta.get_field("related_threats").related_model
         return self.select_related(
             "series", "lead_country", "lead_organisation"
@@ -127,7 +129,9 @@ class ExerciseQuerySet(ReviewedQuerySet):
             "sources",
             Prefetch(
                 "series__exercises",
-                self.model.objects.newest_first().only(
+                self.model.objects.published()
+                .newest_first()
+                .only(
                     "name",
                     "slug",
                     "series_id",
@@ -140,7 +144,7 @@ class ExerciseQuerySet(ReviewedQuerySet):
             ),
             Prefetch(
                 "related_threats",
-                threat_model.objects.select_related("category"),
+                threat_model.objects.published().select_related("category"),
             ),
         )
 

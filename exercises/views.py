@@ -1,4 +1,3 @@
-from django.db.models import Prefetch
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -7,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from config.views import AtlasListView, Facet, ReviewedDetailView
 
 from .filtersets import ExerciseFilterSet
-from .models import Exercise, ExerciseLocation, Participation
+from .models import Exercise
 
 # Filters chosen from the facets (or links elsewhere) rather than typed into the
 # form: the form carries them along as hidden inputs.
@@ -98,54 +97,8 @@ class ExerciseListView(AtlasListView):
         }
 
 
-def public_detail():
-    """``for_detail()`` with only the related records the public may see: the
-    series' published editions and published threat entries. (Prefetches cannot
-    be narrowed one by one, so they are all named again.)"""
-    threat_model = Exercise._meta.get_field("related_threats").related_model
-    return (
-        Exercise.objects.for_detail()
-        .prefetch_related(None)
-        .prefetch_related(
-            "host_countries",
-            Prefetch(
-                "participations",
-                Participation.objects.select_related("country").order_by(
-                    "country__name"
-                ),
-            ),
-            Prefetch(
-                "locations",
-                ExerciseLocation.objects.select_related(
-                    "country", "coordinates_source"
-                ),
-            ),
-            "sources",
-            Prefetch(
-                "series__exercises",
-                Exercise.objects.published()
-                .newest_first()
-                .only(
-                    "name",
-                    "slug",
-                    "series_id",
-                    "start",
-                    "start_precision",
-                    "end",
-                    "end_precision",
-                ),
-                to_attr="editions",
-            ),
-            Prefetch(
-                "related_threats",
-                threat_model.objects.published().select_related("category"),
-            ),
-        )
-    )
-
-
 class ExerciseDetailView(ReviewedDetailView):
-    queryset = public_detail()
+    queryset = Exercise.objects.for_detail()
     template_name = "exercises/exercise_detail.html"
 
     def get_queryset(self):
