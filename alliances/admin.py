@@ -4,7 +4,7 @@ from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from config.admin import (
+from core.admin import (
     PROVENANCE_FIELDSET,
     AtlasModelAdmin,
     ReviewDueFilter,

@@ -8,7 +8,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from config.filtersets import DateInput, NullsLastOrderingFilter
+from core.filtersets import DateInput, NullsLastOrderingFilter
 
 from .models import Agreement, AgreementParty, Country, Membership, Organisation
 

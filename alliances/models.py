@@ -18,21 +18,21 @@ from django.db.models.functions import Cast, Lower, Now
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from config.history import track_history
-from config.models import (
+from core.dates import not_before_constraint, precision_field, vague_date_constraint
+from core.history import track_history
+from core.models import (
     ReviewedQuerySet,
     ReviewedRecord,
-    SearchQuerySet,
     SourcedRecord,
     Status,
     TimeStampedModel,
-    not_before_constraint,
-    precision_field,
+    workflow_constraints,
+)
+from core.search import (
+    SearchQuerySet,
     search_vector_field,
     strip_accents,
     trigram_index,
-    vague_date_constraint,
-    workflow_constraints,
 )
 
 
@@ -442,7 +442,7 @@ class Membership(SourcedRecord):
     """A country's place in an organisation over a period of time."""
 
     # Part of its organisation's content: public when the organisation is published, and a
-    # change to it is an edit of the organisation (config.workflow.reviewed_record).
+    # change to it is an edit of the organisation (core.workflow.reviewed_record).
     reviewed_via = "organisation"
 
     class Role(models.TextChoices):
@@ -739,7 +739,7 @@ class AgreementParty(TimeStampedModel):
     """One party to an agreement: a country, an organisation or a named company."""
 
     # Part of its agreement's content: public when the agreement is published, and a
-    # change to it is an edit of the agreement (config.workflow.reviewed_record).
+    # change to it is an edit of the agreement (core.workflow.reviewed_record).
     reviewed_via = "agreement"
 
     agreement = models.ForeignKey(

@@ -20,9 +20,6 @@ urlpatterns = [
         name="agreement_detail",
     ),
     path("countries/", views.CountryListView.as_view(), name="country_list"),
-    path(
-        "countries/<str:iso2>/",
-        views.CountryDetailView.as_view(),
-        name="country_detail",
-    ),
+    # countries/<iso2>/ is composed in config/urls.py: the profile lists
+    # exercises and threat entries, which this app may not import.
 ]

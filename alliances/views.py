@@ -1,18 +1,14 @@
 """Public pages of organisations, agreements and countries."""
 
 import datetime
-import re
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
-from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.db.models import Prefetch, Q
 from django.utils.formats import date_format
 from django.utils.timezone import localdate
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import DetailView
 
-from config.models import Status
-from config.views import AtlasListView, Facet, ReviewedDetailView
+from core.models import Status
+from core.views import AtlasListView, Facet, ReviewedDetailView
 
 from .filtersets import (
     AgreementFilterSet,
@@ -328,82 +324,3 @@ class CountryListView(AtlasListView):
             "exercises": obj.exercise_count,
             "threat_entries": obj.threat_count,
         }
-
-
-ISO2 = re.compile(r"^[A-Za-z]{2}$")
-
-
-class CountryDetailView(DetailView):
-    queryset = Country.objects.prefetch_related(
-        Prefetch(
-            "memberships",
-            queryset=Membership.objects.filter(
-                organisation__publication_status=PUBLISHED
-            )
-            .select_related("organisation")
-            .order_by(F("joined").asc(nulls_first=True), "organisation__name"),
-        ),
-        Prefetch(
-            "agreement_parties",
-            queryset=AgreementParty.objects.filter(
-                agreement__publication_status=PUBLISHED
-            )
-            .select_related("agreement")
-            .order_by(F("agreement__signed").desc(nulls_last=True), "agreement__title"),
-        ),
-    )
-    template_name = "alliances/country_detail.html"
-
-    def get_object(self, queryset=None):
-        code = self.kwargs["iso2"]
-        if not ISO2.match(code):
-            raise Http404(_("No country has this code."))
-        return get_object_or_404(self.get_queryset(), iso2=code.upper())
-
-    def get_context_data(self, **kwargs):
-        # STYLE: exercises and threats import from alliances, never the reverse
-        # at module level. A country profile is the one page of this app that
-        # lists their records, so the models are imported here, at request time.
-        from exercises.models import Exercise
-        from threats.models import ThreatEntry
-
-        context = super().get_context_data(**kwargs)
-        country = self.object
-        memberships = list(country.memberships.all())
-        hosts = Exercise.host_countries.through.objects.filter(country=country)
-        participants = country.exercise_participations.all()
-        exercises = (
-            Exercise.objects.published()
-            .filter(
-                Q(pk__in=hosts.values("exercise"))
-                | Q(pk__in=participants.values("exercise"))
-            )
-            .annotate(
-                hosted=Exists(hosts.filter(exercise=OuterRef("pk"))),
-                took_part=Exists(participants.filter(exercise=OuterRef("pk"))),
-            )
-            .select_related("series")
-        )
-        targets = ThreatEntry.target_countries.through.objects.filter(country=country)
-        threats = (
-            ThreatEntry.objects.published()
-            .filter(
-                Q(pk__in=targets.values("threatentry")) | Q(location_country=country)
-            )
-            .annotate(targeted=Exists(targets.filter(threatentry=OuterRef("pk"))))
-            .select_related("category")
-        )
-        context.update(
-            memberships=memberships,
-            timeline=membership_timeline(
-                [
-                    (m.organisation.short_name, m, m.organisation.founded)
-                    for m in memberships
-                ],
-                today=localdate(),
-            ),
-            agreements=[p.agreement for p in country.agreement_parties.all()],
-            exercises=exercises,
-            threats=threats,
-        )
-        return context

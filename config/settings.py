@@ -88,7 +88,7 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "import_export",
-    "config",
+    "core",
     "alliances",
     "exercises",
     "threats",
@@ -211,7 +211,7 @@ SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# The REST API (/api/v1/, config/api.py). Reads are public; writes need a token or a
+# The REST API (/api/v1/, core/api.py). Reads are public; writes need a token or a
 # session with CSRF, and the Django model permissions of the Editors group.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -227,9 +227,9 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     # Parsers (JSON, size-limited) and pagination are set on the viewsets in
-    # config/api.py: naming them here would import it while DRF itself loads.
-    "DEFAULT_SCHEMA_CLASS": "config.api.AtlasAutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    # core/api.py: naming them here would import it while DRF itself loads.
+    "DEFAULT_SCHEMA_CLASS": "core.api.AtlasAutoSchema",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("DJANGO_API_ANON_RATE", "120/minute"),
@@ -261,9 +261,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrganisationTypeEnum": "alliances.models.Organisation.Type",
         "AgreementTypeEnum": "alliances.models.Agreement.Type",
-        "ConfidenceEnum": "config.models.Confidence",
+        "ConfidenceEnum": "core.models.Confidence",
         "AttributionConfidenceEnum": "threats.models.Attribution.Confidence",
-        "DatePrecisionEnum": "config.models.DatePrecision",
+        "DatePrecisionEnum": "core.dates.DatePrecision",
     },
     # Swagger UI and Redoc from the drf-spectacular-sidecar package: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -285,7 +285,7 @@ LOGGING = {
 }
 
 
-# Editorial workflow and history (config/workflow.py, config/history.py)
+# Editorial workflow and history (core/workflow.py, core/history.py)
 # A published record is due for re-verification this many days after its
 # last-verified date (the admin filters overdue records).
 REVIEW_INTERVAL_DAYS = env_int("ATLAS_REVIEW_INTERVAL_DAYS", 365)

@@ -3,12 +3,28 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
-from config import home, maps, search, timeline
-from config.views import RetractionListView, server_error
+from alliances import urls as alliances_urls
+from config.pages import countries, home, maps, search, timeline
+from config.pages.retractions import RetractionListView
+from core.views import server_error
 
 admin.site.site_header = _("Baltic Security Atlas")
 admin.site.site_title = _("Baltic Security Atlas")
 admin.site.index_title = _("Editors' desk")
+
+# The country profile lists exercises and threat entries too: a page of the
+# composition layer, kept under the alliances namespace its links have always used.
+alliances_pages = (
+    [
+        *alliances_urls.urlpatterns,
+        path(
+            "countries/<str:iso2>/",
+            countries.CountryDetailView.as_view(),
+            name="country_detail",
+        ),
+    ],
+    alliances_urls.app_name,
+)
 
 urlpatterns = [
     path("", home.HomeView.as_view(), name="home"),
@@ -17,7 +33,7 @@ urlpatterns = [
     path("map/", maps.MapView.as_view(), name="map"),
     path("map/data.json", maps.MapDataView.as_view(), name="map_data"),
     path("retractions/", RetractionListView.as_view(), name="retractions"),
-    path("", include("alliances.urls")),
+    path("", include(alliances_pages)),
     path("", include("exercises.urls")),
     path("", include("threats.urls")),
     path("api/", RedirectView.as_view(url="/api/v1/", permanent=False)),

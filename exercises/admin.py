@@ -2,14 +2,14 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from config.admin import (
+from core.admin import (
     PROVENANCE_FIELDSET,
     AtlasModelAdmin,
     ReviewDueFilter,
     ReviewedModelAdmin,
     vague_date_column,
 )
-from config.forms import DuplicateCheckedForm
+from core.forms import DuplicateCheckedForm
 
 from .models import Exercise, ExerciseLocation, ExerciseSeries, Participation
 

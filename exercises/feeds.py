@@ -14,8 +14,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from icalendar import Calendar, Event
 
-from config.models import format_vague_date, period_end
-from config.views import EXPORT_LIMIT
+from core.dates import format_vague_date, period_end
+from core.views import EXPORT_LIMIT
 
 from .filtersets import ExerciseFilterSet
 from .models import Exercise

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliances.filtersets import visible_organisations
 from alliances.models import Country
-from config.filtersets import (
+from core.filtersets import (
     DateInput,
     NullsLastOrderingFilter,
     NulSafeModelChoiceField,

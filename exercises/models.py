@@ -8,12 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from alliances.models import Country, Organisation, Source
-from config.history import track_history
-from config.models import (
-    ReviewedQuerySet,
-    ReviewedRecord,
-    SlugQuerySet,
-    TimeStampedModel,
+from core.dates import (
     coordinates_constraints,
     latitude_field,
     longitude_field,
@@ -21,11 +16,16 @@ from config.models import (
     period_reaches,
     period_start,
     precision_field,
-    search_vector_field,
-    trigram_index,
     vague_date_constraint,
+)
+from core.history import track_history
+from core.models import (
+    ReviewedQuerySet,
+    ReviewedRecord,
+    TimeStampedModel,
     workflow_constraints,
 )
+from core.search import SlugQuerySet, search_vector_field, trigram_index
 
 
 @track_history
@@ -328,7 +328,7 @@ class Participation(TimeStampedModel):
     """A country taking part in an exercise."""
 
     # Part of its exercise's content: public when the exercise is published, and a
-    # change to it is an edit of the exercise (config.workflow.reviewed_record).
+    # change to it is an edit of the exercise (core.workflow.reviewed_record).
     reviewed_via = "exercise"
 
     exercise = models.ForeignKey(
@@ -379,7 +379,7 @@ class ExerciseLocation(TimeStampedModel):
     """A place where an exercise was held, with coordinates where a source gives them."""
 
     # Part of its exercise's content: public when the exercise is published, and a
-    # change to it is an edit of the exercise (config.workflow.reviewed_record).
+    # change to it is an edit of the exercise (core.workflow.reviewed_record).
     reviewed_via = "exercise"
 
     exercise = models.ForeignKey(

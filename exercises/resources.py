@@ -1,11 +1,11 @@
 """Bulk import and export of exercise series, exercises, participations and places.
 
-The columns are the model fields; see config/resources.py for how related rows,
+The columns are the model fields; see core/resources.py for how related rows,
 lists and the workflow fields are written.
 """
 
-from config.models import ReviewedRecord
-from config.resources import AtlasResource, register
+from core.models import ReviewedRecord
+from core.resources import AtlasResource, register
 
 from .models import Exercise, ExerciseLocation, ExerciseSeries, Participation
 

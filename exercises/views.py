@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.views import AtlasListView, Facet, ReviewedDetailView
+from core.views import AtlasListView, Facet, ReviewedDetailView
 
 from .filtersets import ExerciseFilterSet
 from .models import Exercise

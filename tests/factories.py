@@ -13,7 +13,7 @@ from alliances.models import (
     Organisation,
     Source,
 )
-from config.models import Status
+from core.models import Status
 from exercises.models import Exercise, ExerciseLocation, ExerciseSeries, Participation
 from threats.models import Actor, Attribution, ThreatCategory, ThreatEntry
 

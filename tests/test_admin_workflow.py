@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliances.models import Membership, Organisation
-from config.history import record_history
-from config.models import Deletion, Status
+from core.history import record_history
+from core.models import Deletion, Status
 from exercises.models import Exercise
 from tests import factories
 from threats.models import ThreatEntry
@@ -549,7 +549,7 @@ def test_two_saves_at_the_same_moment_cannot_both_win(django_user_model):
     """The second save waits for the first one's row lock, then sees its change."""
     for module, function in [
         ("threats.migrations.0002_threat_categories", "create_categories"),
-        ("config.migrations.0003_reviewers_group", "set_up_groups"),
+        ("core.migrations.0003_reviewers_group", "set_up_groups"),
     ]:  # a transactional test starts after another one's flush
         getattr(importlib.import_module(module), function)(apps, None)
     editors = Group.objects.get(name="Editors")

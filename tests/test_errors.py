@@ -3,7 +3,7 @@
 import pytest
 from django.db import OperationalError
 
-from config import home
+from config.pages import home
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ import pytest
 from django.db import ProgrammingError, transaction
 
 from alliances.models import Country, Source
-from config.history import record_history
-from config.models import Status
+from core.history import record_history
+from core.models import Status
 from tests import factories
 from threats.models import ThreatEntry
 

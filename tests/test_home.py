@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from config.home import add_months, threat_chart
+from config.pages.home import add_months, threat_chart
 from tests import factories
 from tests.threats.builders import busy_entry, entry
 

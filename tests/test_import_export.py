@@ -18,9 +18,9 @@ from django.test.utils import CaptureQueriesContext
 from import_export.formats import base_formats
 
 from alliances.models import Country, Membership
-from config.history import record_history
-from config.models import Status
-from config.resources import RESOURCES, resource_for
+from core.history import record_history
+from core.models import Status
+from core.resources import RESOURCES, resource_for
 from tests import factories
 from threats.models import ThreatEntry
 

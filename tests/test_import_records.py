@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from alliances.models import Organisation, Source
-from config.history import record_history
-from config.models import Status
+from core.history import record_history
+from core.models import Status
 from exercises.models import Exercise
 from tests import factories
 from threats.models import ThreatEntry

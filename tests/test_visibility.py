@@ -18,7 +18,7 @@ import pytest
 from django.utils import timezone
 
 from alliances.models import AgreementParty
-from config.models import Status
+from core.models import Status
 from tests import factories
 
 pytestmark = pytest.mark.django_db

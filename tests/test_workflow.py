@@ -5,8 +5,8 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from config import workflow
-from config.models import Deletion, Status
+from core import workflow
+from core.models import Deletion, Status
 from tests import factories
 from tests.constraints import assert_constraint
 

@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from config.models import format_vague_date
+from core.dates import format_vague_date
 
 from .filtersets import ThreatEntryFilterSet
 from .models import ThreatEntry

@@ -11,13 +11,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from alliances.models import Country
-from config.filtersets import (
+from core.dates import period_reaches
+from core.filtersets import (
     DateInput,
     ModelChoiceFilter,
     ModelMultipleChoiceFilter,
     NullsLastOrderingFilter,
 )
-from config.models import period_reaches
 
 from .models import Actor, Attribution, ThreatCategory, ThreatEntry
 

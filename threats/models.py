@@ -7,23 +7,23 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from alliances.models import Country, Source
-from config.history import track_history
-from config.models import (
-    ReviewedQuerySet,
-    ReviewedRecord,
-    SlugQuerySet,
-    SourcedRecord,
-    TimeStampedModel,
+from core.dates import (
     coordinates_constraints,
     latitude_field,
     longitude_field,
     not_before_constraint,
     precision_field,
-    search_vector_field,
-    trigram_index,
     vague_date_constraint,
+)
+from core.history import track_history
+from core.models import (
+    ReviewedQuerySet,
+    ReviewedRecord,
+    SourcedRecord,
+    TimeStampedModel,
     workflow_constraints,
 )
+from core.search import SlugQuerySet, search_vector_field, trigram_index
 from exercises.models import Exercise
 
 
@@ -416,7 +416,7 @@ class Attribution(SourcedRecord):
     """A claim, by someone, that an actor is behind a threat entry."""
 
     # Part of its entry's content: public when the entry is published, and a
-    # change to it is an edit of the entry (config.workflow.reviewed_record).
+    # change to it is an edit of the entry (core.workflow.reviewed_record).
     reviewed_via = "entry"
 
     class Confidence(models.TextChoices):

@@ -1,7 +1,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from config.views import AtlasListView, Facet, ReviewedDetailView
+from core.views import AtlasListView, Facet, ReviewedDetailView
 
 from .filtersets import ThreatEntryFilterSet
 from .models import Attribution, ThreatEntry

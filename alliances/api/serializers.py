@@ -10,7 +10,7 @@ from alliances.models import (
     Organisation,
     Source,
 )
-from config.api import (
+from core.api import (
     WORKFLOW_FIELDS,
     AtlasModelSerializer,
     BriefRelatedField,

@@ -2,7 +2,7 @@
 
 Each queryset holds the joins its representation needs, so the number of
 queries per page does not grow with rows (pinned in tests/api/test_queries.py).
-Organisations and agreements go through review (config.api.ReviewedViewSet);
+Organisations and agreements go through review (core.api.ReviewedViewSet);
 memberships are shown with their organisation.
 """
 
@@ -22,8 +22,8 @@ from alliances.models import (
     Source,
     SubqueryCount,
 )
-from config.api import AtlasViewSet, ReviewedViewSet, sees_unpublished
-from config.models import Status
+from core.api import AtlasViewSet, ReviewedViewSet, sees_unpublished
+from core.models import Status
 
 from .filters import MembershipFilterSet, SourceFilterSet
 from .serializers import (

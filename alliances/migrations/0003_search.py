@@ -5,7 +5,7 @@ import django.contrib.postgres.search
 import django.db.models.functions.text
 from django.db import migrations, models
 
-import config.models
+import core.search
 
 # The search vectors (GeneratedFields) and indexes need, before they exist:
 # - atlas_english, atlas_lithuanian, atlas_simple: copies of PostgreSQL's
@@ -319,7 +319,7 @@ class Migration(migrations.Migration):
             model_name="agreement",
             index=django.contrib.postgres.indexes.GinIndex(
                 django.contrib.postgres.indexes.OpClass(
-                    config.models.AtlasUnaccent(
+                    core.search.AtlasUnaccent(
                         django.db.models.functions.text.Lower("title")
                     ),
                     name="gin_trgm_ops",
@@ -337,7 +337,7 @@ class Migration(migrations.Migration):
             model_name="country",
             index=django.contrib.postgres.indexes.GinIndex(
                 django.contrib.postgres.indexes.OpClass(
-                    config.models.AtlasUnaccent(
+                    core.search.AtlasUnaccent(
                         django.db.models.functions.text.Lower("name")
                     ),
                     name="gin_trgm_ops",
@@ -349,7 +349,7 @@ class Migration(migrations.Migration):
             model_name="country",
             index=django.contrib.postgres.indexes.GinIndex(
                 django.contrib.postgres.indexes.OpClass(
-                    config.models.AtlasUnaccent(
+                    core.search.AtlasUnaccent(
                         django.db.models.functions.text.Lower("name_lt")
                     ),
                     name="gin_trgm_ops",
@@ -367,7 +367,7 @@ class Migration(migrations.Migration):
             model_name="organisation",
             index=django.contrib.postgres.indexes.GinIndex(
                 django.contrib.postgres.indexes.OpClass(
-                    config.models.AtlasUnaccent(
+                    core.search.AtlasUnaccent(
                         django.db.models.functions.text.Lower("name")
                     ),
                     name="gin_trgm_ops",
@@ -379,7 +379,7 @@ class Migration(migrations.Migration):
             model_name="organisation",
             index=django.contrib.postgres.indexes.GinIndex(
                 django.contrib.postgres.indexes.OpClass(
-                    config.models.AtlasUnaccent(
+                    core.search.AtlasUnaccent(
                         django.db.models.functions.text.Lower("acronym")
                     ),
                     name="gin_trgm_ops",

@@ -6,7 +6,7 @@ from alliances.api.serializers import (
     SourceBrief,
     sources_field,
 )
-from config.api import (
+from core.api import (
     WORKFLOW_FIELDS,
     AtlasModelSerializer,
     BriefRelatedField,

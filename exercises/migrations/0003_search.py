@@ -5,7 +5,7 @@ import django.contrib.postgres.search
 import django.db.models.functions.text
 from django.db import migrations, models
 
-import config.models
+import core.search
 
 
 class Migration(migrations.Migration):
@@ -132,7 +132,7 @@ class Migration(migrations.Migration):
             model_name="exercise",
             index=django.contrib.postgres.indexes.GinIndex(
                 django.contrib.postgres.indexes.OpClass(
-                    config.models.AtlasUnaccent(
+                    core.search.AtlasUnaccent(
                         django.db.models.functions.text.Lower("name")
                     ),
                     name="gin_trgm_ops",

@@ -13,7 +13,7 @@ from alliances.filtersets import (
     OrganisationFilterSet,
 )
 from alliances.models import Agreement, Country, Membership, Organisation
-from config.models import Status
+from core.models import Status
 from tests import factories
 from tests.alliances import builders
 

@@ -16,7 +16,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from config.models import Deletion
+from core.models import Deletion
 
 REFUSED = {"anonymous": 401, "reader": 403}
 REASON = {"change_reason": "Checked against the sources again."}

@@ -13,7 +13,7 @@ from alliances import views as alliance_pages
 from alliances.api import views as alliance_api
 from alliances.models import Membership
 from config.api_urls import urlpatterns  # noqa: F401  (routers registered)
-from config.models import Deletion
+from core.models import Deletion
 from exercises import views as exercise_pages
 from exercises.api import views as exercise_api
 from tests import factories

@@ -9,7 +9,7 @@ import json
 import pytest
 from rest_framework import serializers
 
-from config.api import AtlasModelSerializer, BriefSerializer
+from core.api import AtlasModelSerializer, BriefSerializer
 from tests import factories
 
 pytestmark = pytest.mark.django_db

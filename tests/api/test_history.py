@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from config.history import record_history
+from core.history import record_history
 from tests import factories
 from threats.models import ThreatEntry
 

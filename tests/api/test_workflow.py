@@ -16,7 +16,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from config.models import Deletion
+from core.models import Deletion
 from tests import factories
 from tests.api.test_crud import (
     TestAgreements,

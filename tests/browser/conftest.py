@@ -91,6 +91,6 @@ def migration_data(transactional_db):
     from django.apps import apps
 
     categories = importlib.import_module("threats.migrations.0002_threat_categories")
-    groups = importlib.import_module("config.migrations.0003_reviewers_group")
+    groups = importlib.import_module("core.migrations.0003_reviewers_group")
     categories.create_categories(apps, None)
     groups.set_up_groups(apps, None)

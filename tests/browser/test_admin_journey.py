@@ -7,7 +7,7 @@ import pytest
 from django.apps import apps
 from playwright.sync_api import expect
 
-from config.models import Status
+from core.models import Status
 from tests import factories
 from threats.models import ThreatEntry
 
@@ -20,7 +20,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(autouse=True)
 def reviewers_group(migration_data):
     """The Reviewers group, which a transactional test's flush removed."""
-    groups = importlib.import_module("config.migrations.0003_reviewers_group")
+    groups = importlib.import_module("core.migrations.0003_reviewers_group")
     groups.set_up_groups(apps, None)
 
 

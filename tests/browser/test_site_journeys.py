@@ -8,7 +8,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from config.models import Status
+from core.models import Status
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)

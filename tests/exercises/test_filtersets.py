@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.http import QueryDict
 
-from config.models import Status
+from core.models import Status
 from exercises.filtersets import ExerciseFilterSet
 from exercises.models import Exercise
 from tests import factories

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from alliances.api.serializers import CountryBrief, SourceBrief, sources_field
-from config.api import (
+from core.api import (
     WORKFLOW_FIELDS,
     AtlasModelSerializer,
     BriefRelatedField,

@@ -3,7 +3,7 @@
 from django.db.models import Prefetch
 
 from alliances.api.views import brief_sources
-from config.api import (
+from core.api import (
     AtlasViewSet,
     CSVRenderer,
     GeoJSONRenderer,

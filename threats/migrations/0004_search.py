@@ -5,7 +5,7 @@ import django.contrib.postgres.search
 import django.db.models.functions.text
 from django.db import migrations, models
 
-import config.models
+import core.search
 
 
 class Migration(migrations.Migration):
@@ -121,7 +121,7 @@ class Migration(migrations.Migration):
             model_name="threatentry",
             index=django.contrib.postgres.indexes.GinIndex(
                 django.contrib.postgres.indexes.OpClass(
-                    config.models.AtlasUnaccent(
+                    core.search.AtlasUnaccent(
                         django.db.models.functions.text.Lower("title")
                     ),
                     name="gin_trgm_ops",

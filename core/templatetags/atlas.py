@@ -3,7 +3,7 @@
 from django import template
 from django.utils.http import urlencode
 
-from config.models import format_vague_date
+from core.dates import format_vague_date
 
 register = template.Library()
 

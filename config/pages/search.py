@@ -22,11 +22,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from alliances.models import Agreement, Country, Organisation
-from config.models import (
+from core.models import ReviewedRecord
+from core.search import (
     MARK_START,
     MARK_STOP,
     MAX_SEARCH_LENGTH,
-    ReviewedRecord,
     SearchText,
     strip_accents,
 )

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.models import Status
+from core.models import Status
 
 # Form fields that are not the record's content.
 BOOKKEEPING_FIELDS = {"change_reason", "loaded_updated", "not_duplicate"}

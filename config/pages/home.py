@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from alliances.models import Agreement, Country, Membership, Organisation, Source
-from config.models import Status
+from core.models import Status
 from exercises.models import Exercise
 from threats.models import Attribution, ThreatEntry
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from alliances.models import Agreement
-from config.views import FacetOption
+from core.views import FacetOption
 from exercises.models import Exercise
 from threats.models import ThreatCategory, ThreatEntry
 

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from config.importer import (
+from core.importer import (
     CREATED,
     IMPORT_STATUSES,
     REJECTED,

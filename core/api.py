@@ -86,10 +86,10 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config import workflow
-from config.history import PUBLIC_STATUSES, record_history
-from config.models import Deletion, ReviewedRecord, Status, user_sees_unpublished
-from config.views import escape_formula
+from core import workflow
+from core.exports import escape_formula
+from core.history import PUBLIC_STATUSES, record_history
+from core.models import Deletion, ReviewedRecord, Status, user_sees_unpublished
 
 # -- URLs ---------------------------------------------------------------------------
 
@@ -275,7 +275,7 @@ class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
     """In the schema: a string (or an integer id) in requests, the brief object in
     responses."""
 
-    target_class = "config.api.BriefRelatedField"
+    target_class = "core.api.BriefRelatedField"
     match_subclasses = True
 
     def map_serializer_field(self, auto_schema, direction):
@@ -1130,7 +1130,7 @@ class AtlasFilterExtension(DjangoFilterExtension):
     (which the API uses unchanged): a related record by slug, ISO code or id,
     filtered through a method or a path; repeated years."""
 
-    target_class = "config.api.AtlasFilterBackend"
+    target_class = "core.api.AtlasFilterBackend"
     priority = 1
 
     def resolve_filter_field(
@@ -1648,7 +1648,7 @@ HISTORY_SCHEMA = {
 
 
 def history_event(entry, with_user):
-    """One config.history Entry as the API shows it."""
+    """One core.history Entry as the API shows it."""
     event = {
         # Events of a record and of its lists live in separate tables: the
         # action keeps their numbers apart.
@@ -1944,7 +1944,7 @@ WORKFLOW_SCHEMA = extend_schema(request=TransitionSerializer)
 
 class ReviewedViewSet(AtlasViewSet):
     """A resource whose records go through review, with the workflow's steps
-    (config/workflow.py) as ``POST <id>/submit/``, ``publish/``, ``send-back/``
+    (core/workflow.py) as ``POST <id>/submit/``, ``publish/``, ``send-back/``
     and ``retract/``: 200 with the record, 401 anonymous, 403 without the
     permission, 404 unknown (or unseen) record, 409 a step the record's state or
     the four-eyes rule refuses, 400 a missing retraction reason."""

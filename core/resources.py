@@ -36,9 +36,10 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
-from config import workflow
-from config.models import DatePrecision, ReviewedRecord, Status, parse_vague_date
-from config.views import FORMULA_PREFIXES, escape_formula
+from core import workflow
+from core.dates import DatePrecision, parse_vague_date
+from core.exports import FORMULA_PREFIXES, escape_formula
+from core.models import ReviewedRecord, Status
 
 # The apps whose resources.py modules register resources.
 RESOURCE_MODULES = ("alliances.resources", "exercises.resources", "threats.resources")

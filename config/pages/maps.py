@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from config.templatetags.atlas import vague_range
+from core.templatetags.atlas import vague_range
 from exercises.filtersets import ExerciseFilterSet
 from exercises.models import Exercise, ExerciseLocation
 from threats.filtersets import ThreatEntryFilterSet

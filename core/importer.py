@@ -36,8 +36,9 @@ from alliances.models import (
     Organisation,
     Source,
 )
-from config.models import ReviewedRecord, Status, parse_vague_date
-from config.workflow import mark_edited
+from core.dates import parse_vague_date
+from core.models import ReviewedRecord, Status
+from core.workflow import mark_edited
 from exercises.models import Exercise, ExerciseLocation, ExerciseSeries, Participation
 from threats.models import Actor, Attribution, ThreatCategory, ThreatEntry
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.models import Deletion, Status
+from core.models import Deletion, Status
 
 
 class WorkflowError(ValidationError):

@@ -6,12 +6,12 @@ from django.utils.translation import gettext_lazy as _
 class AtlasConfig(AppConfig):
     """Project-wide pieces: shared model bases, template tags, the Editors group."""
 
-    name = "config"
+    name = "core"
     label = "atlas"
     verbose_name = _("Baltic Security Atlas")
 
     def ready(self):
-        from config.models import Deletion
+        from core.models import Deletion
 
         # Deletions are kept for API clients that mirror the data (/api/v1/deletions/).
         for label in Deletion.TRACKED:

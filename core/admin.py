@@ -3,8 +3,8 @@
 ``AtlasModelAdmin`` is the base of every domain model's admin: accent-insensitive
 search, a reason for every change (kept in the record's history, required for
 published records), no lost updates, and a History page built from the
-database-kept history (config/history.py). ``ReviewedModelAdmin`` adds the
-editorial workflow (config/workflow.py) for the records that are reviewed before
+database-kept history (core/history.py). ``ReviewedModelAdmin`` adds the
+editorial workflow (core/workflow.py) for the records that are reviewed before
 they are published: status column and filters, changelist actions and buttons on
 the change page.
 """
@@ -24,16 +24,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportModelAdmin
 
-from config import workflow
-from config.forms import (
+from core import workflow
+from core.forms import (
     AtlasModelForm,
     DeleteReasonForm,
     RetractForm,
     is_public_record,
 )
-from config.history import record_history
-from config.models import ReviewedRecord, Status, strip_accents
-from config.resources import resource_for
+from core.history import record_history
+from core.models import ReviewedRecord, Status
+from core.resources import resource_for
+from core.search import strip_accents
 
 
 class AtlasModelAdmin(ImportExportModelAdmin):
@@ -44,7 +45,7 @@ class AtlasModelAdmin(ImportExportModelAdmin):
     "Klaipėda" find the same rows. Autocomplete widgets use the same search.
 
     Every change form asks for the reason for the change (see
-    config.forms.AtlasModelForm); the reason goes into the history of the rows
+    core.forms.AtlasModelForm); the reason goes into the history of the rows
     the save writes, inlines included.
     """
 
@@ -101,7 +102,7 @@ class AtlasModelAdmin(ImportExportModelAdmin):
         return super().get_search_results(request, queryset, strip_accents(search_term))
 
     # Change form: reason, lost updates. The form's own fields for these
-    # (config.forms.AtlasModelForm) are shown by admin/atlas/change_form.html
+    # (core.forms.AtlasModelForm) are shown by admin/atlas/change_form.html
     # under the inlines, next to the save buttons.
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -263,7 +264,7 @@ NEW_RECORD_PUBLICATION_FIELDSET = (
 
 
 class ReviewedModelAdmin(AtlasModelAdmin):
-    """Records that are reviewed before they are published (config/workflow.py).
+    """Records that are reviewed before they are published (core/workflow.py).
 
     New records are drafts. Editors submit them for review; reviewers (the
     ``publish_<model>`` permission) publish, send back and retract, but never a

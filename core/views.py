@@ -9,17 +9,15 @@ a parameter a visitor can change.
 
 A reviewed record's page (``ReviewedDetailView``) is public once published, a
 preview for editors while a draft or in review (404 for everyone else), and a
-410 Gone notice with the public reason once retracted. ``/retractions/`` lists
-the retracted records.
+410 Gone notice with the public reason once retracted.
 """
 
 import csv
 import sys
 
-from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import InterfaceError, OperationalError
-from django.db.models import CharField, Count, F, Value
+from django.db.models import Count
 from django.db.models.functions import ExtractYear
 from django.http import Http404, HttpResponse, JsonResponse
 from django.template import loader
@@ -27,25 +25,15 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import DetailView, TemplateView
+from django.views.generic import DetailView
 from django_filters.views import FilterView
 
-from alliances.models import Agreement, Organisation
-from config.history import record_history
-from config.models import Status, user_sees_unpublished
-from exercises.models import Exercise
-from threats.models import ThreatEntry
+from core.exports import escape_formula
+from core.history import record_history
+from core.models import Status, user_sees_unpublished
 
 EXPORT_FORMATS = ("csv", "json")
 EXPORT_LIMIT = 10_000
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_formula(value):
-    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 class FacetOption:
@@ -361,68 +349,5 @@ class ReviewedDetailView(DetailView):
             change_log=log,
             # The newest public change: the cite block and the log agree.
             last_updated=log[0].when if log else record.updated,
-        )
-        return context
-
-
-class RetractionListView(TemplateView):
-    """/retractions/: every retracted record, newest retraction first.
-
-    The four kinds are read as one ``UNION ALL``: a page is two queries (the
-    count and the rows), whatever the mix.
-    """
-
-    template_name = "retractions.html"
-    paginate_by = 25
-
-    # The reviewed models, each with the field that names a record.
-    kinds = (
-        (Organisation, "name"),
-        (Agreement, "title"),
-        (Exercise, "name"),
-        (ThreatEntry, "title"),
-    )
-
-    def rows(self):
-        parts = [
-            model.objects.retracted()
-            .order_by()
-            .annotate(
-                item_kind=Value(model._meta.model_name, output_field=CharField()),
-                item_title=F(title),
-            )
-            .values(
-                "item_kind", "slug", "item_title", "retracted_at", "retraction_reason"
-            )
-            for model, title in self.kinds
-        ]
-        first, *rest = parts
-        return first.union(*rest, all=True).order_by(
-            "-retracted_at", "item_kind", "item_title"
-        )
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        models = {model._meta.model_name: model for model, _title in self.kinds}
-        page_obj = Paginator(self.rows(), self.paginate_by).get_page(
-            self.request.GET.get("page")
-        )
-        items = []
-        for row in page_obj.object_list:
-            model = models[row["item_kind"]]
-            items.append(
-                {
-                    "kind": model._meta.verbose_name,
-                    "title": row["item_title"],
-                    "url": model(slug=row["slug"]).get_absolute_url(),
-                    "retracted_at": row["retracted_at"],
-                    "reason": row["retraction_reason"],
-                }
-            )
-        context.update(
-            items=items,
-            page_obj=page_obj,
-            paginator=page_obj.paginator,
-            is_paginated=page_obj.has_other_pages(),
         )
         return context
