@@ -1,6 +1,6 @@
-"""Filters for organisations, memberships, agreements and countries.
+"""Filters for organisations, memberships, agreements, countries and sources.
 
-The public list pages use these unchanged, and the REST API will reuse them, so
+The public list pages and the REST API use these unchanged, so
 ``/organisations/?type=mission`` means the same thing everywhere.
 """
 
@@ -8,16 +8,24 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.filtersets import DateInput, NullsLastOrderingFilter
+from core.filtersets import CountryCodesFilter, DateInput, NullsLastOrderingFilter
+from core.publication import visible
 
-from .models import Agreement, AgreementParty, Country, Membership, Organisation
+from .models import (
+    Agreement,
+    AgreementParty,
+    Country,
+    Membership,
+    Organisation,
+    Source,
+)
 
 
 def visible_organisations(request):
     """The organisations a filter may name: published ones, or every one for an
     editor who may see unpublished records. To anyone else a draft's slug is "not
     a valid choice", like a slug that does not exist."""
-    return Organisation.objects.visible_to(getattr(request, "user", None))
+    return visible(Organisation.objects.all(), getattr(request, "user", None))
 
 
 def parent_organisations(request):
@@ -45,9 +53,8 @@ class OrganisationFilterSet(django_filters.FilterSet):
     type = django_filters.MultipleChoiceFilter(
         choices=Organisation.Type.choices, label=_("Type")
     )
-    country = django_filters.ModelMultipleChoiceFilter(
+    country = CountryCodesFilter(
         method="filter_country",
-        to_field_name="iso2",
         queryset=Country.objects.filter(Q(pk__in=Membership.objects.values("country"))),
         label=_("Member country"),
         help_text=_("Organisations every selected country has belonged to."),
@@ -87,7 +94,7 @@ class OrganisationFilterSet(django_filters.FilterSet):
         fields = ["q", "type", "country", "founded_after", "founded_before", "parent"]
 
     def filter_q(self, queryset, name, value):
-        return queryset.filter(pk__in=Organisation.objects.search(value).values("pk"))
+        return queryset.search(value)
 
     def filter_country(self, queryset, name, value):
         return _all_of(
@@ -98,19 +105,112 @@ class OrganisationFilterSet(django_filters.FilterSet):
 
 
 class MembershipFilterSet(django_filters.FilterSet):
-    """Memberships on a given day (``as_of``): the "members on" view of an
-    organisation or a country."""
+    """Memberships on a given day (``as_of``: the "members on" view of an
+    organisation's page, which reads only that), and the API's filters."""
 
     as_of = django_filters.DateFilter(
         method="filter_as_of", label=_("Members on"), widget=DateInput
+    )
+
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label=_("Search"),
+        help_text=_("Organisation or country name, role detail or note."),
+    )
+    # Only organisations the user may see: to anyone else a draft's slug is
+    # unknown, as on the pages.
+    organisation = django_filters.ModelMultipleChoiceFilter(
+        field_name="organisation__slug",
+        to_field_name="slug",
+        queryset=visible_organisations,
+        label=_("Organisation"),
+    )
+    organisation_id = django_filters.ModelMultipleChoiceFilter(
+        field_name="organisation",
+        queryset=visible_organisations,
+        label=_("Organisation (id)"),
+    )
+    country = CountryCodesFilter(
+        field_name="country__iso2", queryset=Country.objects.all(), label=_("Country")
+    )
+    country_id = django_filters.ModelMultipleChoiceFilter(
+        field_name="country", queryset=Country.objects.all(), label=_("Country (id)")
+    )
+    role = django_filters.MultipleChoiceFilter(
+        choices=Membership.Role.choices, label=_("Role")
+    )
+    joined_after = django_filters.DateFilter(
+        field_name="joined", lookup_expr="gte", label=_("Joined on or after")
+    )
+    joined_before = django_filters.DateFilter(
+        field_name="joined", lookup_expr="lte", label=_("Joined on or before")
+    )
+    left_after = django_filters.DateFilter(
+        field_name="left", lookup_expr="gte", label=_("Left on or after")
+    )
+    left_before = django_filters.DateFilter(
+        field_name="left", lookup_expr="lte", label=_("Left on or before")
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("joined", "joined"),
+            ("left", "left"),
+            ("organisation__name", "organisation"),
+            ("country__name", "country"),
+        ),
+        label=_("Order by"),
     )
 
     class Meta:
         model = Membership
         fields = ["as_of"]
 
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
     def filter_as_of(self, queryset, name, value):
         return queryset.active_on(value)
+
+
+class SourceFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label=_("Search"),
+        help_text=_("Title, publisher or URL."),
+    )
+    publisher = django_filters.CharFilter(
+        field_name="publisher", lookup_expr="iexact", label=_("Publisher")
+    )
+    language = django_filters.CharFilter(
+        field_name="language", lookup_expr="iexact", label=_("Language (ISO 639-1)")
+    )
+    published_after = django_filters.DateFilter(
+        field_name="published", lookup_expr="gte", label=_("Published on or after")
+    )
+    published_before = django_filters.DateFilter(
+        field_name="published", lookup_expr="lte", label=_("Published on or before")
+    )
+    has_caution = django_filters.BooleanFilter(
+        method="filter_has_caution", label=_("Flagged with a caution")
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("published", "published"),
+            ("title", "title"),
+            ("publisher", "publisher"),
+        ),
+        label=_("Order by"),
+    )
+
+    class Meta:
+        model = Source
+        fields = ["q", "publisher", "language"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_has_caution(self, queryset, name, value):
+        return queryset.exclude(caution="") if value else queryset.filter(caution="")
 
 
 class AgreementFilterSet(django_filters.FilterSet):
@@ -125,9 +225,8 @@ class AgreementFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=Agreement.Status.choices, label=_("Status"), empty_label=_("Any")
     )
-    country = django_filters.ModelMultipleChoiceFilter(
+    country = CountryCodesFilter(
         method="filter_country",
-        to_field_name="iso2",
         queryset=Country.objects.filter(
             pk__in=AgreementParty.objects.filter(country__isnull=False).values(
                 "country"
@@ -164,8 +263,7 @@ class AgreementFilterSet(django_filters.FilterSet):
         fields = ["q", "type", "status", "country", "signed_after", "signed_before"]
 
     def filter_q(self, queryset, name, value):
-        # search() joins the parties; matching by id keeps each agreement once.
-        return queryset.filter(pk__in=Agreement.objects.search(value).values("pk"))
+        return queryset.search(value)
 
     def filter_country(self, queryset, name, value):
         return _all_of(

@@ -2,12 +2,10 @@
 
 import datetime
 
-from django.db.models import Prefetch, Q
 from django.utils.formats import date_format
 from django.utils.timezone import localdate
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Status
 from core.views import AtlasListView, Facet, ReviewedDetailView
 
 from .filtersets import (
@@ -18,13 +16,10 @@ from .filtersets import (
 )
 from .models import (
     Agreement,
-    AgreementParty,
     Country,
     Membership,
     Organisation,
 )
-
-PUBLISHED = Status.PUBLISHED
 
 
 def _vague_iso(obj, field):
@@ -178,11 +173,6 @@ class OrganisationListView(AtlasListView):
         }
 
 
-def _public(records):
-    """The published ones of records already loaded (related records on a page)."""
-    return [record for record in records if record.is_public]
-
-
 class OrganisationDetailView(ReviewedDetailView):
     queryset = Organisation.objects.for_detail()
     template_name = "alliances/organisation_detail.html"
@@ -193,8 +183,9 @@ class OrganisationDetailView(ReviewedDetailView):
         memberships = list(organisation.memberships.all())
         as_of = None
         if self.request.GET.get("as_of"):
+            # The page reads the day only; the API's filters are not on it.
             members = MembershipFilterSet(
-                self.request.GET,
+                {"as_of": self.request.GET["as_of"]},
                 queryset=Membership.objects.filter(organisation=organisation)
                 .select_related("country")
                 .order_by("country__name"),
@@ -220,32 +211,20 @@ class OrganisationDetailView(ReviewedDetailView):
                 today=today,
                 marker=as_of,
             ),
-            agreements=_public(
-                p.agreement for p in organisation.agreement_parties.all()
-            ),
-            led_exercises=_public(organisation.led_exercises.all()),
+            # for_detail() loads the published related records only.
+            agreements=[p.agreement for p in organisation.agreement_parties.all()],
+            led_exercises=list(organisation.led_exercises.all()),
             parent=organisation.parent
             if organisation.parent and organisation.parent.is_public
             else None,
-            children=_public(organisation.children.all()),
+            children=list(organisation.children.all()),
             sources=organisation.sources.all(),
         )
         return context
 
 
-def public_parties():
-    """An agreement's parties as the public sees them: an organisation that is
-    not published is left out (its name would leak from the agreement's page)."""
-    return Prefetch(
-        "parties",
-        queryset=AgreementParty.objects.filter(
-            Q(organisation__isnull=True) | Q(organisation__publication_status=PUBLISHED)
-        ).select_related("country", "organisation"),
-    )
-
-
 class AgreementListView(AtlasListView):
-    queryset = Agreement.objects.published().prefetch_related(public_parties())
+    queryset = Agreement.objects.published().for_list()
     filterset_class = AgreementFilterSet
     template_name = "alliances/agreement_list.html"
     export_name = "agreements"
@@ -287,10 +266,7 @@ class AgreementListView(AtlasListView):
 
 
 class AgreementDetailView(ReviewedDetailView):
-    # for_detail(), with only the parties the public may see.
-    queryset = Agreement.objects.select_related("place_country").prefetch_related(
-        public_parties(), "sources"
-    )
+    queryset = Agreement.objects.for_detail()
     template_name = "alliances/agreement_detail.html"
 
     def get_context_data(self, **kwargs):

@@ -1,18 +1,27 @@
-"""/api/v1/: each app's router, the root, deletions, the token endpoint and the
-OpenAPI schema with its documentation (Swagger UI and Redoc, served offline)."""
+"""/api/v1/: each app's router, the root (built from the routers, so a resource
+registered in its app's api/urls.py is listed without a change here), deletions,
+the token endpoint and the OpenAPI schema with its documentation (Swagger UI and
+Redoc, served offline)."""
 
 from django.http import HttpResponse
 from django.template import Context, Engine
-from django.urls import include, path, re_path
+from django.urls import include, path, re_path, reverse
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
     SpectacularSwaggerView,
 )
+from rest_framework import permissions
+from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
+from rest_framework.views import APIView
 
-from core import api
+from alliances.api import urls as alliances_api
+from core.api.views import TokenView, not_found
+from core.api.viewsets import DeletionViewSet
+from exercises.api import urls as exercises_api
+from threats.api import urls as threats_api
 
 app_name = "api"
 
@@ -44,15 +53,40 @@ class RedocView(SpectacularRedocView):
 
 
 router = SimpleRouter()
-router.register("deletions", api.DeletionViewSet, basename="deletion")
+router.register("deletions", DeletionViewSet, basename="deletion")
+
+# In the order the root lists them.
+ROUTERS = [alliances_api.router, exercises_api.router, threats_api.router, router]
+
+
+class ApiRootView(APIView):
+    """The resources of the API, the OpenAPI schema and its documentation."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        responses={
+            200: {
+                "type": "object",
+                "additionalProperties": {"type": "string", "format": "uri"},
+            }
+        }
+    )
+    def get(self, request, format=None):
+        links = {
+            prefix: request.build_absolute_uri(reverse(f"api:{basename}-list"))
+            for router in ROUTERS
+            for prefix, _viewset, basename in router.registry
+        }
+        for name in ("schema", "docs", "redoc", "token"):
+            links[name] = request.build_absolute_uri(reverse(f"api:{name}"))
+        return Response(links)
+
 
 urlpatterns = [
-    path("", api.ApiRootView.as_view(), name="root"),
-    path("", include("alliances.api.urls")),
-    path("", include("exercises.api.urls")),
-    path("", include("threats.api.urls")),
-    path("", include(router.urls)),
-    path("auth/token/", api.TokenView.as_view(), name="token"),
+    path("", ApiRootView.as_view(), name="root"),
+    *(path("", include(router.urls)) for router in ROUTERS),
+    path("auth/token/", TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",
@@ -65,5 +99,5 @@ urlpatterns = [
         name="redoc",
     ),
     # Anything else under /api/v1/ is a JSON 404, not the site's HTML page.
-    re_path(r"^[\s\S]*$", api.not_found),
+    re_path(r"^[\s\S]*$", not_found),
 ]

@@ -211,7 +211,7 @@ SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# The REST API (/api/v1/, core/api.py). Reads are public; writes need a token or a
+# The REST API (/api/v1/, core/api/). Reads are public; writes need a token or a
 # session with CSRF, and the Django model permissions of the Editors group.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -226,10 +226,11 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    # Parsers (JSON, size-limited) and pagination are set on the viewsets in
-    # core/api.py: naming them here would import it while DRF itself loads.
-    "DEFAULT_SCHEMA_CLASS": "core.api.AtlasAutoSchema",
-    "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # JSON bodies only, size-limited (413 above API_MAX_BODY_SIZE).
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.LimitedJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.AtlasPagination",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AtlasAutoSchema",
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("DJANGO_API_ANON_RATE", "120/minute"),

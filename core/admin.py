@@ -25,14 +25,15 @@ from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportModelAdmin
 
 from core import workflow
-from core.forms import (
-    AtlasModelForm,
-    DeleteReasonForm,
-    RetractForm,
-    is_public_record,
-)
+from core.forms import AtlasModelForm, DeleteReasonForm, RetractForm
 from core.history import record_history
 from core.models import ReviewedRecord, Status
+from core.publication import (
+    is_published,
+    published_lookup,
+    reviewed_model,
+    reviewed_parent,
+)
 from core.resources import resource_for
 from core.search import strip_accents
 
@@ -57,12 +58,6 @@ class AtlasModelAdmin(ImportExportModelAdmin):
     change_form_template = "admin/atlas/change_form.html"
     delete_confirmation_template = "admin/atlas/delete_confirmation.html"
     object_history_template = "admin/atlas/object_history.html"
-
-    @property
-    def public_via(self):
-        """A row of a reviewed record (membership, attribution...) is public
-        when that record is: the name of its field (the model's reviewed_via)."""
-        return getattr(self.model, "reviewed_via", None)
 
     def get_resource_classes(self, request):
         return [resource_for(self.model)]
@@ -105,12 +100,6 @@ class AtlasModelAdmin(ImportExportModelAdmin):
     # (core.forms.AtlasModelForm) are shown by admin/atlas/change_form.html
     # under the inlines, next to the save buttons.
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        # modelform_factory made a new class for this request: safe to set.
-        form.public_via = self.public_via
-        return form
-
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method != "POST":
             return super().changeform_view(request, object_id, form_url, extra_context)
@@ -123,7 +112,7 @@ class AtlasModelAdmin(ImportExportModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if not change or form.content_changed():
-            workflow.mark_parent_edited(workflow.reviewed_parent(obj), request.user)
+            workflow.mark_parent_edited(reviewed_parent(obj), request.user)
 
     # Deleting
 
@@ -132,7 +121,7 @@ class AtlasModelAdmin(ImportExportModelAdmin):
         if (
             obj is None
             or not self.has_delete_permission(request, obj)
-            or not is_public_record(obj, self.public_via)
+            or not is_published(obj)
         ):
             return super().delete_view(request, object_id, extra_context)
         if request.method != "POST":
@@ -155,13 +144,9 @@ class AtlasModelAdmin(ImportExportModelAdmin):
 
     def public_records(self, queryset):
         """The records in ``queryset`` that the public sees."""
-        if self.public_via:
-            return queryset.filter(
-                **{f"{self.public_via}__publication_status": Status.PUBLISHED}
-            )
-        if any(f.name == "publication_status" for f in self.opts.fields):
-            return queryset.filter(publication_status=Status.PUBLISHED)
-        return queryset.none()
+        if reviewed_model(self.model) is None:
+            return queryset.none()
+        return queryset.filter(**published_lookup(self.model))
 
     @admin.action(
         permissions=["delete"],
@@ -263,6 +248,11 @@ NEW_RECORD_PUBLICATION_FIELDSET = (
 )
 
 
+# Changelist action names that differ from the step's (kept: they are in the
+# admin's forms and bookmarks).
+ADMIN_ACTIONS = {"submit": "submit_for_review"}
+
+
 class ReviewedModelAdmin(AtlasModelAdmin):
     """Records that are reviewed before they are published (core/workflow.py).
 
@@ -274,10 +264,7 @@ class ReviewedModelAdmin(AtlasModelAdmin):
 
     actions = (
         "delete_selected",
-        "submit_for_review",
-        "publish",
-        "send_back",
-        "retract",
+        *(ADMIN_ACTIONS.get(t.name, t.name) for t in workflow.TRANSITIONS),
         "mark_verified",
     )
 
@@ -311,42 +298,21 @@ class ReviewedModelAdmin(AtlasModelAdmin):
             workflow.mark_edited(obj, request.user)
             obj.save(update_fields=["last_edited_by", "updated"])
 
-    # Changelist actions
+    # Changelist actions: one per step of core.workflow.TRANSITIONS (added
+    # below the class), plus retracting (which asks for a reason) and verifying.
 
-    @admin.action(description=gettext_lazy("Submit for review"), permissions=["change"])
-    def submit_for_review(self, request, queryset):
+    def run_step(self, request, queryset, transition):
+        """A changelist action: ``transition`` for each selected record."""
+        if transition.needs_reason:
+            # The public reason first, on an intermediate page like Django's
+            # delete confirmation; then each selected record is retracted.
+            return self.retract_confirmation(
+                request, list(queryset), from_changelist=True
+            )
         self.run_transition(
-            request,
-            queryset,
-            workflow.submit,
-            gettext_lazy("%(count)d %(items)s submitted for review."),
+            request, queryset, transition.function, transition.bulk_done
         )
-
-    @admin.action(description=gettext_lazy("Publish"), permissions=["publish"])
-    def publish(self, request, queryset):
-        self.run_transition(
-            request,
-            queryset,
-            workflow.publish,
-            gettext_lazy("%(count)d %(items)s published."),
-        )
-
-    @admin.action(
-        description=gettext_lazy("Send back to draft"), permissions=["publish"]
-    )
-    def send_back(self, request, queryset):
-        self.run_transition(
-            request,
-            queryset,
-            workflow.send_back,
-            gettext_lazy("%(count)d %(items)s sent back to draft."),
-        )
-
-    @admin.action(description=gettext_lazy("Retract…"), permissions=["publish"])
-    def retract(self, request, queryset):
-        """Asks for the public reason on an intermediate page, like Django's
-        delete confirmation, then retracts each selected record."""
-        return self.retract_confirmation(request, list(queryset), from_changelist=True)
+        return None
 
     @admin.action(
         description=gettext_lazy("Mark verified today"), permissions=["change"]
@@ -397,11 +363,12 @@ class ReviewedModelAdmin(AtlasModelAdmin):
     def retract_confirmation(self, request, records, from_changelist):
         form = RetractForm(request.POST if request.POST.get("post") else None)
         if form.is_bound and form.is_valid():
+            retract = workflow.BY_NAME["retract"]
             self.run_transition(
                 request,
                 records,
-                workflow.retract,
-                gettext_lazy("%(count)d %(items)s retracted."),
+                retract.function,
+                retract.bulk_done,
                 reason=form.cleaned_data["reason"],
             )
             return None
@@ -465,20 +432,15 @@ class ReviewedModelAdmin(AtlasModelAdmin):
             self.verify(request, [obj.pk])
             self.message_user(request, _("Marked as verified today."), messages.SUCCESS)
             return HttpResponseRedirect(change_url)
-        transitions = {
-            "submit": (workflow.submit, _("Submitted for review.")),
-            "publish": (workflow.publish, _("Published.")),
-            "send_back": (workflow.send_back, _("Sent back to draft.")),
-        }
-        if transition not in transitions:
+        step = workflow.BY_NAME.get(transition)
+        if step is None or step.needs_reason:
             raise Http404(_("No such workflow step."))
-        function, done = transitions[transition]
         try:
-            function(obj, request.user)
+            step.function(obj, request.user)
         except ValidationError as error:
             self.message_user(request, refusal_text(error), messages.ERROR)
         else:
-            self.message_user(request, done, messages.SUCCESS)
+            self.message_user(request, step.done, messages.SUCCESS)
         return HttpResponseRedirect(change_url)
 
     def render_change_form(
@@ -493,27 +455,44 @@ class ReviewedModelAdmin(AtlasModelAdmin):
         user = request.user
         may_edit = self.has_change_permission(request, obj)
         may_review = self.has_publish_permission(request, obj)
+        may = {"change": may_edit, "publish": may_review}
         status = obj.publication_status
         steps, note = [], ""
-        if status == Status.DRAFT and may_edit:
-            steps.append(("submit", _("Submit for review")))
-        if status == Status.REVIEW and may_review:
-            refusal = workflow.publish_refusal(user, obj)
+        for step in workflow.TRANSITIONS:
+            if step.needs_reason or step.source != status or not may[step.permission]:
+                continue
+            refusal = (
+                workflow.publish_refusal(user, obj) if step.name == "publish" else None
+            )
             if refusal:
                 note = refusal
             else:
-                steps.append(("publish", _("Publish")))
-            steps.append(("send_back", _("Send back to draft")))
+                steps.append((step.name, step.label))
         if may_edit:
             steps.append(("verify", _("Mark verified today")))
         return {
             "status": obj.get_publication_status_display(),
             "status_value": status,
             "steps": steps,
-            "may_retract": status == Status.PUBLISHED and may_review,
+            "may_retract": status == workflow.BY_NAME["retract"].source and may_review,
             "note": note,
             "url_name": f"admin:{self.opts.app_label}_{self.opts.model_name}_workflow",
         }
+
+
+def _changelist_action(transition):
+    def run(model_admin, request, queryset):
+        return model_admin.run_step(request, queryset, transition)
+
+    run.__name__ = ADMIN_ACTIONS.get(transition.name, transition.name)
+    return admin.action(
+        description=transition.label, permissions=[transition.permission]
+    )(run)
+
+
+for _transition in workflow.TRANSITIONS:
+    _action = _changelist_action(_transition)
+    setattr(ReviewedModelAdmin, _action.__name__, _action)
 
 
 def refusal_text(error):

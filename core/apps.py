@@ -1,23 +1,30 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class AtlasConfig(AppConfig):
-    """Project-wide pieces: shared model bases, template tags, the Editors group."""
+    """The kernel: shared model bases, workflow, publication, the API base,
+    template tags and management commands. Its label stays "atlas", which its
+    migrations and permissions were created under."""
 
     name = "core"
     label = "atlas"
     verbose_name = _("Baltic Security Atlas")
 
     def ready(self):
-        from core.models import Deletion
+        from core.models import Deletion, tracked_models
+        from core.permissions import sync_groups_after_migrate
 
         # Deletions are kept for API clients that mirror the data (/api/v1/deletions/).
-        for label in Deletion.TRACKED:
+        for model in tracked_models():
             post_delete.connect(
                 Deletion.record,
-                sender=label,
+                sender=model,
                 weak=False,
-                dispatch_uid=f"deletion-{label}",
+                dispatch_uid=f"deletion-{model._meta.label}",
             )
+        # The Editors and Reviewers groups follow the models (core/permissions.py).
+        post_migrate.connect(
+            sync_groups_after_migrate, sender=self, dispatch_uid="atlas-sync-groups"
+        )

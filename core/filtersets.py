@@ -1,4 +1,8 @@
-"""Filter pieces shared by the apps' FilterSets (pages, feeds, map and API)."""
+"""Filter pieces shared by the apps' FilterSets (pages, feeds, map and API):
+one years filter, one country-code filter, NUL-safe record choices, ordering
+with unknown values last, a native date input."""
+
+import re
 
 import django_filters
 from django import forms
@@ -74,3 +78,116 @@ class ModelMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
     """Records chosen by slug or code; a NUL byte is a form error, not a 500."""
 
     field_class = NulSafeModelMultipleChoiceField
+
+
+class CountryCodesField(NulSafeModelMultipleChoiceField):
+    """Countries by ISO code, in either case (``host=lt`` is ``host=LT``)."""
+
+    def clean(self, value):
+        return super().clean(_upper(value))
+
+
+class CountryCodeField(NulSafeModelChoiceField):
+    """A country by ISO code, in either case."""
+
+    def clean(self, value):
+        return super().clean(_upper(value))
+
+
+def _upper(value):
+    if isinstance(value, str):
+        return value.upper()
+    if isinstance(value, list | tuple):
+        return [item.upper() if isinstance(item, str) else item for item in value]
+    return value
+
+
+class CountryCodesFilter(django_filters.ModelMultipleChoiceFilter):
+    """Countries by ISO code (repeatable, either case); the FilterSet gives the
+    countries' queryset (the kernel knows no Country model)."""
+
+    field_class = CountryCodesField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("to_field_name", "iso2")
+        super().__init__(*args, **kwargs)
+
+
+class CountryCodeFilter(django_filters.ModelChoiceFilter):
+    """One country by ISO code, in either case."""
+
+    field_class = CountryCodeField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("to_field_name", "iso2")
+        super().__init__(*args, **kwargs)
+
+
+_YEAR = re.compile(r"[0-9]{4}")
+_YEAR_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+class YearsWidget(forms.TextInput):
+    """Years from repeated parameters (``?year=2023&year=2024``, as facet links
+    make them) or typed into one box ("2023, 2024")."""
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+        if values is None:
+            return None
+        if isinstance(values, str):
+            values = [values]
+        return [
+            part
+            for item in values
+            for part in _YEAR_SEPARATORS.split(str(item))
+            if part
+        ]
+
+    def format_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(item) for item in value)
+        return super().format_value(value)
+
+
+class YearsField(forms.Field):
+    """Several years, each four digits from 1000 to 9999 (what the API schema
+    documents), repeated or separated by commas; cleaned to a sorted list."""
+
+    widget = YearsWidget
+    default_error_messages = {
+        "invalid": _(
+            "“%(value)s” is not a year. Enter years as four digits, such as 2024."
+        ),
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        years = set()
+        for item in values:
+            for part in _YEAR_SEPARATORS.split(str(item)):
+                if not part:
+                    continue
+                if not _YEAR.fullmatch(part) or int(part) < 1000:
+                    shown = "".join(char for char in part if char.isprintable())
+                    raise ValidationError(
+                        self.error_messages["invalid"],
+                        code="invalid",
+                        params={"value": shown[:20]},
+                    )
+                years.add(int(part))
+        return sorted(years)
+
+
+class YearsFilter(django_filters.Filter):
+    """Records of any of the years: ``<field_name>__year__in``, unless the
+    FilterSet gives a ``method`` (a year read from two dates, say)."""
+
+    field_class = YearsField
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__year__in": value})

@@ -16,18 +16,10 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Status
+from core.publication import is_published
 
 # Form fields that are not the record's content.
 BOOKKEEPING_FIELDS = {"change_reason", "loaded_updated", "not_duplicate"}
-
-
-def is_public_record(obj, public_via=None):
-    """Does the public see ``obj``? Children (``public_via`` names their parent
-    field, e.g. a membership's "organisation") follow their parent's status."""
-    if public_via:
-        obj = getattr(obj, public_via, None)
-    return getattr(obj, "publication_status", None) == Status.PUBLISHED
 
 
 def last_changed_by(obj):
@@ -63,16 +55,12 @@ class AtlasModelForm(forms.ModelForm):
     # The record's "updated" timestamp when the form was opened.
     loaded_updated = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    # Set by the admin on the form class it builds: the parent field of a child
-    # record that is public when its parent is (AtlasModelAdmin.public_via).
-    public_via = None
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is None:
             return
         self.fields["loaded_updated"].initial = self.instance.updated.isoformat()
-        if is_public_record(self.instance, self.public_via):
+        if is_published(self.instance):
             reason = self.fields["change_reason"]
             reason.required = True
             reason.error_messages["required"] = _(

@@ -10,6 +10,8 @@ reason (admin forms, API ``change_reason``, ``import_records --reason``) adds it
 import pghistory
 from django.db import models
 
+from core.publication import PUBLIC_STATUSES
+
 
 def _pascal(name):
     return "".join(part.title() for part in name.split("_"))
@@ -59,7 +61,6 @@ INTERNAL = {
     "reviewed_by",
     "last_verified",
 }
-PUBLIC_STATUSES = {"published", "retracted"}
 
 
 class Change:

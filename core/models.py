@@ -8,6 +8,7 @@ dates live in core/dates.py, search in core/search.py.
 
 import datetime
 
+from django.apps import apps
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import models
 from django.db.models import Q, Value
@@ -15,6 +16,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import format_vague_date, period_end, period_reaches
+from core.publication import PUBLIC_STATUSES, Status, can_see_unpublished
 from core.search import AtlasUnaccent, SlugQuerySet
 
 
@@ -77,37 +79,12 @@ class Deletion(models.Model):
     API clients that keep a copy (``updated_since``) read ``/api/v1/deletions/``
     to drop what was deleted. Rows are written by post_delete signals (see
     ``AtlasConfig.ready``), so deletions in the admin and cascades count too.
+    Every model that declares its API resource name (``api_kind = "threats"``)
+    is tracked; it is known by its id, and by its slug or ISO code if it has one.
     """
 
-    class Kind(models.TextChoices):
-        COUNTRIES = "countries", _("countries")
-        ORGANISATIONS = "organisations", _("organisations")
-        MEMBERSHIPS = "memberships", _("memberships")
-        AGREEMENTS = "agreements", _("agreements")
-        SOURCES = "sources", _("sources")
-        EXERCISE_SERIES = "exercise-series", _("exercise series")
-        EXERCISES = "exercises", _("exercises")
-        THREAT_CATEGORIES = "threat-categories", _("threat categories")
-        ACTORS = "actors", _("actors")
-        THREATS = "threats", _("threat entries")
-        ATTRIBUTIONS = "attributions", _("attributions")
-
-    # model label -> (kind, the attribute clients know it by besides its id)
-    TRACKED = {
-        "alliances.Country": (Kind.COUNTRIES, "iso2"),
-        "alliances.Organisation": (Kind.ORGANISATIONS, "slug"),
-        "alliances.Membership": (Kind.MEMBERSHIPS, None),
-        "alliances.Agreement": (Kind.AGREEMENTS, "slug"),
-        "alliances.Source": (Kind.SOURCES, None),
-        "exercises.ExerciseSeries": (Kind.EXERCISE_SERIES, "slug"),
-        "exercises.Exercise": (Kind.EXERCISES, "slug"),
-        "threats.ThreatCategory": (Kind.THREAT_CATEGORIES, "slug"),
-        "threats.Actor": (Kind.ACTORS, "slug"),
-        "threats.ThreatEntry": (Kind.THREATS, "slug"),
-        "threats.Attribution": (Kind.ATTRIBUTIONS, None),
-    }
-
-    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    # The API resource the record belonged to ("threats"): its model's api_kind.
+    kind = models.CharField(_("kind"), max_length=30)
     object_id = models.BigIntegerField(_("id of the deleted record"))
     slug = models.CharField(
         _("slug or ISO code of the deleted record"), max_length=100, blank=True
@@ -131,13 +108,13 @@ class Deletion(models.Model):
 
     @classmethod
     def record(cls, sender, instance, **kwargs):
-        """post_delete receiver for the models in TRACKED.
+        """post_delete receiver for the tracked models.
 
         Drafts and records in review were never public: their deletion is not
         announced (that would leak their slugs).
         """
         status = getattr(instance, "publication_status", None)
-        if status in (Status.DRAFT, Status.REVIEW):
+        if status is not None and status not in PUBLIC_STATUSES:
             return
         cls._create(instance)
 
@@ -151,7 +128,7 @@ class Deletion(models.Model):
         for relation in instance._meta.related_objects:
             if (
                 relation.one_to_many
-                and relation.related_model._meta.label in cls.TRACKED
+                and getattr(relation.related_model, "api_kind", None)
                 and relation.remote_field.many_to_one
                 and not hasattr(relation.related_model, "publication_status")
             ):
@@ -162,13 +139,38 @@ class Deletion(models.Model):
 
     @classmethod
     def _create(cls, instance, **extra):
-        kind, key = cls.TRACKED[instance._meta.label]
+        key = _known_by(type(instance))
         return cls.objects.create(
-            kind=kind,
+            kind=type(instance).api_kind,
             object_id=instance.pk,
             slug=(getattr(instance, key) or "") if key else "",
             **extra,
         )
+
+
+def reviewed_models():
+    """The models that go through review (organisations, agreements, exercises,
+    threat entries), in app order."""
+    return [model for model in apps.get_models() if issubclass(model, ReviewedRecord)]
+
+
+def tracked_models():
+    """The models whose deletions and retractions API mirrors learn of: those
+    that declare their API resource name (``api_kind``), in app order."""
+    return [model for model in apps.get_models() if getattr(model, "api_kind", None)]
+
+
+def deletion_kinds():
+    """``(kind, label)`` of every tracked model: ``("threats", "threat entries")``."""
+    return [
+        (model.api_kind, model._meta.verbose_name_plural) for model in tracked_models()
+    ]
+
+
+def _known_by(model):
+    """Besides its id, what API clients know a record by: ISO code or slug."""
+    names = {field.name for field in model._meta.fields}
+    return next((name for name in ("iso2", "slug") if name in names), None)
 
 
 # Titles at least this similar (pg_trgm similarity of the accent-free, lower-case
@@ -189,15 +191,6 @@ def _shifted(day, delta):
         return datetime.date.max if delta > datetime.timedelta(0) else datetime.date.min
 
 
-class Status(models.TextChoices):
-    """Where a record is in the editorial workflow (see core/workflow.py)."""
-
-    DRAFT = "draft", _("draft")
-    REVIEW = "review", _("in review")
-    PUBLISHED = "published", _("published")
-    RETRACTED = "retracted", _("retracted")
-
-
 class ReviewedQuerySet(SlugQuerySet):
     """Records that go through review before the public sees them."""
 
@@ -210,7 +203,7 @@ class ReviewedQuerySet(SlugQuerySet):
 
     def visible_to(self, user):
         """Everything for editors who may view the model; published for the rest."""
-        if user_sees_unpublished(user, self.model):
+        if can_see_unpublished(user, self.model):
             return self
         return self.published()
 
@@ -250,14 +243,6 @@ class ReviewedQuerySet(SlugQuerySet):
                 )
             )
         return list(candidates.order_by("-similarity", "pk")[:MAX_DUPLICATES])
-
-
-def user_sees_unpublished(user, model):
-    """Editors (view permission on the model) see drafts, reviews and retractions."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    opts = model._meta
-    return user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
 
 
 class ReviewedRecord(SourcedRecord):

@@ -25,7 +25,6 @@ What every resource does (``AtlasResource``):
 """
 
 import datetime
-from importlib import import_module
 
 import pghistory
 from django.contrib.auth import get_permission_codename
@@ -33,6 +32,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.utils.encoding import force_str
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
@@ -40,10 +40,10 @@ from core import workflow
 from core.dates import DatePrecision, parse_vague_date
 from core.exports import FORMULA_PREFIXES, escape_formula
 from core.models import ReviewedRecord, Status
+from core.publication import reviewed_parent
 
-# The apps whose resources.py modules register resources.
-RESOURCE_MODULES = ("alliances.resources", "exercises.resources", "threats.resources")
 RESOURCES = {}
+_discovered = []
 
 # How a related row is named in a file, in order of preference.
 NATURAL_KEY_FIELDS = ("iso2", "url", "slug", "username")
@@ -61,9 +61,11 @@ def register(model):
 
 
 def resource_for(model):
-    """The Resource class of ``model``, loading the apps' resources on first use."""
-    for module in RESOURCE_MODULES:
-        import_module(module)
+    """The Resource class of ``model``; each app's resources.py registers its
+    own, found by name the way the admin finds admin.py."""
+    if not _discovered:
+        autodiscover_modules("resources")
+        _discovered.append(True)
     try:
         return RESOURCES[model]
     except KeyError:
@@ -364,9 +366,7 @@ class AtlasResource(resources.ModelResource):
 
     def after_save_instance(self, instance, row, **kwargs):
         # A membership is part of its organisation's content, as in the admin.
-        workflow.mark_parent_edited(
-            workflow.reviewed_parent(instance), kwargs.get("user")
-        )
+        workflow.mark_parent_edited(reviewed_parent(instance), kwargs.get("user"))
 
     # -- export -----------------------------------------------------------------
 

@@ -309,6 +309,10 @@ class SearchQuerySet(models.QuerySet):
             )
         )
 
+    def for_search(self):
+        """The joins a search result needs besides its own row (its detail)."""
+        return self
+
 
 class SlugQuerySet(SearchQuerySet):
     """Records whose natural key is their slug, searchable with ``search()``."""

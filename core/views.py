@@ -12,7 +12,6 @@ preview for editors while a draft or in review (404 for everyone else), and a
 410 Gone notice with the public reason once retracted.
 """
 
-import csv
 import sys
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -28,9 +27,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
-from core.exports import escape_formula
+from core.exports import write_csv
 from core.history import record_history
-from core.models import Status, user_sees_unpublished
+from core.publication import Status, can_see_unpublished
 
 EXPORT_FORMATS = ("csv", "json")
 EXPORT_LIMIT = 10_000
@@ -146,24 +145,11 @@ class AtlasListView(FilterView):
             )
         else:
             response = HttpResponse(content_type="text/csv; charset=utf-8")
-            writer = csv.writer(response)
-            header = list(rows[0]) if rows else []
-            writer.writerow(header)
-            for row in rows:
-                writer.writerow([escape_formula(_cell(row[key])) for key in header])
+            write_csv(response, list(rows[0]) if rows else [], rows)
         response["Content-Disposition"] = (
             f'attachment; filename="{self.export_name}.{export}"'
         )
         return response
-
-
-def _cell(value):
-    """Lists become '; '-joined text in CSV cells."""
-    if isinstance(value, list | tuple):
-        return "; ".join(str(item) for item in value)
-    if value is None:
-        return ""
-    return value
 
 
 def server_error(request):
@@ -302,7 +288,7 @@ class ReviewedDetailView(DetailView):
     def get_queryset(self):
         queryset = super().get_queryset()
         statuses = [Status.PUBLISHED]
-        if user_sees_unpublished(self.request.user, queryset.model):
+        if can_see_unpublished(self.request.user, queryset.model):
             statuses += [Status.DRAFT, Status.REVIEW]
         return queryset.filter(publication_status__in=statuses)
 
@@ -331,7 +317,7 @@ class ReviewedDetailView(DetailView):
             "record": record,
             "kind": record._meta.verbose_name,
             "admin_url": admin_change_url(record)
-            if user_sees_unpublished(self.request.user, type(record))
+            if can_see_unpublished(self.request.user, type(record))
             else "",
         }
         return TemplateResponse(

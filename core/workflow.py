@@ -6,7 +6,9 @@ send back to draft and retract. Nobody publishes a record they submitted or were
 the last to edit: a second person always reviews. Every transition locks the
 row, checks the state it expects, and is recorded in the history with a reason.
 
-The admin actions and the API's workflow endpoints both call these functions.
+``TRANSITIONS`` is the one table of the steps: the admin builds its changelist
+actions, change-page buttons and messages from it, the API its endpoints and their
+schema, and the importer its status moves (``move_without_review``).
 """
 
 import pghistory
@@ -14,8 +16,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from core.models import Deletion, Status
+from core.models import Deletion
+from core.publication import Status
 
 
 class WorkflowError(ValidationError):
@@ -62,13 +66,6 @@ def mark_edited(obj, user):
     """Call before saving a content change made by ``user`` (admin, API)."""
     if user is not None and user.is_authenticated:
         obj.last_edited_by = user
-
-
-def reviewed_parent(row):
-    """The reviewed record a row belongs to (a membership's organisation), or
-    None for a reviewed record itself and for reference data."""
-    via = getattr(type(row), "reviewed_via", None)
-    return getattr(row, via, None) if via else None
 
 
 def mark_parent_edited(record, user):
@@ -166,3 +163,103 @@ def retract(obj, user, reason):
     )
     Deletion.record_retraction(obj)
     return obj
+
+
+class Transition:
+    """One step of the workflow: from which status to which, who may take it
+    (the model permission it needs: ``change`` for editors, ``publish`` for
+    reviewers) and what the admin says about it."""
+
+    def __init__(
+        self, name, source, target, permission, function, label, done, bulk_done
+    ):
+        self.name = name
+        self.source = source
+        self.target = target
+        self.permission = permission
+        self.function = function
+        self.label = label  # the button and the changelist action
+        self.done = done  # after one record
+        self.bulk_done = bulk_done  # after a changelist action
+        # Retracting asks for a public reason first (its own admin page).
+        self.needs_reason = function is retract
+
+    @property
+    def url_path(self):
+        return self.name.replace("_", "-")
+
+
+TRANSITIONS = (
+    Transition(
+        "submit",
+        Status.DRAFT,
+        Status.REVIEW,
+        "change",
+        submit,
+        gettext_lazy("Submit for review"),
+        gettext_lazy("Submitted for review."),
+        gettext_lazy("%(count)d %(items)s submitted for review."),
+    ),
+    Transition(
+        "publish",
+        Status.REVIEW,
+        Status.PUBLISHED,
+        "publish",
+        publish,
+        gettext_lazy("Publish"),
+        gettext_lazy("Published."),
+        gettext_lazy("%(count)d %(items)s published."),
+    ),
+    Transition(
+        "send_back",
+        Status.REVIEW,
+        Status.DRAFT,
+        "publish",
+        send_back,
+        gettext_lazy("Send back to draft"),
+        gettext_lazy("Sent back to draft."),
+        gettext_lazy("%(count)d %(items)s sent back to draft."),
+    ),
+    Transition(
+        "retract",
+        Status.PUBLISHED,
+        Status.RETRACTED,
+        "publish",
+        retract,
+        gettext_lazy("Retract…"),
+        None,  # retracting goes through its reason page, which says what it did
+        gettext_lazy("%(count)d %(items)s retracted."),
+    ),
+)
+BY_NAME = {transition.name: transition for transition in TRANSITIONS}
+
+
+def _forward_path():
+    """draft, review, published: the statuses the forward steps lead through."""
+    path = [Status.DRAFT]
+    steps = {t.source: t.target for t in TRANSITIONS if t.name in ("submit", "publish")}
+    while path[-1] in steps:
+        path.append(steps[path[-1]])
+    return path
+
+
+# The statuses an import may give, in the order a record moves through them.
+FORWARD_PATH = _forward_path()
+
+
+def move_without_review(obj, status, user=None):
+    """Put a record not yet saved, or being updated by an import, at ``status``
+    on the forward path, with the dates the steps on the way would have set.
+
+    For data reviewed elsewhere (the seed data is reviewed in the repository's
+    pull requests): no four-eyes check and no reviewer is recorded. Saving is
+    the caller's.
+    """
+    if status not in FORWARD_PATH:
+        raise ValueError(f"an import cannot give the status {status!r}")
+    obj.publication_status = status
+    if status == Status.REVIEW and obj.submitted_at is None:
+        obj.submitted_at = timezone.now()
+        obj.submitted_by = user
+    if status == Status.PUBLISHED and obj.published_at is None:
+        obj.published_at = timezone.now()

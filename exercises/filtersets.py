@@ -10,85 +10,19 @@ exercises held at least partly in that range; ``ordering`` is ``start``,
 
 import django_filters
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from alliances.filtersets import visible_organisations
 from alliances.models import Country
 from core.filtersets import (
+    CountryCodeFilter,
+    CountryCodesFilter,
     DateInput,
     NullsLastOrderingFilter,
-    NulSafeModelChoiceField,
-    NulSafeModelMultipleChoiceField,
+    YearsFilter,
 )
 
 from .models import Exercise, ExerciseSeries, Participation
-
-FIRST_YEAR, LAST_YEAR = 1900, 2100
-
-
-class YearsField(forms.Field):
-    """Several years from repeated parameters (``year=2023&year=2024``).
-
-    Rendered as hidden inputs, so a form keeps the years chosen from the facet.
-    """
-
-    widget = forms.MultipleHiddenInput
-
-    def to_python(self, value):
-        if value in (None, "", [], ()):
-            return []
-        if isinstance(value, str):
-            value = [value]
-        years = []
-        for item in value:
-            try:
-                year = int(str(item).strip())
-            except ValueError:
-                raise ValidationError(
-                    _("“%(value)s” is not a year; use four digits, such as 2024."),
-                    code="invalid",
-                    params={"value": item},
-                ) from None
-            if not FIRST_YEAR <= year <= LAST_YEAR:
-                raise ValidationError(
-                    _("Give a year between %(first)s and %(last)s."),
-                    code="out_of_range",
-                    params={"first": FIRST_YEAR, "last": LAST_YEAR},
-                )
-            years.append(year)
-        return sorted(set(years))
-
-
-class YearsFilter(django_filters.Filter):
-    field_class = YearsField
-
-
-class IsoCodesMixin:
-    """Take ISO country codes in either case (``host=lt`` is ``host=LT``)."""
-
-    def clean(self, value):
-        if isinstance(value, str):
-            value = value.upper()
-        elif isinstance(value, list | tuple):
-            value = [item.upper() if isinstance(item, str) else item for item in value]
-        return super().clean(value)
-
-
-class CountriesField(IsoCodesMixin, NulSafeModelMultipleChoiceField):
-    pass
-
-
-class CountryField(IsoCodesMixin, NulSafeModelChoiceField):
-    pass
-
-
-class CountriesFilter(django_filters.ModelMultipleChoiceFilter):
-    field_class = CountriesField
-
-
-class CountryFilter(django_filters.ModelChoiceFilter):
-    field_class = CountryField
 
 
 class SearchInput(forms.TextInput):
@@ -128,20 +62,17 @@ class ExerciseFilterSet(django_filters.FilterSet):
         label=_("Series (id)"),
         distinct=False,
     )
-    host = CountriesFilter(
+    host = CountryCodesFilter(
         method="filter_host",
-        to_field_name="iso2",
         queryset=Country.objects.all(),
         label=_("Host country"),
     )
-    participant = CountriesFilter(
+    participant = CountryCodesFilter(
         method="filter_participant",
-        to_field_name="iso2",
         queryset=Country.objects.all(),
         label=_("Participating country"),
     )
-    lead_country = CountryFilter(
-        to_field_name="iso2",
+    lead_country = CountryCodeFilter(
         queryset=Country.objects.all(),
         label=_("Lead nation"),
     )
@@ -160,7 +91,10 @@ class ExerciseFilterSet(django_filters.FilterSet):
         label=_("Held on or before"),
         widget=DateInput,
     )
-    year = YearsFilter(method="filter_year", label=_("Year"))
+    # Chosen from the facet: the form carries the years as hidden inputs.
+    year = YearsFilter(
+        method="filter_year", label=_("Year"), widget=forms.MultipleHiddenInput
+    )
     ordering = NullsLastOrderingFilter(
         fields=(("start", "start"), ("name", "name"), ("personnel", "personnel")),
         field_labels={
@@ -231,3 +165,21 @@ class ExerciseFilterSet(django_filters.FilterSet):
                 values = [str(value)]
             described.append((name, str(filter_.label), values))
         return described
+
+
+class ExerciseSeriesFilterSet(django_filters.FilterSet):
+    """Exercise series (the API's; they have no list page of their own)."""
+
+    q = django_filters.CharFilter(
+        method="filter_q", label=_("Search"), help_text=_("Name or description.")
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(("name", "name"), ("created", "created")), label=_("Order by")
+    )
+
+    class Meta:
+        model = ExerciseSeries
+        fields = ["q"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)

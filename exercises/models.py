@@ -2,7 +2,7 @@ import datetime
 
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Case, Prefetch, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -19,24 +19,36 @@ from core.dates import (
     vague_date_constraint,
 )
 from core.history import track_history
+from core.kinds import SearchKind, TimelineKind
 from core.models import (
     ReviewedQuerySet,
     ReviewedRecord,
     TimeStampedModel,
     workflow_constraints,
 )
-from core.search import SlugQuerySet, search_vector_field, trigram_index
+from core.search import (
+    SlugQuerySet,
+    search_vector_field,
+    trigram_index,
+)
+
+
+class ExerciseSeriesQuerySet(SlugQuerySet):
+    search_fields = ("name", "description")
 
 
 @track_history
 class ExerciseSeries(TimeStampedModel):
     """A recurring exercise, such as Iron Wolf or BALTOPS."""
 
+    # Its API resource (/api/v1/exercise-series/) and kind in /deletions/.
+    api_kind = "exercise-series"
+
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=100, db_index=False)
     description = models.TextField(_("description"), blank=True)
 
-    objects = SlugQuerySet.as_manager()
+    objects = ExerciseSeriesQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -81,6 +93,9 @@ class ExerciseQuerySet(ReviewedQuerySet):
     search_fields = ("name", "description", "series__name", "lead", "locations__name")
     search_title_fields = ("name",)
     search_body_field = "description"
+
+    def for_search(self):
+        return self.select_related("series")
 
     def newest_first(self):
         # An exercise whose start is unknown sorts by its end; undated ones go last.
@@ -148,6 +163,47 @@ class ExerciseQuerySet(ReviewedQuerySet):
             ),
         )
 
+    def involving(self, country):
+        """Exercises ``country`` hosted or took part in, annotated ``hosted`` and
+        ``took_part`` (the country profile), with their series."""
+        hosts = self.model.host_countries.through.objects.filter(country=country)
+        participants = Participation.objects.filter(country=country)
+        return (
+            self.filter(
+                Q(pk__in=hosts.values("exercise"))
+                | Q(pk__in=participants.values("exercise"))
+            )
+            .annotate(
+                hosted=Exists(hosts.filter(exercise=OuterRef("pk"))),
+                took_part=Exists(participants.filter(exercise=OuterRef("pk"))),
+            )
+            .select_related("series")
+        )
+
+    def timeline_rows(self):
+        """Dated exercises as timeline rows (config/pages/timeline.py): placed at
+        their start, or at their end when the start is unknown."""
+        return self.filter(Q(start__isnull=False) | Q(end__isnull=False)).annotate(
+            item_slug=F("slug"),
+            item_title=F("name"),
+            item_date=Coalesce("start", "end"),
+            item_date_precision=Case(
+                When(start__isnull=False, then=F("start_precision")),
+                default=F("end_precision"),
+            ),
+            item_end=Case(
+                When(start__isnull=False, then=F("end")),
+                output_field=models.DateField(),
+            ),
+            item_end_precision=Case(
+                When(start__isnull=False, then=F("end_precision")),
+                default=Value(""),
+                output_field=models.CharField(),
+            ),
+            item_summary=F("description"),
+            item_category=Value("", output_field=models.CharField()),
+        )
+
     def overlapping(self, after=None, before=None):
         """Exercises held at least partly between ``after`` and ``before``.
 
@@ -199,6 +255,15 @@ class ExerciseQuerySet(ReviewedQuerySet):
 @track_history
 class Exercise(ReviewedRecord):
     """One edition of a military exercise, with its dates, nations and places."""
+
+    # Its API resource (/api/v1/exercises/) and kind in /deletions/.
+    api_kind = "exercises"
+    # The field that names a record (retractions, timeline).
+    title_field = "name"
+    timeline_kind = TimelineKind("exercise", _("Exercises"), _("Exercise"), 20)
+    search_kind = SearchKind(
+        "exercises", _("Exercises"), "exercises:exercise_list", "start", "end", 30
+    )
 
     class Domain(models.TextChoices):
         LAND = "land", _("land")
@@ -317,6 +382,10 @@ class Exercise(ReviewedRecord):
     def get_absolute_url(self):
         return reverse("exercises:exercise_detail", args=[self.slug])
 
+    def search_detail(self):
+        """One more fact to tell similar titles apart on the search page."""
+        return self.series or ""
+
 
 class ParticipationQuerySet(models.QuerySet):
     def get_by_natural_key(self, exercise_slug, country_iso2):
@@ -328,7 +397,7 @@ class Participation(TimeStampedModel):
     """A country taking part in an exercise."""
 
     # Part of its exercise's content: public when the exercise is published, and a
-    # change to it is an edit of the exercise (core.workflow.reviewed_record).
+    # change to it is an edit of the exercise (core.publication.reviewed_parent).
     reviewed_via = "exercise"
 
     exercise = models.ForeignKey(
@@ -379,7 +448,7 @@ class ExerciseLocation(TimeStampedModel):
     """A place where an exercise was held, with coordinates where a source gives them."""
 
     # Part of its exercise's content: public when the exercise is published, and a
-    # change to it is an edit of the exercise (core.workflow.reviewed_record).
+    # change to it is an edit of the exercise (core.publication.reviewed_parent).
     reviewed_via = "exercise"
 
     exercise = models.ForeignKey(

@@ -1,23 +1,23 @@
 """Filters for threat entries, shared by the list page, its exports and feed, the
 map and the REST API: ``/threats/?category=hybrid-operation&target=LT&year=2024``
-means the same thing everywhere."""
-
-import re
+means the same thing everywhere. Also the API's filters of categories, actors and
+attributions, which have no list page."""
 
 import django_filters
-from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from alliances.models import Country
 from core.dates import period_reaches
 from core.filtersets import (
+    CountryCodeFilter,
+    CountryCodesFilter,
     DateInput,
-    ModelChoiceFilter,
     ModelMultipleChoiceFilter,
     NullsLastOrderingFilter,
+    YearsFilter,
 )
+from core.publication import visible
 
 from .models import Actor, Attribution, ThreatCategory, ThreatEntry
 
@@ -33,53 +33,6 @@ def reaches(day, start, end):
     return Q(**{f"{end}__isnull": False}) & period_reaches(end, day) | Q(
         **{f"{end}__isnull": True}
     ) & period_reaches(start, day)
-
-
-class YearsWidget(forms.TextInput):
-    """Years from repeated parameters (``?year=2023&year=2024``, as facet links
-    make them) or typed into one box ("2023, 2024")."""
-
-    def value_from_datadict(self, data, files, name):
-        values = data.getlist(name) if hasattr(data, "getlist") else data.get(name)
-        if values is None:
-            return None
-        if isinstance(values, str):
-            values = [values]
-        return [
-            part for item in values for part in re.split(r"[\s,]+", str(item)) if part
-        ]
-
-    def format_value(self, value):
-        if isinstance(value, list | tuple):
-            return ", ".join(str(item) for item in value)
-        return super().format_value(value)
-
-
-class YearsField(forms.Field):
-    widget = YearsWidget
-    default_error_messages = {
-        "invalid": _("Enter years as four digits, such as 2024."),
-    }
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return []
-        values = value if isinstance(value, list | tuple) else [value]
-        years = []
-        for item in values:
-            if not re.fullmatch(r"\d{4}", str(item).strip()):
-                raise ValidationError(self.error_messages["invalid"], code="invalid")
-            years.append(int(item))
-        return years
-
-
-class YearsFilter(django_filters.Filter):
-    field_class = YearsField
-
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        return qs.filter(**{f"{self.field_name}__year__in": value})
 
 
 class ThreatEntryFilterSet(django_filters.FilterSet):
@@ -106,15 +59,13 @@ class ThreatEntryFilterSet(django_filters.FilterSet):
         choices=Attribution.Confidence.choices,
         label=_("Attribution confidence"),
     )
-    target = ModelMultipleChoiceFilter(
+    target = CountryCodesFilter(
         field_name="target_countries__iso2",
-        to_field_name="iso2",
         queryset=Country.objects.all(),
         label=_("Target country"),
     )
-    location_country = ModelChoiceFilter(
+    location_country = CountryCodeFilter(
         field_name="location_country",
-        to_field_name="iso2",
         queryset=Country.objects.all(),
         label=_("Country where it happened"),
     )
@@ -165,9 +116,7 @@ class ThreatEntryFilterSet(django_filters.FilterSet):
         fields = ()
 
     def filter_q(self, queryset, name, value):
-        # A subquery rather than .search() on the page's queryset: the search
-        # joins attributions, and the page must not see an entry twice.
-        return queryset.filter(pk__in=ThreatEntry.objects.search(value).values("pk"))
+        return queryset.search(value)
 
     def filter_occurred_after(self, queryset, name, value):
         return queryset.filter(reaches(value, "occurred_start", "occurred_end"))
@@ -176,3 +125,100 @@ class ThreatEntryFilterSet(django_filters.FilterSet):
         # The start is stored at its first possible day, so "2024" starts
         # before 15 March 2024.
         return queryset.filter(occurred_start__lte=value)
+
+
+def visible_entries(request):
+    """The threat entries a filter may name: published ones, or every one for a
+    user who may see unpublished records (a draft's slug is otherwise unknown)."""
+    return visible(ThreatEntry.objects.all(), getattr(request, "user", None))
+
+
+class ThreatCategoryFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q", label=_("Search"), help_text=_("Name or description.")
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(("position", "position"), ("name", "name")), label=_("Order by")
+    )
+
+    class Meta:
+        model = ThreatCategory
+        fields = ["q"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
+
+class ActorFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q", label=_("Search"), help_text=_("Name or description.")
+    )
+    kind = django_filters.MultipleChoiceFilter(
+        choices=Actor.Kind.choices, label=_("Kind")
+    )
+    country = CountryCodesFilter(
+        field_name="country__iso2", queryset=Country.objects.all(), label=_("Country")
+    )
+    country_id = django_filters.ModelMultipleChoiceFilter(
+        field_name="country", queryset=Country.objects.all(), label=_("Country (id)")
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(("name", "name"), ("kind", "kind")), label=_("Order by")
+    )
+
+    class Meta:
+        model = Actor
+        fields = ["q", "kind"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
+
+class AttributionFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label=_("Search"),
+        help_text=_("Who attributed it, the basis, or the actor's name."),
+    )
+    entry = django_filters.ModelMultipleChoiceFilter(
+        field_name="entry__slug",
+        to_field_name="slug",
+        queryset=visible_entries,
+        label=_("Threat entry"),
+    )
+    entry_id = django_filters.ModelMultipleChoiceFilter(
+        field_name="entry",
+        queryset=visible_entries,
+        label=_("Threat entry (id)"),
+    )
+    actor = django_filters.ModelMultipleChoiceFilter(
+        field_name="actor__slug",
+        to_field_name="slug",
+        queryset=Actor.objects.all(),
+        label=_("Actor"),
+    )
+    actor_id = django_filters.ModelMultipleChoiceFilter(
+        field_name="actor", queryset=Actor.objects.all(), label=_("Actor (id)")
+    )
+    attribution_confidence = django_filters.MultipleChoiceFilter(
+        choices=Attribution.Confidence.choices, label=_("Attribution confidence")
+    )
+    attributed_after = django_filters.DateFilter(
+        field_name="attributed_on", lookup_expr="gte", label=_("Attributed on or after")
+    )
+    attributed_before = django_filters.DateFilter(
+        field_name="attributed_on",
+        lookup_expr="lte",
+        label=_("Attributed on or before"),
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(("attributed_on", "attributed_on"), ("actor__name", "actor")),
+        label=_("Order by"),
+    )
+
+    class Meta:
+        model = Attribution
+        fields = ["q", "attribution_confidence"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)

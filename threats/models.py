@@ -16,6 +16,7 @@ from core.dates import (
     vague_date_constraint,
 )
 from core.history import track_history
+from core.kinds import SearchKind, TimelineKind
 from core.models import (
     ReviewedQuerySet,
     ReviewedRecord,
@@ -23,20 +24,32 @@ from core.models import (
     TimeStampedModel,
     workflow_constraints,
 )
-from core.search import SlugQuerySet, search_vector_field, trigram_index
+from core.search import (
+    SearchQuerySet,
+    SlugQuerySet,
+    search_vector_field,
+    trigram_index,
+)
 from exercises.models import Exercise
+
+
+class ThreatCategoryQuerySet(SlugQuerySet):
+    search_fields = ("name", "description")
 
 
 @track_history
 class ThreatCategory(TimeStampedModel):
     """An entry of the controlled list of threat kinds (cyber attack, sabotage...)."""
 
+    # Its API resource (/api/v1/threat-categories/) and kind in /deletions/.
+    api_kind = "threat-categories"
+
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=60, db_index=False)
     description = models.TextField(_("description"), blank=True)
     position = models.PositiveSmallIntegerField(_("position in lists"), default=0)
 
-    objects = SlugQuerySet.as_manager()
+    objects = ThreatCategoryQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "name"]
@@ -60,9 +73,16 @@ class ThreatCategory(TimeStampedModel):
         return (self.slug,)
 
 
+class ActorQuerySet(SlugQuerySet):
+    search_fields = ("name", "description")
+
+
 @track_history
 class Actor(TimeStampedModel):
     """Who is behind, or blamed for, a threat: a state, an agency, a group or unknown."""
+
+    # Its API resource (/api/v1/actors/) and kind in /deletions/.
+    api_kind = "actors"
 
     class Kind(models.TextChoices):
         STATE = "state", _("state")
@@ -90,7 +110,7 @@ class Actor(TimeStampedModel):
     )
     description = models.TextField(_("description"), blank=True)
 
-    objects = SlugQuerySet.as_manager()
+    objects = ActorQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -123,6 +143,9 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
     search_title_fields = ("title",)
     search_body_field = "summary"
 
+    def for_search(self):
+        return self.select_related("category")
+
     def for_list(self):
         """The joins a row of a list, feed or export needs: category, location
         country and the actors blamed (attributions ordered by actor, so a page
@@ -149,12 +172,43 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
                 .prefetch_related("sources")
                 .order_by("actor__name", "attributed_on", "attributed_by"),
             ),
+            # Only the published exercises: a draft is not named on the page.
             models.Prefetch(
                 "related_exercises",
-                queryset=Exercise.objects.order_by(
+                queryset=Exercise.objects.published().order_by(
                     models.F("start").desc(nulls_last=True), "name"
                 ),
             ),
+        )
+
+    def involving(self, country):
+        """Entries that targeted ``country`` or happened in it, annotated
+        ``targeted`` (the country profile), with their category."""
+        targets = self.model.target_countries.through.objects.filter(country=country)
+        return (
+            self.filter(
+                Q(pk__in=targets.values("threatentry")) | Q(location_country=country)
+            )
+            .annotate(
+                targeted=models.Exists(
+                    targets.filter(threatentry=models.OuterRef("pk"))
+                )
+            )
+            .select_related("category")
+        )
+
+    def timeline_rows(self):
+        """Threat entries as timeline rows (config/pages/timeline.py), with
+        their category."""
+        return self.annotate(
+            item_slug=models.F("slug"),
+            item_title=models.F("title"),
+            item_date=models.F("occurred_start"),
+            item_date_precision=models.F("occurred_start_precision"),
+            item_end=models.F("occurred_end"),
+            item_end_precision=models.F("occurred_end_precision"),
+            item_summary=models.F("summary"),
+            item_category=models.F("category__name"),
         )
 
     def related_to(self, entry):
@@ -209,6 +263,20 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
 @track_history
 class ThreatEntry(ReviewedRecord):
     """An incident or threat development, rated with the NATO Admiralty code."""
+
+    # Its API resource (/api/v1/threats/) and kind in /deletions/.
+    api_kind = "threats"
+    # The field that names a record (retractions, timeline).
+    title_field = "title"
+    timeline_kind = TimelineKind("threat", _("Threat entries"), _("Threat"), 30)
+    search_kind = SearchKind(
+        "threats",
+        _("Threat entries"),
+        "threats:threatentry_list",
+        "occurred_start",
+        "occurred_end",
+        40,
+    )
 
     class Severity(models.IntegerChoices):
         MINIMAL = 1, _("1 – minimal: signalling or nuisance, no disruption")
@@ -396,6 +464,10 @@ class ThreatEntry(ReviewedRecord):
     def get_absolute_url(self):
         return reverse("threats:threatentry_detail", args=[self.slug])
 
+    def search_detail(self):
+        """One more fact to tell similar titles apart on the search page."""
+        return self.category
+
     @property
     def admiralty_code(self):
         """'B2' style rating, or an empty string until both halves are rated."""
@@ -404,7 +476,9 @@ class ThreatEntry(ReviewedRecord):
         return ""
 
 
-class AttributionQuerySet(models.QuerySet):
+class AttributionQuerySet(SearchQuerySet):
+    search_fields = ("attributed_by", "basis", "actor__name")
+
     def get_by_natural_key(self, entry_slug, actor_slug, attributed_by):
         return self.get(
             entry__slug=entry_slug, actor__slug=actor_slug, attributed_by=attributed_by
@@ -415,8 +489,11 @@ class AttributionQuerySet(models.QuerySet):
 class Attribution(SourcedRecord):
     """A claim, by someone, that an actor is behind a threat entry."""
 
+    # Its API resource (/api/v1/attributions/) and kind in /deletions/.
+    api_kind = "attributions"
+
     # Part of its entry's content: public when the entry is published, and a
-    # change to it is an edit of the entry (core.workflow.reviewed_record).
+    # change to it is an edit of the entry (core.publication.reviewed_parent).
     reviewed_via = "entry"
 
     class Confidence(models.TextChoices):

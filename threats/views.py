@@ -139,10 +139,8 @@ class ThreatEntryDetailView(ReviewedDetailView):
         context["related_entries"] = list(
             ThreatEntry.objects.published().related_to(entry)[:8]
         )
-        # (for_detail() loads every linked exercise: the page shows the public ones)
-        context["related_exercises"] = [
-            exercise for exercise in entry.related_exercises.all() if exercise.is_public
-        ]
+        # for_detail() loads the published ones only.
+        context["related_exercises"] = list(entry.related_exercises.all())
         return context
 
 

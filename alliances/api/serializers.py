@@ -10,13 +10,11 @@ from alliances.models import (
     Organisation,
     Source,
 )
-from core.api import (
+from core.api.fields import BriefRelatedField, BriefSerializer, WebUrlField
+from core.api.serializers import (
     WORKFLOW_FIELDS,
     AtlasModelSerializer,
-    BriefRelatedField,
-    BriefSerializer,
     NestedRowSerializer,
-    WebUrlField,
 )
 
 

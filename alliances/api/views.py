@@ -2,30 +2,29 @@
 
 Each queryset holds the joins its representation needs, so the number of
 queries per page does not grow with rows (pinned in tests/api/test_queries.py).
-Organisations and agreements go through review (core.api.ReviewedViewSet);
+Organisations and agreements go through review (core.api.viewsets.ReviewedViewSet);
 memberships are shown with their organisation.
 """
 
-from django.db.models import OuterRef, Prefetch, Q
+from django.db.models import Prefetch
 
 from alliances.filtersets import (
     AgreementFilterSet,
     CountryFilterSet,
+    MembershipFilterSet,
     OrganisationFilterSet,
+    SourceFilterSet,
 )
 from alliances.models import (
     Agreement,
-    AgreementParty,
     Country,
     Membership,
     Organisation,
     Source,
-    SubqueryCount,
 )
-from core.api import AtlasViewSet, ReviewedViewSet, sees_unpublished
-from core.models import Status
+from core.api.viewsets import AtlasViewSet, ReviewedViewSet
+from core.publication import sees_unpublished
 
-from .filters import MembershipFilterSet, SourceFilterSet
 from .serializers import (
     AgreementSerializer,
     CountrySerializer,
@@ -40,60 +39,6 @@ def brief_sources():
     return Prefetch(
         "sources",
         queryset=Source.objects.only("id", "url", "title", "publisher", "caution"),
-    )
-
-
-def record_counts(countries, request):
-    """Per country: memberships, agreements it is party to, exercises it hosted
-    or took part in, threat entries targeting it or located in it; counting only
-    the published records unless the user may see the others."""
-    exercise = Country._meta.get_field("hosted_exercises").related_model
-    threat = Country._meta.get_field("targeted_by_threats").related_model
-
-    def shown(queryset, model, path=""):
-        if sees_unpublished(request, model):
-            return queryset
-        return queryset.filter(**{f"{path}publication_status": Status.PUBLISHED})
-
-    return countries.annotate(
-        membership_count=SubqueryCount(
-            shown(
-                Membership.objects.filter(country=OuterRef("pk")),
-                Organisation,
-                "organisation__",
-            ).values("pk")
-        ),
-        agreement_count=SubqueryCount(
-            shown(
-                AgreementParty.objects.filter(country=OuterRef("pk")),
-                Agreement,
-                "agreement__",
-            ).values("agreement")
-        ),
-        exercise_count=SubqueryCount(
-            shown(
-                exercise.objects.filter(
-                    Q(host_countries=OuterRef("pk"))
-                    | Q(participations__country=OuterRef("pk"))
-                ),
-                exercise,
-            )
-            .order_by()
-            .values("pk")
-            .distinct()
-        ),
-        threat_count=SubqueryCount(
-            shown(
-                threat.objects.filter(
-                    Q(target_countries=OuterRef("pk"))
-                    | Q(location_country=OuterRef("pk"))
-                ),
-                threat,
-            )
-            .order_by()
-            .values("pk")
-            .distinct()
-        ),
     )
 
 
@@ -112,7 +57,9 @@ class CountryViewSet(AtlasViewSet):
         queryset = super().get_queryset()
         if getattr(self, "action", None) == "history":
             return queryset
-        return record_counts(queryset, self.request)
+        return queryset.for_list(
+            sees_unpublished=lambda model: sees_unpublished(self.request, model)
+        )
 
 
 class SourceViewSet(AtlasViewSet):
@@ -157,12 +104,10 @@ class MembershipViewSet(AtlasViewSet):
 class AgreementViewSet(ReviewedViewSet):
     """Treaties, agreements and memoranda, with their parties."""
 
-    queryset = Agreement.objects.select_related("place_country").prefetch_related(
-        Prefetch(
-            "parties",
-            queryset=AgreementParty.objects.select_related("country", "organisation"),
-        ),
-        brief_sources(),
+    queryset = (
+        Agreement.objects.select_related("place_country")
+        .with_parties()
+        .prefetch_related(brief_sources())
     )
     serializer_class = AgreementSerializer
     filterset_class = AgreementFilterSet

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.exports import point_feature
 from core.templatetags.atlas import vague_range
 from exercises.filtersets import ExerciseFilterSet
 from exercises.models import Exercise, ExerciseLocation
@@ -92,13 +93,10 @@ class MapRecord:
         self.sort_date = sort_date
 
     def feature(self):
-        return {
-            "type": "Feature",
-            "geometry": {
-                "type": "Point",
-                "coordinates": [round(self.longitude, 5), round(self.latitude, 5)],
-            },
-            "properties": {
+        return point_feature(
+            round(self.latitude, 5),
+            round(self.longitude, 5),
+            {
                 "kind": self.kind,
                 "kind_label": str(self.kind_label),
                 "title": self.title,
@@ -107,7 +105,7 @@ class MapRecord:
                 "place": self.place,
                 "category" if self.kind == THREAT else "domain": str(self.category),
             },
-        }
+        )
 
 
 class MapFilters:

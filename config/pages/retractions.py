@@ -4,9 +4,7 @@ from django.core.paginator import Paginator
 from django.db.models import CharField, F, Value
 from django.views.generic import TemplateView
 
-from alliances.models import Agreement, Organisation
-from exercises.models import Exercise
-from threats.models import ThreatEntry
+from core.models import reviewed_models
 
 
 class RetractionListView(TemplateView):
@@ -19,13 +17,10 @@ class RetractionListView(TemplateView):
     template_name = "retractions.html"
     paginate_by = 25
 
-    # The reviewed models, each with the field that names a record.
-    kinds = (
-        (Organisation, "name"),
-        (Agreement, "title"),
-        (Exercise, "name"),
-        (ThreatEntry, "title"),
-    )
+    @staticmethod
+    def kinds():
+        """The reviewed models, each with the field that names a record."""
+        return [(model, model.title_field) for model in reviewed_models()]
 
     def rows(self):
         parts = [
@@ -38,7 +33,7 @@ class RetractionListView(TemplateView):
             .values(
                 "item_kind", "slug", "item_title", "retracted_at", "retraction_reason"
             )
-            for model, title in self.kinds
+            for model, title in self.kinds()
         ]
         first, *rest = parts
         return first.union(*rest, all=True).order_by(
@@ -47,7 +42,7 @@ class RetractionListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        models = {model._meta.model_name: model for model, _title in self.kinds}
+        models = {model._meta.model_name: model for model, _title in self.kinds()}
         page_obj = Paginator(self.rows(), self.paginate_by).get_page(
             self.request.GET.get("page")
         )

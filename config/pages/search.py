@@ -14,6 +14,7 @@ or a retracted record.
 import re
 
 from django import forms
+from django.apps import apps
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.http import urlencode
@@ -21,8 +22,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from alliances.models import Agreement, Country, Organisation
-from core.models import ReviewedRecord
+from alliances.models import Country, Organisation
+from core.publication import visible
 from core.search import (
     MARK_START,
     MARK_STOP,
@@ -30,8 +31,6 @@ from core.search import (
     SearchText,
     strip_accents,
 )
-from exercises.models import Exercise
-from threats.models import ThreatEntry
 
 RESULTS_PER_KIND = 10
 SUGGESTION_MIN_SIMILARITY = 0.3
@@ -54,62 +53,34 @@ class SearchForm(forms.Form):
 
 
 class Kind:
-    """One kind of record on the search page."""
+    """One kind of record on the search page: a model that declares its
+    ``search_kind`` (core.search.SearchKind)."""
 
-    def __init__(self, key, label, model, list_url, start=None, end=None):
-        self.key = key
-        self.label = label
+    def __init__(self, model):
+        declared = model.search_kind
+        self.key = declared.key
+        self.label = declared.label
         self.model = model
-        self.list_url = list_url
-        self.start = start
-        self.end = end or start
+        self.list_url = declared.list_url
+        self.start = declared.start
+        self.end = declared.end
+        self.position = declared.position
         self.title_fields = model.objects.all().search_title_fields
         self.body_field = model.objects.all().search_body_field
         self.singular = model._meta.verbose_name
 
     def queryset(self, text):
-        records = (
-            self.model.objects.published()
-            if issubclass(self.model, ReviewedRecord)
-            else self.model.objects.all()
-        )
-        queryset = records.ranked_search(text)
-        if self.model is ThreatEntry:
-            queryset = queryset.select_related("category")
-        elif self.model is Exercise:
-            queryset = queryset.select_related("series")
-        return queryset[:RESULTS_PER_KIND]
+        # Reviewed records: the published ones only (publication rule).
+        records = visible(self.model.objects.all(), None)
+        return records.for_search().ranked_search(text)[:RESULTS_PER_KIND]
 
 
-KINDS = (
-    Kind(
-        "organisations",
-        _("Organisations"),
-        Organisation,
-        "alliances:organisation_list",
-        "founded",
-    ),
-    Kind(
-        "agreements", _("Agreements"), Agreement, "alliances:agreement_list", "signed"
-    ),
-    Kind(
-        "exercises",
-        _("Exercises"),
-        Exercise,
-        "exercises:exercise_list",
-        "start",
-        "end",
-    ),
-    Kind(
-        "threats",
-        _("Threat entries"),
-        ThreatEntry,
-        "threats:threatentry_list",
-        "occurred_start",
-        "occurred_end",
-    ),
-    Kind("countries", _("Countries"), Country, "alliances:country_list"),
-)
+def kinds():
+    """The searched models, in the order their groups come when they rank alike."""
+    found = [
+        Kind(model) for model in apps.get_models() if hasattr(model, "search_kind")
+    ]
+    return sorted(found, key=lambda kind: kind.position)
 
 
 def highlight(marked, original=None):
@@ -162,13 +133,7 @@ class Result:
             highlight(body), body, getattr(obj, kind.body_field or "", "")
         )
         # One more fact to tell similar titles apart.
-        self.detail = ""
-        if isinstance(obj, ThreatEntry):
-            self.detail = obj.category
-        elif isinstance(obj, Exercise):
-            self.detail = obj.series or ""
-        elif isinstance(obj, Organisation | Agreement):
-            self.detail = obj.get_type_display()
+        self.detail = obj.search_detail()
         if isinstance(obj, Organisation) and obj.acronym and obj.acronym != obj.name:
             acronym = obj.acronym
             if strip_accents(acronym).lower() in words:
@@ -259,7 +224,8 @@ class SearchView(TemplateView):
         if not search:
             return context
         groups = [
-            Group(kind, list(kind.queryset(search.text)), search.text) for kind in KINDS
+            Group(kind, list(kind.queryset(search.text)), search.text)
+            for kind in kinds()
         ]
         exact = [group for group in groups if group.exact]
         # Kinds with matches first, the one with the best match on top.

@@ -9,75 +9,52 @@ records are on it.
 """
 
 from django import forms
+from django.apps import apps
 from django.core.paginator import Paginator
-from django.db.models import Case, CharField, Count, DateField, F, Q, Value, When
-from django.db.models.functions import Coalesce, ExtractYear
-from django.urls import reverse
+from django.db.models import CharField, Count, Value
+from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from alliances.models import Agreement
+from core.filtersets import YearsField
 from core.views import FacetOption
-from exercises.models import Exercise
 from threats.models import ThreatCategory, ThreatEntry
 
-AGREEMENT, EXERCISE, THREAT = "agreement", "exercise", "threat"
-KIND_CHOICES = [
-    (AGREEMENT, _("Agreements")),
-    (EXERCISE, _("Exercises")),
-    (THREAT, _("Threat entries")),
-]
-KIND_LABELS = {
-    AGREEMENT: _("Agreement"),
-    EXERCISE: _("Exercise"),
-    THREAT: _("Threat"),
-}
-DETAIL_URL_NAMES = {
-    AGREEMENT: "alliances:agreement_detail",
-    EXERCISE: "exercises:exercise_detail",
-    THREAT: "threats:threatentry_detail",
-}
-NEWEST, OLDEST = "newest", "oldest"
-ORDER_CHOICES = [(NEWEST, _("Newest first")), (OLDEST, _("Oldest first"))]
+# The kind whose rows have a category (the category filter and facet).
+THREAT = ThreatEntry.timeline_kind.key
 
 
-class YearsField(forms.MultipleChoiceField):
-    """Several years (``year=2022&year=2024``), any four-digit year accepted.
+def timeline_models():
+    """{kind: model} of the models that declare a ``timeline_kind``, in order."""
+    found = [model for model in apps.get_models() if hasattr(model, "timeline_kind")]
+    found.sort(key=lambda model: model.timeline_kind.position)
+    return {model.timeline_kind.key: model for model in found}
 
-    The choices shown are the years that have records, but a year with none is
-    still a valid filter (it just matches nothing).
-    """
 
-    default_error_messages = {
-        "invalid_year": _("“%(value)s” is not a year."),
+def kind_choices():
+    return [
+        (key, model.timeline_kind.label) for key, model in timeline_models().items()
+    ]
+
+
+def kind_labels():
+    return {
+        key: model.timeline_kind.item_label for key, model in timeline_models().items()
     }
 
-    def to_python(self, value):
-        years = []
-        for item in super().to_python(value):
-            item = item.strip()
-            if not (item.isascii() and item.isdigit() and len(item) == 4):
-                raise forms.ValidationError(
-                    self.error_messages["invalid_year"],
-                    code="invalid_year",
-                    params={"value": item[:20]},
-                )
-            years.append(int(item))
-        return sorted(set(years))
 
-    def validate(self, value):
-        if self.required and not value:
-            raise forms.ValidationError(self.error_messages["required"])
+NEWEST, OLDEST = "newest", "oldest"
+ORDER_CHOICES = [(NEWEST, _("Newest first")), (OLDEST, _("Oldest first"))]
 
 
 class TimelineForm(forms.Form):
     kind = forms.MultipleChoiceField(
         label=_("Kind"),
-        choices=KIND_CHOICES,
+        choices=kind_choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    year = YearsField(label=_("Year"), required=False)
+    year = YearsField(label=_("Year"), required=False, widget=forms.MultipleHiddenInput)
     category = forms.MultipleChoiceField(
         label=_("Threat category"),
         required=False,
@@ -94,7 +71,7 @@ class TimelineForm(forms.Form):
 class TimelineItem:
     """One row of the timeline, shaped like a record for the ``vague`` filter."""
 
-    def __init__(self, row):
+    def __init__(self, row, models):
         self.kind = row["item_kind"]
         self.slug = row["item_slug"]
         self.title = row["item_title"]
@@ -104,8 +81,9 @@ class TimelineItem:
         self.end_precision = row["item_end_precision"]
         self.summary = row["item_summary"]
         self.category = row["item_category"]
-        self.kind_label = KIND_LABELS[self.kind]
-        self.url = reverse(DETAIL_URL_NAMES[self.kind], args=[self.slug])
+        model = models[self.kind]
+        self.kind_label = model.timeline_kind.item_label
+        self.url = model(slug=self.slug).get_absolute_url()
 
     @property
     def year(self):
@@ -132,78 +110,22 @@ ROW_FIELDS = (
 )
 
 
-def _rows(kind, queryset, **columns):
-    """The queryset as timeline rows: every kind gives the same named columns."""
-    return queryset.order_by().annotate(
-        item_kind=Value(kind, output_field=CharField()), **columns
-    )
-
-
 def timeline_parts(kinds, years, categories):
-    """One queryset of timeline rows per kind that the filters leave in."""
+    """One queryset of timeline rows per kind that the filters leave in: each
+    model's ``timeline_rows()``, published records only."""
     parts = []
     if categories:
         kinds = [kind for kind in kinds if kind == THREAT]
-    if AGREEMENT in kinds:
-        parts.append(
-            _rows(
-                AGREEMENT,
-                Agreement.objects.published().filter(signed__isnull=False),
-                item_slug=F("slug"),
-                item_title=F("title"),
-                item_date=F("signed"),
-                item_date_precision=F("signed_precision"),
-                item_end=Value(None, output_field=DateField()),
-                item_end_precision=Value("", output_field=CharField()),
-                item_summary=F("summary"),
-                item_category=Value("", output_field=CharField()),
-            )
-        )
-    if EXERCISE in kinds:
-        parts.append(
-            _rows(
-                EXERCISE,
-                Exercise.objects.published().filter(
-                    Q(start__isnull=False) | Q(end__isnull=False)
-                ),
-                item_slug=F("slug"),
-                item_title=F("name"),
-                # Placed at its start, or at its end when the start is unknown.
-                item_date=Coalesce("start", "end"),
-                item_date_precision=Case(
-                    When(start__isnull=False, then=F("start_precision")),
-                    default=F("end_precision"),
-                ),
-                item_end=Case(
-                    When(start__isnull=False, then=F("end")),
-                    output_field=DateField(),
-                ),
-                item_end_precision=Case(
-                    When(start__isnull=False, then=F("end_precision")),
-                    default=Value(""),
-                    output_field=CharField(),
-                ),
-                item_summary=F("description"),
-                item_category=Value("", output_field=CharField()),
-            )
-        )
-    if THREAT in kinds:
-        threats = ThreatEntry.objects.published()
+    for key, model in timeline_models().items():
+        if key not in kinds:
+            continue
+        records = model.objects.published()
         if categories:
-            threats = threats.filter(category__slug__in=categories)
+            records = records.filter(category__slug__in=categories)
         parts.append(
-            _rows(
-                THREAT,
-                threats,
-                item_slug=F("slug"),
-                item_title=F("title"),
-                item_date=F("occurred_start"),
-                item_date_precision=F("occurred_start_precision"),
-                item_end=F("occurred_end"),
-                item_end_precision=F("occurred_end_precision"),
-                item_summary=F("summary"),
-                item_category=F("category__name"),
-            )
+            records.order_by()
+            .annotate(item_kind=Value(key, output_field=CharField()))
+            .timeline_rows()
         )
     if years:
         parts = [part.filter(item_date__year__in=years) for part in parts]
@@ -231,17 +153,18 @@ class TimelineView(TemplateView):
         form = TimelineForm(self.request.GET or None, categories=categories)
         valid = form.is_valid() if form.is_bound else True
         data = form.cleaned_data if form.is_bound and valid else {}
-        kinds = data.get("kind") or [kind for kind, _label in KIND_CHOICES]
+        models = timeline_models()
+        kinds = data.get("kind") or list(models)
         years = data.get("year") or []
         chosen_categories = data.get("category") or []
         order = data.get("order") or NEWEST
-        context.update(form=form, order=order, kind_labels=KIND_LABELS)
+        context.update(form=form, order=order, kind_labels=kind_labels())
         if not valid:
             # Show the choices without counts so the reader can correct the filter.
             facets = {
                 "kind": [
                     FacetOption(value, label, None, False)
-                    for value, label in KIND_CHOICES
+                    for value, label in kind_choices()
                 ],
                 "year": [],
                 "category": [
@@ -258,13 +181,11 @@ class TimelineView(TemplateView):
                 part.annotate(item_year=ExtractYear("item_date"))
                 .values("item_kind", "item_year")
                 .annotate(item_count=Count("pk"))
-                for part in timeline_parts(
-                    [kind for kind, _label in KIND_CHOICES], [], chosen_categories
-                )
+                for part in timeline_parts(list(models), [], chosen_categories)
             ]
         )
         cells = list(grid) if grid is not None else []
-        kind_counts = {kind: 0 for kind, _label in KIND_CHOICES}
+        kind_counts = dict.fromkeys(models, 0)
         year_counts = {}
         for cell in cells:
             if not years or cell["item_year"] in years:
@@ -292,7 +213,7 @@ class TimelineView(TemplateView):
                 FacetOption(
                     value, label, kind_counts[value], value in (data.get("kind") or [])
                 )
-                for value, label in KIND_CHOICES
+                for value, label in kind_choices()
             ],
             "year": [
                 FacetOption(str(year), str(year), count, year in years)
@@ -322,7 +243,7 @@ class TimelineView(TemplateView):
         page_obj = Paginator(rows, self.paginate_by).get_page(
             self.request.GET.get("page")
         )
-        items = [TimelineItem(row) for row in page_obj.object_list]
+        items = [TimelineItem(row, models) for row in page_obj.object_list]
         context.update(
             items=items,
             page_obj=page_obj,

@@ -6,13 +6,11 @@ from alliances.api.serializers import (
     SourceBrief,
     sources_field,
 )
-from core.api import (
+from core.api.fields import BriefRelatedField, BriefSerializer, WebUrlField
+from core.api.serializers import (
     WORKFLOW_FIELDS,
     AtlasModelSerializer,
-    BriefRelatedField,
-    BriefSerializer,
     NestedRowSerializer,
-    WebUrlField,
 )
 from exercises.models import Exercise, ExerciseLocation, ExerciseSeries, Participation
 

@@ -3,17 +3,12 @@
 from django.db.models import Prefetch
 
 from alliances.api.views import brief_sources
-from core.api import (
-    AtlasViewSet,
-    CSVRenderer,
-    GeoJSONRenderer,
-    ReviewedViewSet,
-    point_feature,
-)
-from exercises.filtersets import ExerciseFilterSet
+from core.api.renderers import CSVRenderer, GeoJSONRenderer
+from core.api.viewsets import AtlasViewSet, ReviewedViewSet
+from core.exports import point_feature
+from exercises.filtersets import ExerciseFilterSet, ExerciseSeriesFilterSet
 from exercises.models import Exercise, ExerciseLocation, ExerciseSeries, Participation
 
-from .filters import ExerciseSeriesFilterSet
 from .serializers import ExerciseSerializer, ExerciseSeriesSerializer
 
 
@@ -61,7 +56,6 @@ class ExerciseViewSet(ReviewedViewSet):
                 continue
             country = location["country"]
             yield point_feature(
-                f"{row['slug']}/{location['name']}",
                 location["latitude"],
                 location["longitude"],
                 {
@@ -77,4 +71,5 @@ class ExerciseViewSet(ReviewedViewSet):
                     "location": location["name"],
                     "country": country["iso2"] if country else None,
                 },
+                feature_id=f"{row['slug']}/{location['name']}",
             )

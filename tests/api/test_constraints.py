@@ -2,9 +2,9 @@
 on the field (never a 500), and nothing is written.
 
 DRF checks only some unique constraints by itself; the serializers run the
-model's clean() and each constraint (core.api.AtlasModelSerializer), and an
+model's clean() and each constraint (core.api.serializers.AtlasModelSerializer), and an
 IntegrityError that still gets through (two writers racing) is turned into the
-same 400 by core.api.exception_handler.
+same 400 by core.api.exceptions.exception_handler.
 
 The editorial workflow's constraints (a published record has a publication date,
 a retraction a reason, the status is a known one) are about fields the API does

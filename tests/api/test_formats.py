@@ -9,7 +9,8 @@ import json
 import pytest
 from rest_framework import serializers
 
-from core.api import AtlasModelSerializer, BriefSerializer
+from core.api.fields import BriefSerializer
+from core.api.serializers import AtlasModelSerializer
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ COUNT(*) and no deep OFFSET scans."""
 
 import pytest
 
-from core.api import PageNumberPagination
+from core.api.pagination import PageNumberPagination
 from tests import factories
 
 pytestmark = pytest.mark.django_db

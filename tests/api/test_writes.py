@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from alliances.models import Agreement, AgreementParty, Country
-from core.api import AtlasModelSerializer
+from core.api.serializers import AtlasModelSerializer
 from exercises.models import Exercise
 from tests import factories
 
@@ -128,7 +128,8 @@ def test_a_failed_nested_write_leaves_nothing_behind(editor_api):
     }
     with (
         mock.patch(
-            "core.api.NestedListSerializer.save_for", side_effect=RuntimeError("boom")
+            "core.api.serializers.NestedListSerializer.save_for",
+            side_effect=RuntimeError("boom"),
         ),
         pytest.raises(RuntimeError),
     ):

@@ -86,11 +86,13 @@ def phone(browser, live_server, outside_requests):
 
 @pytest.fixture(autouse=True)
 def migration_data(transactional_db):
-    """Put back what data migrations install (the Editors and Reviewers groups,
-    the threat categories): transactional tests empty every table when they end."""
+    """Put back what data migrations install (the threat categories) and the
+    Editors and Reviewers groups: transactional tests empty every table when they
+    end."""
     from django.apps import apps
 
+    from core.permissions import sync_groups
+
     categories = importlib.import_module("threats.migrations.0002_threat_categories")
-    groups = importlib.import_module("core.migrations.0003_reviewers_group")
     categories.create_categories(apps, None)
-    groups.set_up_groups(apps, None)
+    sync_groups()

@@ -3,13 +3,8 @@
 from rest_framework import serializers
 
 from alliances.api.serializers import CountryBrief, SourceBrief, sources_field
-from core.api import (
-    WORKFLOW_FIELDS,
-    AtlasModelSerializer,
-    BriefRelatedField,
-    BriefSerializer,
-    WebUrlField,
-)
+from core.api.fields import BriefRelatedField, BriefSerializer, WebUrlField
+from core.api.serializers import WORKFLOW_FIELDS, AtlasModelSerializer
 from exercises.api.serializers import ExerciseBrief
 from threats.models import Actor, Attribution, ThreatCategory, ThreatEntry
 

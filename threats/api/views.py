@@ -3,18 +3,18 @@
 from django.db.models import Prefetch
 
 from alliances.api.views import brief_sources
-from core.api import (
-    AtlasViewSet,
-    CSVRenderer,
-    GeoJSONRenderer,
-    ReviewedViewSet,
-    point_feature,
-)
+from core.api.renderers import CSVRenderer, GeoJSONRenderer
+from core.api.viewsets import AtlasViewSet, ReviewedViewSet
+from core.exports import point_feature
 from exercises.models import Exercise
-from threats.filtersets import ThreatEntryFilterSet
+from threats.filtersets import (
+    ActorFilterSet,
+    AttributionFilterSet,
+    ThreatCategoryFilterSet,
+    ThreatEntryFilterSet,
+)
 from threats.models import Actor, Attribution, ThreatCategory, ThreatEntry
 
-from .filters import ActorFilterSet, AttributionFilterSet, ThreatCategoryFilterSet
 from .serializers import (
     ActorSerializer,
     AttributionSerializer,
@@ -73,7 +73,6 @@ class ThreatEntryViewSet(ReviewedViewSet):
         country = row["location_country"]
         return [
             point_feature(
-                row["slug"],
                 row["latitude"],
                 row["longitude"],
                 {
@@ -90,6 +89,7 @@ class ThreatEntryViewSet(ReviewedViewSet):
                     "location": row["location_name"],
                     "country": country["iso2"] if country else None,
                 },
+                feature_id=row["slug"],
             )
         ]
 

@@ -6,31 +6,23 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from core.importer import (
+from core.seed import (
     CREATED,
     IMPORT_STATUSES,
     REJECTED,
+    SEED_FILES,
     UNCHANGED,
     UPDATED,
     Importer,
     RecordError,
+    database_has_records,
     read_records,
 )
-
-# The seed data, in the order it must load (countries and flagged sources first).
-SEED_FILES = [
-    "countries.yaml",
-    "sources.yaml",
-    "organisations.yaml",
-    "agreements.yaml",
-    "exercises.yaml",
-    "threats.yaml",
-]
 
 
 class Command(BaseCommand):
     help = (
-        "Import records in the shape of shared/facts/*.yaml (YAML, JSON or CSV), "
+        "Import records in the shape of fixtures/*.yaml (YAML, JSON or CSV), "
         "upserting by natural key. Nothing is written if any record is rejected, "
         "unless --skip-bad-rows is given. A folder imports its seed files. "
         "Reviewed records (organisations, agreements, exercises, threat entries) "
@@ -89,7 +81,7 @@ class Command(BaseCommand):
         if_empty=False,
         **options,
     ):
-        if if_empty and self.database_has_records():
+        if if_empty and database_has_records():
             self.stdout.write(
                 "The database already holds records: the seed data was not imported "
                 "again, so edits made since are kept (`make seed` re-applies it)."
@@ -138,17 +130,6 @@ class Command(BaseCommand):
                 )
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
-
-    @staticmethod
-    def database_has_records():
-        from alliances.models import Agreement, Organisation, Source
-        from exercises.models import Exercise
-        from threats.models import ThreatEntry
-
-        return any(
-            model.objects.exists()
-            for model in (Source, Organisation, Agreement, Exercise, ThreatEntry)
-        )
 
     def find_user(self, username):
         if not username:

@@ -1,0 +1,319 @@
+"""Countries and sources: the reference data every record names."""
+
+from django.apps import apps
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import (
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+)
+from django.db.models.functions import Cast, Lower, Now
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.dates import precision_field, vague_date_constraint
+from core.history import track_history
+from core.kinds import SearchKind
+from core.models import (
+    Status,
+    TimeStampedModel,
+)
+from core.search import (
+    SearchQuerySet,
+    search_vector_field,
+    strip_accents,
+    trigram_index,
+)
+
+
+class SubqueryCount(Subquery):
+    """COUNT(*) of a correlated subquery's rows, 0 when there are none.
+
+    Counting in a subquery rather than with ``Count()`` over joins keeps the outer
+    query free of GROUP BY and of the row multiplication of several many-valued
+    joins, so facets and filters can be stacked on the annotated queryset.
+    """
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _count)"
+    output_field = IntegerField()
+
+
+def current_date():
+    """Today in the database: an expression, so a queryset built at import time
+    (a view's ``queryset`` attribute) does not freeze the day it was built."""
+    return Cast(Now(), models.DateField())
+
+
+def _model(name):
+    """A model of this app defined in a module that imports this one
+    (organisations, agreements): looked up when a query is built."""
+    return apps.get_model("alliances", name)
+
+
+class CountryQuerySet(SearchQuerySet):
+    search_fields = ("name", "name_lt")
+    search_title_fields = ("name", "name_lt")
+    search_body_field = "name_lt"
+
+    def get_by_natural_key(self, iso2):
+        return self.get(iso2=iso2)
+
+    def search(self, text):
+        """Accent- and case-insensitive match of every word on the English name,
+        the Lithuanian name or the ISO code ("Lietuva", "lt", "Sveicarija")."""
+        words = strip_accents(text or "").split()
+        condition = Q()
+        for word in words:
+            condition &= (
+                Q(name__unaccent__icontains=word)
+                | Q(name_lt__unaccent__icontains=word)
+                | Q(iso2__iexact=word)
+            )
+        return self.filter(condition)
+
+    def _related(self, name):
+        # exercises and threats import from alliances, never the other way round
+        # (STYLE): their models are reached through the reverse relations.
+        return self.model._meta.get_field(name).related_model
+
+    def with_records(self):
+        """Countries named in a published record: a membership of a published
+        organisation, a published agreement's party, a published exercise (host or
+        participant) or a published threat entry (target or location). Drafts name
+        no country in public."""
+        published = Status.PUBLISHED
+        country = OuterRef("pk")
+        hosts = self.model._meta.get_field("hosted_exercises").through
+        targets = self.model._meta.get_field("targeted_by_threats").through
+        participation = self._related("exercise_participations")
+        threat = self._related("threat_locations")
+        return self.filter(
+            Exists(
+                _model("Membership").objects.filter(
+                    country=country, organisation__publication_status=published
+                )
+            )
+            | Exists(
+                _model("AgreementParty").objects.filter(
+                    country=country, agreement__publication_status=published
+                )
+            )
+            | Exists(
+                hosts.objects.filter(
+                    country=country, exercise__publication_status=published
+                )
+            )
+            | Exists(
+                participation.objects.filter(
+                    country=country, exercise__publication_status=published
+                )
+            )
+            | Exists(
+                targets.objects.filter(
+                    country=country, threatentry__publication_status=published
+                )
+            )
+            | Exists(threat.objects.published().filter(location_country=country))
+        )
+
+    def for_list(self, sees_unpublished=None):
+        """Per country: memberships, agreements it is party to, exercises it
+        hosted or took part in, threat entries targeting it or located in it.
+
+        Published records only, unless ``sees_unpublished(model)`` says the
+        reader may see the others of that model (an editor in the API).
+        """
+        exercise = self._related("hosted_exercises")
+        threat = self._related("targeted_by_threats")
+
+        def shown(queryset, model, path=""):
+            if sees_unpublished is not None and sees_unpublished(model):
+                return queryset
+            return queryset.filter(**{f"{path}publication_status": Status.PUBLISHED})
+
+        return self.annotate(
+            membership_count=SubqueryCount(
+                shown(
+                    _model("Membership").objects.filter(country=OuterRef("pk")),
+                    _model("Organisation"),
+                    "organisation__",
+                ).values("pk")
+            ),
+            agreement_count=SubqueryCount(
+                shown(
+                    _model("AgreementParty").objects.filter(country=OuterRef("pk")),
+                    _model("Agreement"),
+                    "agreement__",
+                ).values("agreement")
+            ),
+            exercise_count=SubqueryCount(
+                shown(
+                    exercise.objects.filter(
+                        Q(host_countries=OuterRef("pk"))
+                        | Q(participations__country=OuterRef("pk"))
+                    ),
+                    exercise,
+                )
+                .order_by()
+                .values("pk")
+                .distinct()
+            ),
+            threat_count=SubqueryCount(
+                shown(
+                    threat.objects.filter(
+                        Q(target_countries=OuterRef("pk"))
+                        | Q(location_country=OuterRef("pk"))
+                    ),
+                    threat,
+                )
+                .order_by()
+                .values("pk")
+                .distinct()
+            ),
+        )
+
+    def for_detail(self):
+        """The country profile's memberships (of published organisations) and
+        agreement parties (of published agreements)."""
+        published = Status.PUBLISHED
+        return self.prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=_model("Membership")
+                .objects.filter(organisation__publication_status=published)
+                .select_related("organisation")
+                .order_by(F("joined").asc(nulls_first=True), "organisation__name"),
+            ),
+            Prefetch(
+                "agreement_parties",
+                queryset=_model("AgreementParty")
+                .objects.filter(agreement__publication_status=published)
+                .select_related("agreement")
+                .order_by(
+                    F("agreement__signed").desc(nulls_last=True), "agreement__title"
+                ),
+            ),
+        )
+
+
+@track_history
+class Country(TimeStampedModel):
+    """A state, identified by its ISO 3166-1 alpha-2 code (GB for the United Kingdom)."""
+
+    # Its API resource (/api/v1/countries/) and kind in /deletions/.
+    api_kind = "countries"
+    # Last on the search page when groups rank alike: a country's name turns up
+    # in many queries and is the least specific answer.
+    search_kind = SearchKind(
+        "countries", _("Countries"), "alliances:country_list", position=90
+    )
+
+    iso2 = models.CharField(
+        _("ISO code"),
+        max_length=2,
+        help_text=_("ISO 3166-1 alpha-2 code, two capital letters (LT, PL, GB)."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    name_lt = models.CharField(_("name in Lithuanian"), max_length=100, blank=True)
+    search_vector = search_vector_field(A=["name", "name_lt", "iso2"])
+
+    objects = CountryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+        indexes = [
+            GinIndex(fields=["search_vector"], name="country_search"),
+            trigram_index("name", "country_name_trgm"),
+            trigram_index("name_lt", "country_name_lt_trgm"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["iso2"], name="country_iso2_unique"),
+            models.UniqueConstraint(
+                Lower("name"),
+                name="country_name_unique_ci",
+                violation_error_message=_("A country with this name already exists."),
+            ),
+            models.CheckConstraint(
+                condition=Q(iso2__regex=r"^[A-Z]{2}$"),
+                name="country_iso2_format",
+                violation_error_message=_(
+                    "The ISO code must be two capital letters, such as LT."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.iso2,)
+
+    def get_absolute_url(self):
+        return reverse("alliances:country_detail", args=[self.iso2])
+
+    def search_detail(self):
+        return ""
+
+
+class SourceQuerySet(SearchQuerySet):
+    search_fields = ("title", "publisher", "url")
+
+    def get_by_natural_key(self, url):
+        return self.get(url=url)
+
+
+@track_history
+class Source(TimeStampedModel):
+    """A public document a record relies on: an article, a release, a report."""
+
+    # Its API resource (/api/v1/sources/) and kind in /deletions/.
+    api_kind = "sources"
+
+    url = models.URLField(_("URL"), max_length=1000)
+    title = models.CharField(_("title"), max_length=500)
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    published = models.DateField(_("publication date"), null=True, blank=True)
+    published_precision = precision_field(_("publication date precision"))
+    accessed = models.DateField(_("access date"), null=True, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        help_text=_("ISO 639-1 code of the document's language (en, lt, de...)."),
+    )
+    archive_url = models.URLField(_("archived copy URL"), max_length=1000, blank=True)
+    caution = models.CharField(
+        _("caution"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Why readers should weigh this source with care (partisan outlet, "
+            "aggregator, state media...). Shown next to the source."
+        ),
+    )
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["publisher", "title"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        constraints = [
+            models.UniqueConstraint(fields=["url"], name="source_url_unique"),
+            vague_date_constraint("source", "published"),
+        ]
+
+    def __str__(self):
+        if self.publisher:
+            return f"{self.publisher}: {self.title}"
+        return self.title
+
+    def natural_key(self):
+        return (self.url,)

@@ -1,0 +1,100 @@
+"""Lists as CSV and as GeoJSON."""
+
+import io
+import json
+
+from rest_framework import (
+    renderers,
+)
+
+from core.exports import write_csv
+
+# -- Rendering ----------------------------------------------------------------------
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """A list page as CSV: one row per record, related records by slug or ISO
+    code, sources by URL; cells that a spreadsheet would run as formulas are
+    escaped."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        renderer_context = renderer_context or {}
+        rows = data.get("results", []) if isinstance(data, dict) else data or []
+        view = renderer_context.get("view")
+        if rows:
+            header = list(rows[0])
+        elif view is not None:
+            header = [
+                name
+                for name, field in view.get_serializer().fields.items()
+                if not field.write_only
+            ]
+        else:  # pragma: no cover
+            header = []
+        out = io.StringIO()
+        write_csv(out, header, rows)
+        response = renderer_context.get("response")
+        if response is not None and view is not None:
+            name = getattr(view, "export_name", None) or "records"
+            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return out.getvalue().encode(self.charset)
+
+
+class GeoJSONRenderer(renderers.BaseRenderer):
+    """A list page as a GeoJSON FeatureCollection of the records' located points
+    (``view.geojson_features(row)``); records without coordinates are left out."""
+
+    media_type = "application/geo+json"
+    format = "geojson"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        view = (renderer_context or {}).get("view")
+        rows = data.get("results", []) if isinstance(data, dict) else []
+        features = [feature for row in rows for feature in view.geojson_features(row)]
+        collection = {"type": "FeatureCollection", "features": features}
+        if isinstance(data, dict):
+            collection["next"] = data.get("next")
+            collection["previous"] = data.get("previous")
+        return json.dumps(
+            collection, cls=renderers.JSONRenderer.encoder_class, ensure_ascii=False
+        ).encode()
+
+
+GEOJSON_SCHEMA = {
+    "type": "object",
+    "required": ["type", "features"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["type", "geometry", "properties"],
+                "properties": {
+                    "type": {"type": "string", "enum": ["Feature"]},
+                    "id": {"type": "string"},
+                    "geometry": {
+                        "type": "object",
+                        "properties": {
+                            "type": {"type": "string", "enum": ["Point"]},
+                            "coordinates": {
+                                "type": "array",
+                                "items": {"type": "number"},
+                                "minItems": 2,
+                                "maxItems": 2,
+                            },
+                        },
+                    },
+                    "properties": {"type": "object", "additionalProperties": True},
+                },
+            },
+        },
+        "next": {"type": "string", "format": "uri", "nullable": True},
+        "previous": {"type": "string", "format": "uri", "nullable": True},
+    },
+}

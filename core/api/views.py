@@ -1,0 +1,54 @@
+"""The API's views besides the resources: the JSON 404 and the token endpoint."""
+
+from drf_spectacular.utils import (
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import (
+    exceptions,
+    parsers,
+    permissions,
+    serializers,
+)
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+)
+from rest_framework.throttling import ScopedRateThrottle
+
+from core.api.parsers import LimitedJSONParser
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@permission_classes([permissions.AllowAny])
+@authentication_classes([])
+def not_found(request, *args, **kwargs):
+    raise exceptions.NotFound()
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange an editor's username and password for their API token.
+
+    Throttled per client address (the ``token`` rate).
+    """
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+    parser_classes = [LimitedJSONParser, parsers.FormParser]
+
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses={200: inline_serializer("Token", {"token": serializers.CharField()})},
+        auth=[],
+        description=(
+            "Exchange a username and password for the user's API token; send it "
+            "as `Authorization: Token <key>`. Throttled.\n\n"
+            "Public: no authentication needed."
+        ),
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
