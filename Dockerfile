@@ -6,4 +6,5 @@ COPY requirements.lock .
 RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY . .
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py import_records fixtures/ && python manage.py runserver 0.0.0.0:8000"]
+# seed: migrate, then the seed data published, into a new database only.
+CMD ["sh", "-c", "python manage.py seed && python manage.py runserver 0.0.0.0:8000"]

@@ -37,13 +37,13 @@ run: $(STAMP) .env
 	@$(WITH_DB) $(MAKE) --no-print-directory serve
 
 # serve: expects a database (DATABASE_URL from the environment or from config.dbserver).
-# serve and seed publish the seed data as it loads (--status published): it is
-# reviewed in the repository's pull requests, not in the admin. serve loads it into a
-# new database only (--if-empty), so edits made in the admin survive a restart;
-# `make seed` applies fixtures/ again (a record a reviewer retracted stays retracted).
+# `manage.py seed` (also the Docker image's start) migrates, then loads the seed data
+# published (--status published: it is reviewed in the repository's pull requests,
+# not in the admin) into a new database only, so edits made in the admin survive a
+# restart. `make seed` applies fixtures/ again on purpose (a record a reviewer
+# retracted stays retracted).
 serve:
-	$(MANAGE) migrate --noinput
-	$(MANAGE) import_records fixtures/ --status published --if-empty
+	$(MANAGE) seed
 	@echo ""
 	@echo "  Baltic Security Atlas is starting:"
 	@echo "    site   http://$(HOST):$(PORT)/"
@@ -55,7 +55,7 @@ serve:
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 seed: $(STAMP) .env
-	@$(WITH_DB) $(MANAGE) import_records fixtures/ --status published
+	@$(WITH_DB) sh -c '$(MANAGE) migrate --noinput -v0 && $(MANAGE) import_records fixtures/ --status published'
 
 editor: $(STAMP) .env
 	@test -n "$(USERNAME)" || { echo "usage: make editor USERNAME=name"; exit 2; }
@@ -77,8 +77,9 @@ check:
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
 
+# -n auto: one worker per core, each with its own test database (test_atlas_gw0...).
 pytest:
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 lock:
 	$(BIN)/python -m pip install --quiet uv

@@ -1,5 +1,7 @@
 """Management commands an operator runs by hand."""
 
+import io
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
@@ -38,3 +40,56 @@ def test_an_existing_user_is_promoted_without_changing_the_password(django_user_
     user.refresh_from_db()
     assert user.is_staff and user.groups.filter(name="Editors").exists()
     assert user.check_password("kept password 42")
+
+
+def _seed_files(tmp_path):
+    """A small folder in the seed files' shape: a country, a source, and an
+    organisation with one membership."""
+    (tmp_path / "countries.yaml").write_text(
+        "- iso2: LT\n  name: Lithuania\n  name_lt: Lietuva\n"
+    )
+    (tmp_path / "organisations.yaml").write_text(
+        "- kind: organisation\n"
+        "  id: org-b9\n"
+        "  name: Bucharest Nine\n"
+        "  acronym: B9\n"
+        "  type: regional format\n"
+        "  memberships:\n"
+        "  - country: LT\n"
+        "  sources:\n"
+        "  - https://example.org/b9\n"
+    )
+    return tmp_path
+
+
+def test_seed_loads_a_new_database_with_published_records(tmp_path):
+    from alliances.models import Organisation
+
+    out = io.StringIO()
+    call_command("seed", fixtures=str(_seed_files(tmp_path)), stdout=out)
+
+    b9 = Organisation.objects.get(slug="b9")
+    assert b9.publication_status == "published"
+    assert b9.published_at is not None
+    assert Organisation.objects.published().count() == 1
+    printed = out.getvalue()
+    assert "Applying the migrations" in printed
+    assert "as published records" in printed
+    assert "The database is seeded." in printed
+
+
+def test_seed_leaves_a_database_with_records_alone(tmp_path):
+    from alliances.models import Organisation
+    from tests import factories
+
+    factories.organisation(name="Edited in the admin", slug="edited")
+    out = io.StringIO()
+    call_command("seed", fixtures=str(_seed_files(tmp_path)), stdout=out)
+
+    assert list(Organisation.objects.values_list("slug", flat=True)) == ["edited"]
+    assert "already holds records" in out.getvalue()
+
+
+def test_seed_without_the_fixtures_folder_says_so(tmp_path):
+    with pytest.raises(CommandError, match="no such folder"):
+        call_command("seed", fixtures=str(tmp_path / "missing"))

@@ -3,13 +3,16 @@ and is sourced."""
 
 import io
 import re
+import sys
 from pathlib import Path
 
 import pghistory.models
 import pytest
+import yaml
 from django.apps import apps
 from django.core import serializers
 from django.core.management import call_command
+from django.db import transaction
 
 from alliances.models import (
     Agreement,
@@ -74,9 +77,27 @@ def snapshot():
     }
 
 
+@pytest.fixture(scope="module")
+def seed_output(django_db_setup, django_db_blocker):
+    """The seed data, loaded once for this module's tests: each test runs in a
+    savepoint of this transaction, which is rolled back when the module is done."""
+    with django_db_blocker.unblock():
+        loaded = transaction.atomic()
+        loaded.__enter__()
+        try:
+            output = load_seed()
+        except BaseException:
+            loaded.__exit__(*sys.exc_info())
+            raise
+    yield output
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        loaded.__exit__(None, None, None)
+
+
 @pytest.fixture
-def seeded():
-    return load_seed()
+def seeded(seed_output, db):
+    return seed_output
 
 
 def test_seed_data_loads_with_expected_counts(seeded):
@@ -123,16 +144,45 @@ def test_seed_data_loads_with_expected_counts(seeded):
 
 def test_make_loads_the_seed_data_published():
     makefile = (ROOT / "Makefile").read_text()
-    commands = re.findall(r"import_records .*", makefile)
-    # make run seeds a new database only; make seed applies the fixtures again.
-    assert commands == [
-        "import_records fixtures/ --status published --if-empty",
-        "import_records fixtures/ --status published",
+    # make run seeds a new database only (manage.py seed); make seed applies the
+    # fixtures again.
+    assert re.findall(r"\$\(MANAGE\) seed\b.*", makefile) == ["$(MANAGE) seed"]
+    commands = re.findall(r"import_records [^'\n]*", makefile)
+    assert commands == ["import_records fixtures/ --status published"]
+
+
+def _start_commands():
+    """What the Docker image and docker compose run to start the site: the
+    Dockerfile's CMD/ENTRYPOINT, compose's command/entrypoint of each service,
+    and the repository's scripts they name."""
+    texts = [
+        line
+        for line in (ROOT / "Dockerfile").read_text().splitlines()
+        if line.strip().startswith(("CMD", "ENTRYPOINT"))
     ]
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for service in compose.get("services", {}).values():
+        for key in ("command", "entrypoint"):
+            if service.get(key):
+                texts.append(str(service[key]))
+    for text in list(texts):
+        for word in re.findall(r"[\w./-]+\.sh", text):
+            script = ROOT / word.lstrip("/").removeprefix("app/")
+            if script.is_file():
+                texts.append(script.read_text())
+    return "\n".join(texts)
 
 
-def test_loading_twice_changes_nothing():
-    load_seed()
+def test_docker_serves_the_seed_data_published():
+    """The image seeds like make run: migrate, then the fixtures published into
+    a new database (not every record as a draft, which served an empty site)."""
+    started = _start_commands()
+    assert "manage.py seed" in started
+    for command in re.findall(r"import_records[^\"'&;\n]*", started):
+        assert "--status published" in command, command
+
+
+def test_loading_twice_changes_nothing(seeded):
     before = snapshot()
     events = history_events()
     output = load_seed()
@@ -190,3 +240,24 @@ def test_natural_keys_round_trip_without_duplicates(seeded):
     for item in serializers.deserialize("json", dumped):
         item.save()
     assert {model: model.objects.count() for model in ALL_MODELS} == counts
+
+
+def test_every_seed_record_page_renders(
+    seeded, client, django_assert_num_queries, django_assert_max_num_queries
+):
+    for url in ("/organisations/", "/agreements/", "/countries/"):
+        assert client.get(url).status_code == 200
+        assert client.get(f"{url}?format=csv").status_code == 200
+    # The change log names the related records its events mention: one query
+    # per kind (HQ country, parent organisation; place of signature), so the
+    # count depends on which of them a record has.
+    for organisation in Organisation.objects.all():
+        with django_assert_max_num_queries(9 + 2):
+            response = client.get(f"{organisation.get_absolute_url()}?as_of=2018-06-01")
+        assert response.status_code == 200, organisation.slug
+    for agreement in Agreement.objects.all():
+        with django_assert_max_num_queries(6 + 1):
+            assert client.get(agreement.get_absolute_url()).status_code == 200
+    for country in Country.objects.with_records():
+        with django_assert_num_queries(5):
+            assert client.get(country.get_absolute_url()).status_code == 200

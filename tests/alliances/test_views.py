@@ -5,13 +5,11 @@ import datetime
 import io
 import json
 import re
-from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.utils.timezone import localdate
 
-from alliances.models import Agreement, Country, Organisation
+from alliances.models import Agreement, Organisation
 from alliances.views import membership_timeline
 from tests import factories
 from tests.alliances import builders
@@ -19,7 +17,6 @@ from tests.alliances import builders
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def text(response):
@@ -592,33 +589,6 @@ def test_country_detail_timeline_starts_at_the_first_known_date(client):
     timeline = response.context["timeline"]
     assert timeline["start_year"] == 2004
     assert timeline["ticks"][-1]["year"] <= localdate().year
-
-
-# The seed data
-
-
-def test_every_seed_record_page_renders(
-    client, django_assert_num_queries, django_assert_max_num_queries
-):
-    call_command(
-        "import_records", str(FIXTURES), status="published", stdout=io.StringIO()
-    )
-    for url in ("/organisations/", "/agreements/", "/countries/"):
-        assert client.get(url).status_code == 200
-        assert client.get(f"{url}?format=csv").status_code == 200
-    # The change log names the related records its events mention: one query
-    # per kind (HQ country, parent organisation; place of signature), so the
-    # count depends on which of them a record has.
-    for organisation in Organisation.objects.all():
-        with django_assert_max_num_queries(9 + 2):
-            response = client.get(f"{organisation.get_absolute_url()}?as_of=2018-06-01")
-        assert response.status_code == 200, organisation.slug
-    for agreement in Agreement.objects.all():
-        with django_assert_max_num_queries(6 + 1):
-            assert client.get(agreement.get_absolute_url()).status_code == 200
-    for country in Country.objects.with_records():
-        with django_assert_num_queries(5):
-            assert client.get(country.get_absolute_url()).status_code == 200
 
 
 def test_timeline_without_any_known_date_spans_the_last_ten_years():
