@@ -77,9 +77,10 @@ check:
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
 
-# -n auto: one worker per core, each with its own test database (test_atlas_gw0...).
+# -n auto: one worker per core, each with its own test database (test_atlas_gw0...);
+# --dist loadfile keeps a test module on one worker (module-scoped data loads once).
 pytest:
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --dist loadfile
 
 lock:
 	$(BIN)/python -m pip install --quiet uv

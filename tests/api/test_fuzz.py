@@ -8,6 +8,7 @@ generated bodies only, which keeps the suite to about a minute.
 """
 
 import collections
+import copy
 
 import pytest
 import schemathesis
@@ -29,12 +30,19 @@ from tests import factories
 SCHEMA_URL = "/api/v1/schema/"
 WRITES = ["POST", "PUT", "PATCH", "DELETE"]
 
-# Loaded at import: schemathesis.pytest.from_fixture breaks on pytest 9.
-reads = schemathesis.openapi.from_wsgi(SCHEMA_URL, get_wsgi_application()).include(
-    method="GET"
-)
-everything = schemathesis.openapi.from_wsgi(SCHEMA_URL, get_wsgi_application())
-everything.config.phases.coverage.enabled = False
+
+def _schemas():
+    """The schema for all operations and for the reads, built from one request:
+    generating it is the slow part of collecting this module. (Built at import:
+    schemathesis.pytest.from_fixture breaks on pytest 9.)"""
+    everything = schemathesis.openapi.from_wsgi(SCHEMA_URL, get_wsgi_application())
+    everything.config.phases.coverage.enabled = False
+    reads = schemathesis.openapi.from_dict(copy.deepcopy(everything.raw_schema))
+    reads.app, reads.location = everything.app, everything.location
+    return reads.include(method="GET"), everything
+
+
+reads, everything = _schemas()
 
 CHECKS = [
     not_a_server_error,
@@ -50,6 +58,9 @@ FUZZ = settings(
     max_examples=8,
     deadline=None,
     derandomize=True,
+    # No example database: runs do not replay each other's failures (that would
+    # undo derandomize) and nothing is written into the working directory.
+    database=None,
     suppress_health_check=list(HealthCheck),
 )
 

@@ -119,8 +119,13 @@ def test_list_marks_ongoing_and_upcoming_exercises(client):
     assert page.count('class="badge status upcoming"') == 1
 
 
-def test_a_month_only_start_this_month_is_neither_ongoing_nor_upcoming(client):
-    today = timezone.localdate()
+def test_a_month_only_start_this_month_is_neither_ongoing_nor_upcoming(
+    client, monkeypatch
+):
+    # A day in the middle of the month: on its last day the whole month has
+    # begun, and such an exercise is rightly ongoing.
+    today = D(2025, 1, 15)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: today)
     dated(
         today.replace(day=1),
         today + datetime.timedelta(days=60),
