@@ -77,10 +77,12 @@ check:
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
 
-# -n auto: one worker per core, each with its own test database (test_atlas_gw0...);
-# --dist loadfile keeps a test module on one worker (module-scoped data loads once).
+# -n auto: one worker per core, each with its own test database (test_atlas_gw0...).
+# xdist's default distribution keeps pytest-django's order: the transactional tests
+# (browser journeys), whose flush empties data migrations' rows, run last on each
+# worker. (--dist loadfile runs them mid-way and the threat categories vanish.)
 pytest:
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto
 
 lock:
 	$(BIN)/python -m pip install --quiet uv
