@@ -1,4 +1,7 @@
-"""Personas shared by every test module."""
+"""Personas shared by every test module, and the run's closing notes."""
+
+import collections
+import sys
 
 import pytest
 from django.contrib.auth.models import Group
@@ -34,7 +37,56 @@ def editor_client(client, editor):
     return client
 
 
+# What the xdist workers report (the controller runs no test itself).
+_WORKERS_FUZZ_CASES = collections.Counter()
+
+
+def _fuzz_cases():
+    """(persona, "METHOD /path") -> cases schemathesis ran in this process."""
+    fuzz = sys.modules.get("tests.api.test_fuzz")
+    return fuzz.CASES if fuzz is not None else collections.Counter()
+
+
+def pytest_sessionfinish(session):
+    # An xdist worker hands its counts to the controller, which reports them.
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["fuzz_cases"] = [
+            [persona, operation, count]
+            for (persona, operation), count in _fuzz_cases().items()
+        ]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    for persona, operation, count in getattr(node, "workeroutput", {}).get(
+        "fuzz_cases", []
+    ):
+        _WORKERS_FUZZ_CASES[(persona, operation)] += count
+
+
+def _schemathesis_summary(terminalreporter):
+    """How much schemathesis ran, for the record (tests/api/test_fuzz.py)."""
+    cases = _fuzz_cases() + _WORKERS_FUZZ_CASES
+    if not cases:
+        return
+    by_persona = {}
+    for (persona, operation), count in cases.items():
+        operations, total = by_persona.get(persona, (set(), 0))
+        operations.add(operation)
+        by_persona[persona] = (operations, total + count)
+    every = {operation for _persona, operation in cases}
+    terminalreporter.write_line(
+        f"schemathesis: {len(every)} operations, "
+        f"{sum(cases.values())} cases: "
+        + "; ".join(
+            f"{persona}: {len(ops)} operations, {total} cases"
+            for persona, (ops, total) in sorted(by_persona.items())
+        )
+    )
+
+
 def pytest_terminal_summary(terminalreporter):
+    _schemathesis_summary(terminalreporter)
     skipped = terminalreporter.stats.get("skipped", [])
     browser = [r for r in skipped if "tests/browser/" in r.nodeid]
     if browser:

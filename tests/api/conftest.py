@@ -36,26 +36,3 @@ def editor_api(editor):
 def analyst_api(analyst):
     """A logged-in user without editing rights, with a token."""
     return _token_client(analyst)
-
-
-def pytest_terminal_summary(terminalreporter):
-    """How much schemathesis ran, for the record (tests/api/test_fuzz.py)."""
-    import sys
-
-    fuzz = sys.modules.get("tests.api.test_fuzz")
-    if fuzz is None or not fuzz.CASES:
-        return
-    by_persona = {}
-    for (persona, operation), count in fuzz.CASES.items():
-        operations, cases = by_persona.get(persona, (set(), 0))
-        operations.add(operation)
-        by_persona[persona] = (operations, cases + count)
-    every = {operation for _persona, operation in fuzz.CASES}
-    terminalreporter.write_line(
-        f"schemathesis: {len(every)} operations, "
-        f"{sum(fuzz.CASES.values())} cases: "
-        + "; ".join(
-            f"{persona}: {len(ops)} operations, {cases} cases"
-            for persona, (ops, cases) in sorted(by_persona.items())
-        )
-    )
