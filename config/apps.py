@@ -11,7 +11,11 @@ class AtlasConfig(AppConfig):
     verbose_name = _("Baltic Security Atlas")
 
     def ready(self):
+        from config import triggers
         from config.models import Deletion
+
+        # History triggers after migrate, forwards and backwards (config/triggers.py).
+        triggers.connect(self)
 
         # Deletions are kept for API clients that mirror the data (/api/v1/deletions/).
         for label in Deletion.TRACKED:
