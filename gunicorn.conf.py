@@ -5,7 +5,8 @@ named beside it (see .env.example)."""
 import multiprocessing
 import os
 
-from config.gunicorn_logging import AccessLogger, logconfig
+# Module-level names are read as settings: import the module, not its names.
+from config import gunicorn_logging
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 
@@ -30,12 +31,8 @@ max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 100))
 # Logs: stdout, JSON unless DJANGO_LOG_FORMAT=text (as the application's).
 accesslog = "-"
 errorlog = "-"
-logger_class = AccessLogger
-logconfig_dict = logconfig(
+logger_class = gunicorn_logging.AccessLogger
+logconfig_dict = gunicorn_logging.logconfig(
     os.environ.get("DJANGO_LOG_FORMAT", "json"),
     os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
 )
-
-# Heartbeat files in memory, not on a container's (possibly slow) disk.
-if os.path.isdir("/dev/shm"):
-    worker_tmp_dir = "/dev/shm"

@@ -11,7 +11,11 @@ def logconfig(log_format, level="INFO"):
         {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "rename_fields": {
+                "asctime": "time",
+                "levelname": "level",
+                "name": "logger",
+            },
         }
         if log_format == "json"
         else {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
@@ -28,8 +32,16 @@ def logconfig(log_format, level="INFO"):
             }
         },
         "loggers": {
-            "gunicorn.error": {"level": level, "handlers": ["stdout"], "propagate": False},
-            "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+            "gunicorn.error": {
+                "level": level,
+                "handlers": ["stdout"],
+                "propagate": False,
+            },
+            "gunicorn.access": {
+                "level": "INFO",
+                "handlers": ["stdout"],
+                "propagate": False,
+            },
         },
         "root": {"level": level, "handlers": []},
     }

@@ -443,7 +443,9 @@ SPECTACULAR_SETTINGS = {
 # a proxy's X-Request-ID or makes, and returns in the response's X-Request-ID.
 LOG_FORMAT = env_str("DJANGO_LOG_FORMAT", "text" if DEBUG else "json")
 if LOG_FORMAT not in ("json", "text"):
-    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
+    raise ImproperlyConfigured(
+        f"DJANGO_LOG_FORMAT must be json or text, not {LOG_FORMAT!r}"
+    )
 DJANGO_GUID = {
     "GUID_HEADER_NAME": "X-Request-ID",
     "VALIDATE_GUID": False,
@@ -466,7 +468,9 @@ LOGGING = {
                 "correlation_id": "request_id",
             },
         },
-        "text": {"format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"},
+        "text": {
+            "format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"
+        },
     },
     "handlers": {
         "console": {
