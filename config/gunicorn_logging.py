@@ -10,9 +10,9 @@ def logconfig(log_format, level="INFO"):
     formatter = (
         {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            "timestamp": "time",
             "rename_fields": {
-                "asctime": "time",
                 "levelname": "level",
                 "name": "logger",
             },

@@ -61,8 +61,8 @@ class HealthCheckMiddleware:
 
 def database_answers():
     try:
-        # A connection the server dropped is replaced first (CONN_HEALTH_CHECKS).
-        connection.close_if_unusable_or_obsolete()
+        # Django's request_started handler has already replaced a connection
+        # the server dropped (CONN_HEALTH_CHECKS).
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return True
@@ -143,18 +143,18 @@ class RequestLimitsMiddleware:
 
     def __call__(self, request):
         query = request.META.get("QUERY_STRING", "")
-        if len(query) > self.max_length:
-            return self.bad_request(
-                request,
-                _("The query string is too long (at most %(limit)s characters).")
-                % {"limit": self.max_length},
-            )
         parameters = sum(1 for part in query.replace(";", "&").split("&") if part)
         if parameters > self.max_parameters:
             return self.bad_request(
                 request,
                 _("Too many query parameters (at most %(limit)s).")
                 % {"limit": self.max_parameters},
+            )
+        if len(query) > self.max_length:
+            return self.bad_request(
+                request,
+                _("The query string is too long (at most %(limit)s characters).")
+                % {"limit": self.max_length},
             )
         return self.get_response(request)
 
