@@ -4,7 +4,7 @@ import math
 
 from django.conf import settings
 from django.http import JsonResponse
-from django.template.response import TemplateResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 
@@ -18,7 +18,8 @@ def lockout_response(request, original_response=None, credentials=None):
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": message}, status=429)
     else:
-        response = TemplateResponse(
+        # Rendered here: it replaces the login view's response in a middleware.
+        response = render(
             request,
             "axes/lockout.html",
             {"title": _("Login blocked"), "message": message},

@@ -58,7 +58,7 @@ def settings_in(env, *names):
 
 
 def test_check_deploy_is_clean_under_the_production_settings():
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [
             sys.executable,
             "manage.py",
@@ -87,7 +87,7 @@ def test_check_deploy_is_clean_under_the_production_settings():
 
 def test_check_deploy_fails_with_debug_on():
     env = {**PRODUCTION_ENV, "DJANGO_DEBUG": "1", "ATLAS_NO_DOTENV": "1"}
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR,
         env={
