@@ -2,6 +2,8 @@
 one JSON object a line on stdout, the access log carrying the request id that
 django-guid put in the response's X-Request-ID header."""
 
+import os
+
 from gunicorn import glogging
 
 
@@ -75,5 +77,6 @@ class AccessLogger(glogging.Logger):
                 "forwarded_for": atoms.get("{x-forwarded-for}i", ""),
                 "user_agent": atoms["a"],
                 "request_id": atoms.get("{x-request-id}o", ""),
+                "pid": os.getpid(),
             },
         )
