@@ -4,6 +4,7 @@ database. Reversing used to fail ("column old.last_edited_by_id does not exist")
 because the history triggers of the current code were installed on the older
 schema after the rollback (config/triggers.py)."""
 
+import json
 import os
 import subprocess
 import sys
@@ -25,7 +26,10 @@ BEFORE = [
     ("atlas", "0001_editors_group"),
 ]
 
-ROUND_TRIP = f"""  # noqa: S608 - a script, not SQL
+ROUND_TRIP = """
+import json
+import sys
+
 import django
 django.setup()
 from django.core.management import call_command
@@ -40,7 +44,7 @@ def sources_triggers():
         return cursor.fetchone()[0]
 
 assert sources_triggers() == 2, sources_triggers()
-for app, migration in {BEFORE!r}:
+for app, migration in json.loads(sys.argv[1]):
     call_command("migrate", app, migration, verbosity=0)
     print("back to", app, migration, flush=True)
 assert sources_triggers() == 0, sources_triggers()
@@ -76,7 +80,7 @@ def test_the_last_three_releases_migrate_back_and_forth(database_copy):
     env = {**os.environ, "DATABASE_URL": database_copy}
     env["DJANGO_SETTINGS_MODULE"] = "config.settings"
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", ROUND_TRIP],
+        [sys.executable, "-c", ROUND_TRIP, json.dumps(BEFORE)],
         cwd=BASE_DIR,
         env=env,
         capture_output=True,
