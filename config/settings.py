@@ -198,8 +198,9 @@ DATABASES["default"].setdefault("OPTIONS", {}).update(
     }
 )
 # No statement runs longer than this (milliseconds; 0 = no limit): one slow query
-# cannot hold a worker and a connection indefinitely.
-_statement_timeout = env_int("DATABASE_STATEMENT_TIMEOUT", 30_000)
+# cannot hold a worker and a connection indefinitely. Below gunicorn's 30 s request
+# timeout, so the database cancels the query before the worker is killed.
+_statement_timeout = env_int("DATABASE_STATEMENT_TIMEOUT", 25_000)
 if _statement_timeout:
     DATABASES["default"]["OPTIONS"]["options"] = (
         f"-c statement_timeout={_statement_timeout}"
