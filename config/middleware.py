@@ -116,7 +116,7 @@ def database_unavailable_response(request):
     )
     if wants_json:
         response = JsonResponse(
-            {"detail": _("The database is temporarily unavailable. Please retry.")},
+            {"detail": _("Database temporarily unavailable.")},
             status=503,
         )
     else:
