@@ -4,6 +4,7 @@ not help), counted across gunicorn workers through Redis."""
 
 import collections
 import json
+import time
 
 import pytest
 
@@ -115,6 +116,12 @@ def test_limits_hold_across_two_gunicorn_workers_with_redis(
             "DJANGO_API_ANON_RATE": "6/hour",
         }
     )
+    # Both workers up before counting: /healthz (never limited) until each has
+    # answered at least once.
+    deadline = time.monotonic() + 60
+    while len({pid for pid, path, _s in access_log(server) if path == "/healthz"}) < 2:
+        assert time.monotonic() < deadline, "the second worker never answered"
+        fetch(server.url + "/healthz", headers={"Connection": "close"})
     limits = {
         "/threats/": 6,
         "/search/?q=nato": 4,
