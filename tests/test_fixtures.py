@@ -124,8 +124,10 @@ def test_seed_data_loads_with_expected_counts(seeded):
 def test_make_loads_the_seed_data_published():
     makefile = (ROOT / "Makefile").read_text()
     commands = re.findall(r"import_records .*", makefile)
-    # make run seeds a new database only; make seed applies the fixtures again.
+    # make run and make prod seed a new database only; make seed applies the
+    # fixtures again.
     assert commands == [
+        "import_records fixtures/ --status published --if-empty",
         "import_records fixtures/ --status published --if-empty",
         "import_records fixtures/ --status published",
     ]
