@@ -43,6 +43,9 @@ def sources_triggers():
         )
         return cursor.fetchone()[0]
 
+# A copy of the test database is migrated already; an empty one (the copy could
+# not be made) is migrated first.
+call_command("migrate", verbosity=0)
 assert sources_triggers() == 2, sources_triggers()
 for app, migration in json.loads(sys.argv[1]):
     call_command("migrate", app, migration, verbosity=0)
@@ -64,13 +67,18 @@ def database_copy(django_db_setup, django_db_blocker):
     maintenance = database_url(connection.settings_dict, "postgres")
     with django_db_blocker.unblock():
         connections.close_all()
-        with psycopg.connect(maintenance, autocommit=True) as conn:
+    template = sql.Identifier(connection.settings_dict["NAME"])
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        try:
             conn.execute(
                 sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                    sql.Identifier(name),
-                    sql.Identifier(connection.settings_dict["NAME"]),
+                    sql.Identifier(name), template
                 )
             )
+        except psycopg.errors.ObjectInUse:
+            # Another connection to the test database (a live server's thread):
+            # an empty database instead, which the round trip migrates first.
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     yield database_url(connection.settings_dict, name)
     with psycopg.connect(maintenance, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
