@@ -43,9 +43,6 @@ def sources_triggers():
         )
         return cursor.fetchone()[0]
 
-# A copy of the test database is migrated already; an empty one (the copy could
-# not be made) is migrated first.
-call_command("migrate", verbosity=0)
 assert sources_triggers() == 2, sources_triggers()
 for app, migration in json.loads(sys.argv[1]):
     call_command("migrate", app, migration, verbosity=0)
@@ -59,27 +56,40 @@ print("ROUND TRIP OK")
 
 
 @pytest.fixture
-def database_copy(django_db_setup, django_db_blocker):
-    """A new database made from the (migrated) test database as its template."""
-    from django.db import connection, connections
+def database_copy(django_db_setup):
+    """A new database holding a copy of the (migrated) test database, made with
+    pg_dump and pg_restore: CREATE DATABASE ... TEMPLATE would need the test
+    database to itself, and the session's live server keeps a connection to it."""
+    from django.db import connection
+
+    from config.management.commands._postgres import client_binary
 
     name = f"atlas_migrations_{uuid.uuid4().hex[:8]}"
     maintenance = database_url(connection.settings_dict, "postgres")
-    with django_db_blocker.unblock():
-        connections.close_all()
-    template = sql.Identifier(connection.settings_dict["NAME"])
+    copy = database_url(connection.settings_dict, name)
     with psycopg.connect(maintenance, autocommit=True) as conn:
-        try:
-            conn.execute(
-                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                    sql.Identifier(name), template
-                )
-            )
-        except psycopg.errors.ObjectInUse:
-            # Another connection to the test database (a live server's thread):
-            # an empty database instead, which the round trip migrates first.
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield database_url(connection.settings_dict, name)
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    dump = subprocess.run(  # noqa: S603
+        [
+            client_binary("pg_dump"),
+            "--format=custom",
+            "--no-owner",
+            database_url(connection.settings_dict),
+        ],
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(  # noqa: S603
+        [
+            client_binary("pg_restore"),
+            "--no-owner",
+            "--exit-on-error",
+            f"--dbname={copy}",
+        ],
+        input=dump.stdout,
+        check=True,
+    )
+    yield copy
     with psycopg.connect(maintenance, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
 
