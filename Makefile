@@ -11,7 +11,8 @@ STAMP := $(VENV)/.installed
 WITH_DB := $(BIN)/python -m config.dbserver
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint check pytest serve seed editor reviewer lock clean help
+.PHONY: run test lint check pytest serve seed editor reviewer lock clean help \
+	prod serve-prod backup restore load audit
 
 help:
 	@echo "make run     set up everything and serve http://$(HOST):$(PORT) with the seed data"
@@ -19,6 +20,11 @@ help:
 	@echo "make editor USERNAME=name   create an editor login for the admin"
 	@echo "make reviewer USERNAME=name an editor who may also publish and retract"
 	@echo "make lock    regenerate requirements.lock after editing pyproject.toml"
+	@echo "make prod    the production configuration (gunicorn, DEBUG off) on http://$(HOST):$(PORT)"
+	@echo "make backup  pg_dump the database into backups/ (FILE=... to choose the file)"
+	@echo "make restore FILE=backups/....dump   put a backup back (asks first)"
+	@echo "make load    locust against the production server (USERS, RATE, DURATION, P95_MS)"
+	@echo "make audit   known vulnerabilities in requirements.lock (pip-audit)"
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -64,6 +70,46 @@ editor: $(STAMP) .env
 reviewer: $(STAMP) .env
 	@test -n "$(USERNAME)" || { echo "usage: make reviewer USERNAME=name"; exit 2; }
 	@$(WITH_DB) sh -c '$(MANAGE) migrate --noinput -v0 && $(MANAGE) create_editor --reviewer "$(USERNAME)"'
+
+# prod: the production configuration on this machine: DEBUG off, hashed static
+# files (collectstatic), gunicorn as configured in gunicorn.conf.py, JSON logs on
+# stdout. The database is the embedded one unless DATABASE_URL is set; limits are
+# shared through Redis when REDIS_URL is set. Ctrl-C stops it.
+prod: $(STAMP) .env
+	@$(WITH_DB) $(MAKE) --no-print-directory serve-prod
+
+serve-prod: export DJANGO_DEBUG = 0
+serve-prod: export HOST := $(HOST)
+serve-prod: export PORT := $(PORT)
+serve-prod:
+	$(MANAGE) seed
+	$(MANAGE) collectstatic --noinput -v0
+	@echo ""
+	@echo "  Baltic Security Atlas (production configuration) is starting:"
+	@echo "    site   http://$(HOST):$(PORT)/    health /healthz, /readyz"
+	@echo "  Stop with Ctrl-C."
+	@echo ""
+	$(BIN)/gunicorn -c gunicorn.conf.py config.wsgi
+
+backup: $(STAMP) .env
+	@$(WITH_DB) $(MANAGE) backup $(if $(FILE),--output "$(FILE)")
+
+restore: $(STAMP) .env
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/atlas-....dump"; exit 2; }
+	@$(WITH_DB) $(MANAGE) restore "$(FILE)"
+
+USERS ?= 20
+RATE ?= 5
+DURATION ?= 60s
+P95_MS ?= 300
+MAX_ERROR_RATE ?= 0
+load: $(STAMP) .env
+	@$(WITH_DB) $(BIN)/python -m ops.loadtest --users $(USERS) --rate $(RATE) \
+		--duration $(DURATION) --p95-ms $(P95_MS) --max-error-rate $(MAX_ERROR_RATE) \
+		$(if $(URL),--url $(URL))
+
+audit: $(STAMP)
+	@$(BIN)/python ops/audit.py requirements.lock
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -7,6 +7,7 @@ the process environment first and from a ``.env`` file in the project root secon
 
 import importlib.util
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -16,7 +17,10 @@ from dotenv import load_dotenv
 from import_export.formats.base_formats import CSV, JSON, XLSX
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-load_dotenv(BASE_DIR / ".env", override=False)
+# ATLAS_NO_DOTENV=1: the environment is complete, ignore .env (tests that check
+# what a production environment alone gives).
+if not os.environ.get("ATLAS_NO_DOTENV"):
+    load_dotenv(BASE_DIR / ".env", override=False)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -70,6 +74,16 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
+# Served over HTTPS (by gunicorn itself or by a TLS proxy in front of it): turns on
+# the HTTPS redirect, HSTS, Secure cookies and their __Host- names (each can still
+# be set on its own below).
+HTTPS = env_bool("DJANGO_HTTPS", False)
+
+# How many proxies in front of the application append to X-Forwarded-For. The
+# client address is the one the nearest trusted proxy saw (core/clientip.py):
+# 0 (no proxy) means the socket's address and the header is never read.
+NUM_PROXIES = env_int("DJANGO_NUM_PROXIES", 0)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -88,6 +102,9 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "import_export",
+    "axes",
+    "csp",
+    "django_guid",
     "core",
     "alliances",
     "exercises",
@@ -95,17 +112,32 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz first: no host check, HTTPS redirect, session or limit
+    # stands between a load balancer and its answer (core/middleware.py).
+    "core.middleware.HealthCheckMiddleware",
+    # A request id for every log line of the request (X-Request-ID).
+    "django_guid.middleware.guid_middleware",
+    # Outermost of the rest: an unreachable database becomes 503 + Retry-After,
+    # whatever raised it and whether DEBUG is on or not.
+    "core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "core.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Anonymous visitors' request rates (pages, search, exports, feeds, map data).
+    "core.ratelimit.AnonymousRateLimitMiddleware",
     # Who changed what: adds the user and URL to the history of every write.
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the outcome of every login: locks out password guessing.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -149,14 +181,72 @@ _database_url = env_str("DATABASE_URL") or _embedded_database_url()
 DATABASES = {
     "default": dj_database_url.parse(
         _database_url,
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        # Persistent connections (one per gunicorn thread) outside development;
+        # the health check replaces a connection the server dropped (a restart)
+        # before a request uses it, so the service recovers by itself.
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0 if DEBUG else 60),
         conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at a PostgreSQL server.")
+DATABASES["default"].setdefault("OPTIONS", {}).update(
+    {
+        # A server that does not answer fails the request quickly (503), instead
+        # of holding a worker for libpq's default of forever.
+        "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 3),
+    }
+)
+# No statement runs longer than this (milliseconds; 0 = no limit): one slow query
+# cannot hold a worker and a connection indefinitely. Below gunicorn's 30 s request
+# timeout, so the database cancels the query before the worker is killed.
+_statement_timeout = env_int("DATABASE_STATEMENT_TIMEOUT", 25_000)
+if _statement_timeout:
+    DATABASES["default"]["OPTIONS"]["options"] = (
+        f"-c statement_timeout={_statement_timeout}"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache holds the request counters of every limit (pages, API, token, admin
+# lockouts are in the database). On Redis they are shared by all workers and
+# servers; without REDIS_URL each process counts for itself (LocMem), which the
+# rate-limit middleware says in a warning when a server starts.
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("ATLAS_CACHE_KEY_PREFIX", "atlas"),
+            # A Redis that does not answer must not hold requests for long.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "KEY_PREFIX": env_str("ATLAS_CACHE_KEY_PREFIX", "atlas"),
+        }
+    }
+
+# Password guessing on the admin login (and the API token endpoint, which also
+# authenticates through Django): django-axes locks an account, and separately an
+# address, after AXES_FAILURE_LIMIT failures, for AXES_COOLOFF_TIME. Unlock early
+# with `manage.py axes_reset_username NAME` or `axes_reset_ip ADDRESS`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
+AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Keep locking out while someone keeps guessing during the cool-off.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -176,40 +266,119 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # Leaflet's files come from the django-leaflet package. It is not an installed app:
 # its admin module needs GDAL, which a plain Python machine does not have.
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     Path(importlib.util.find_spec("leaflet").origin).parent / "static",
 ]
+# Production (DEBUG off) serves the hashed, compressed files that `collectstatic`
+# writes (make prod and the Docker image run it); development and the tests serve
+# them straight from the apps. DJANGO_MANIFEST_STATIC overrides either way.
+MANIFEST_STATIC = env_bool("DJANGO_MANIFEST_STATIC", not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if env_bool("DJANGO_MANIFEST_STATIC", False)
+            if MANIFEST_STATIC
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
 # Without collectstatic (make run), whitenoise serves files straight from the apps.
-WHITENOISE_USE_FINDERS = not env_bool("DJANGO_MANIFEST_STATIC", False)
+WHITENOISE_USE_FINDERS = not MANIFEST_STATIC
 
 LOGIN_URL = "admin:login"
 
 
 # Security: safe by default, relaxed only by DEBUG for local development.
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", HTTPS or not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+if HTTPS:
+    # __Host- cookies are only accepted over HTTPS, for this exact host and path
+    # "/": a sibling subdomain cannot plant or overwrite them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    LANGUAGE_COOKIE_NAME = "__Host-language"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", HTTPS)
+# Load balancers probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# HSTS: a year once HTTPS is on. includeSubDomains and preload commit every
+# subdomain of the host to HTTPS too; turn them off for a shared domain.
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", HTTPS)
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp 4, core/middleware.py): no inline script or
+# style anywhere; scripts and styles come from our own static files. Redoc's page
+# alone may add inline styles (its components write them at run time).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Browser features the Atlas never uses are switched off for it and anything it
+# might embed (django-permissions-policy).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
+# Request limits, each answered 400 with a message (core/middleware.py): form
+# fields in a body (Django's own limit), parameters and length of a query string.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DJANGO_MAX_FORM_FIELDS", 1000)
+MAX_QUERY_PARAMETERS = env_int("DJANGO_MAX_QUERY_PARAMETERS", 100)
+MAX_QUERY_STRING_LENGTH = env_int("DJANGO_MAX_QUERY_STRING_LENGTH", 4096)
+
+# Anonymous visitors' rates per client address (core/ratelimit.py), counted in
+# the shared cache: N/second, N/minute, N/hour or N/day.
+ANONYMOUS_RATES = {
+    "pages": env_str("DJANGO_PAGE_RATE", "120/minute"),
+    "search": env_str("DJANGO_SEARCH_RATE", "30/minute"),
+    "exports": env_str("DJANGO_EXPORT_RATE", "10/minute"),
+    "feeds": env_str("DJANGO_FEED_RATE", "30/minute"),
+    "map-data": env_str("DJANGO_MAP_DATA_RATE", "30/minute"),
+}
+# Addresses never limited (a monitoring host, the load test on loopback).
+RATE_LIMIT_EXEMPT = env_list("DJANGO_RATE_LIMIT_EXEMPT")
 
 # The REST API (/api/v1/, core/api/). Reads are public; writes need a token or a
 # session with CSRF, and the Django model permissions of the Editors group.
@@ -231,7 +400,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.AtlasPagination",
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.AtlasAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    # Counted in the shared cache, per client address as NUM_PROXIES defines it.
+    "DEFAULT_THROTTLE_CLASSES": ["core.ratelimit.AnonymousApiThrottle"],
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("DJANGO_API_ANON_RATE", "120/minute"),
         "token": "10/minute",
@@ -272,16 +443,59 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Logs go to stdout: one JSON object a line in production (DJANGO_LOG_FORMAT=json,
+# the default unless DEBUG), each with the request id that django-guid takes from
+# a proxy's X-Request-ID or makes, and returns in the response's X-Request-ID.
+LOG_FORMAT = env_str("DJANGO_LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(
+        f"DJANGO_LOG_FORMAT must be json or text, not {LOG_FORMAT!r}"
+    )
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": False,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
+    "IGNORE_URLS": ["healthz", "readyz"],
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(correlation_id)s",
+            # ISO 8601 in UTC, the same in every process.
+            "timestamp": "time",
+            "rename_fields": {
+                "levelname": "level",
+                "name": "logger",
+                "correlation_id": "request_id",
+            },
+        },
+        "text": {
+            "format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     # Replaces Django's own handler for "django" so messages are not printed twice.
     "loggers": {
         "django": {"handlers": ["console"], "propagate": False},
         # pgtrigger lists every trigger it (re)installs after each migrate.
         "pgtrigger": {"level": "WARNING"},
+        # One line per request from django-guid is noise next to the access log.
+        "django_guid": {"level": "WARNING"},
+        # django-axes announces its configuration in every process.
+        "axes.apps": {"level": "WARNING"},
     },
 }
 
@@ -297,8 +511,10 @@ PGHISTORY_APPEND_ONLY = True
 # (a record, then its sources) keep their order.
 PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 # The history triggers of many-to-many tables (a record's sources) belong to
-# auto-created models that migrations do not see: install them after migrate.
-PGTRIGGER_INSTALL_ON_MIGRATE = True
+# auto-created models that migrations do not see: core/triggers.py installs them
+# after a migrate that leaves the database fully migrated (pgtrigger's own
+# install-on-migrate also ran after a rollback, and failed there).
+PGTRIGGER_INSTALL_ON_MIGRATE = False
 
 # Admin bulk import/export (django-import-export)
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -13,8 +13,12 @@ class AtlasConfig(AppConfig):
     verbose_name = _("Baltic Security Atlas")
 
     def ready(self):
+        from core import triggers
         from core.models import Deletion, tracked_models
         from core.permissions import sync_groups_after_migrate
+
+        # History triggers after migrate, forwards and backwards (core/triggers.py).
+        triggers.connect(self)
 
         # Deletions are kept for API clients that mirror the data (/api/v1/deletions/).
         for model in tracked_models():

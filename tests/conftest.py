@@ -13,6 +13,14 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _visitor_limits_out_of_the_way(settings):
+    """Tests ask for pages far faster than a visitor may (a test renders every seed
+    record's page); the limits have their own tests, which set low rates
+    (tests/production/test_rate_limits.py)."""
+    settings.ANONYMOUS_RATES = dict.fromkeys(settings.ANONYMOUS_RATES, "1000000/minute")
+
+
 @pytest.fixture
 def editor(django_user_model):
     """A member of the Editors group with admin access, as create_editor makes."""

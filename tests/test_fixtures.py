@@ -144,9 +144,9 @@ def test_seed_data_loads_with_expected_counts(seeded):
 
 def test_make_loads_the_seed_data_published():
     makefile = (ROOT / "Makefile").read_text()
-    # make run seeds a new database only (manage.py seed); make seed applies the
-    # fixtures again.
-    assert re.findall(r"\$\(MANAGE\) seed\b.*", makefile) == ["$(MANAGE) seed"]
+    # make run and make prod seed a new database only (manage.py seed); make seed
+    # applies the fixtures again.
+    assert re.findall(r"\$\(MANAGE\) seed\b.*", makefile) == ["$(MANAGE) seed"] * 2
     commands = re.findall(r"import_records [^'\n]*", makefile)
     assert commands == ["import_records fixtures/ --status published"]
 
@@ -163,8 +163,11 @@ def _start_commands():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     for service in compose.get("services", {}).values():
         for key in ("command", "entrypoint"):
-            if service.get(key):
-                texts.append(str(service[key]))
+            command = service.get(key)
+            if isinstance(command, list):
+                command = " ".join(command)
+            if command:
+                texts.append(command)
     for text in list(texts):
         for word in re.findall(r"[\w./-]+\.sh", text):
             script = ROOT / word.lstrip("/").removeprefix("app/")

@@ -1,0 +1,144 @@
+"""Request rates for anonymous visitors, counted in the shared cache.
+
+Every worker and every server counts in the same place (Redis, ``REDIS_URL``), so a
+limit holds however many processes serve the site. Without Redis each process
+counts on its own (Django's local-memory cache); the middleware says so in a
+warning when it starts.
+
+- ``AnonymousRateLimitMiddleware`` limits the public site, per client address
+  (core/clientip.py), in groups: map data, feeds, exports (``?format=``),
+  search, and every other page. Over the limit: 429 with ``Retry-After``.
+  Logged-in users (editors) are not limited; the admin, the API (DRF's own
+  throttles below), static files and the health checks are not counted here.
+- ``AnonymousApiThrottle`` is DRF's anonymous throttle keyed on the same address.
+
+The counting itself (fixed windows, atomic increments) is django-ratelimit's
+``get_usage``. Its app is not installed: its system check refuses the local-memory
+fallback outright, where we prefer the site to run and warn.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django_ratelimit.core import get_usage
+from rest_framework.throttling import AnonRateThrottle
+
+from core.clientip import client_ip
+
+logger = logging.getLogger(__name__)
+
+NOT_COUNTED = ("/admin/", "/api/", "/static/", "/i18n/", "/favicon")
+EXPORT_FORMATS = ("csv", "json", "geojson")
+
+
+def request_group(request):
+    """The limit a request counts against, or None if it is not limited here."""
+    path = request.path_info
+    if request.method not in ("GET", "HEAD") or path.startswith(NOT_COUNTED):
+        return None
+    if path == "/map/data.json":
+        return "map-data"
+    if path.endswith(("/feed/", ".ics")):
+        return "feeds"
+    if request.GET.get("format") in EXPORT_FORMATS:
+        return "exports"
+    if path.startswith("/search/"):
+        return "search"
+    return "pages"
+
+
+def _client_key(group, request):
+    return client_ip(request)
+
+
+def too_many_requests(request, retry_after):
+    """429 with the number of seconds to wait, in the form the client asked for."""
+    message = _("Too many requests. Please wait %(seconds)s seconds and try again.") % {
+        "seconds": retry_after
+    }
+    if request.GET.get("format") in EXPORT_FORMATS or request.path.endswith(".json"):
+        response = JsonResponse({"detail": message}, status=429)
+    else:
+        response = HttpResponse(message, status=429, content_type="text/plain")
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def uses_shared_cache():
+    return "locmem" not in settings.CACHES["default"]["BACKEND"].lower()
+
+
+class AnonymousRateLimitMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        if not uses_shared_cache():
+            logger.warning(
+                "REDIS_URL is not set: request limits are counted per process "
+                "(local memory), so N workers allow N times each rate. Set REDIS_URL "
+                "for limits shared by every worker."
+            )
+
+    def __call__(self, request):
+        group = request_group(request)
+        if group is not None and not self.exempt(request):
+            usage = self.usage(request, group)
+            if usage and usage["should_limit"]:
+                return too_many_requests(request, max(1, int(usage["time_left"])))
+        return self.get_response(request)
+
+    @staticmethod
+    def exempt(request):
+        if client_ip(request) in settings.RATE_LIMIT_EXEMPT:
+            return True
+        # Only a request with a session cookie can be a logged-in editor: the
+        # others need no session lookup.
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return False
+        return request.user.is_authenticated
+
+    @staticmethod
+    def usage(request, group):
+        try:
+            return get_usage(
+                request,
+                group=f"anonymous-{group}",
+                key=_client_key,
+                rate=settings.ANONYMOUS_RATES[group],
+                increment=True,
+            )
+        except Exception:
+            # The cache is down: serve the page rather than fail it (/readyz
+            # reports the cache).
+            logger.exception("Rate limit not counted: the cache did not answer")
+            return None
+
+
+class AnonymousApiThrottle(AnonRateThrottle):
+    """DRF's anonymous throttle on the shared cache, keyed on the client address
+    as core/clientip.py defines it; it lets requests through if the cache is
+    down rather than failing them."""
+
+    def get_ident(self, request):
+        return client_ip(request)
+
+    def allow_request(self, request, view):
+        if client_ip(request) in settings.RATE_LIMIT_EXEMPT:
+            return True
+        try:
+            return super().allow_request(request, view)
+        except Exception:
+            logger.exception("API throttle not counted: the cache did not answer")
+            return True
+
+
+def cache_answers():
+    """True when the cache takes a write and gives it back (for /readyz)."""
+    try:
+        cache.set("readyz", "ok", 10)
+        return cache.get("readyz") == "ok"
+    except Exception:
+        logger.exception("The cache did not answer")
+        return False

@@ -1,0 +1,38 @@
+"""gunicorn's settings for the Atlas (`make prod`, the Docker image):
+`gunicorn -c gunicorn.conf.py config.wsgi`. Each can be changed by the variable
+named beside it (see .env.example)."""
+
+import multiprocessing
+import os
+
+# Module-level names are read as settings: import the module, not its names.
+from config import gunicorn_logging
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+
+# Two processes per core plus one keep every core busy while others wait on the
+# database; two threads each overlap a little more waiting. Each thread holds one
+# persistent database connection: workers x threads must stay below PostgreSQL's
+# max_connections (100 by default).
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 2))
+worker_class = "gthread"
+
+# A request that takes longer than this is stopped and its worker replaced.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
+keepalive = 5
+
+# Workers are replaced after this many requests (a bounded memory footprint);
+# the jitter keeps them from all restarting at the same moment.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 1000))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 100))
+
+# Logs: stdout, JSON unless DJANGO_LOG_FORMAT=text (as the application's).
+accesslog = "-"
+errorlog = "-"
+logger_class = gunicorn_logging.AccessLogger
+logconfig_dict = gunicorn_logging.logconfig(
+    os.environ.get("DJANGO_LOG_FORMAT", "json"),
+    os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
+)

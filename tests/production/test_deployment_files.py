@@ -1,0 +1,105 @@
+"""docker-compose.yml and the Dockerfile describe the production configuration:
+gunicorn with DEBUG off, a one-shot migrate/seed service before web, health checks,
+named volumes, secrets with no defaults. `docker compose config` validates it (the
+compose client, not a Docker engine, is needed for that)."""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from tests.production.conftest import BASE_DIR, unavailable
+
+COMPOSE = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
+SECRETS = {"DJANGO_SECRET_KEY": "s" * 60, "POSTGRES_PASSWORD": "p" * 24}
+
+
+def compose_command():
+    if shutil.which("docker"):
+        probe = subprocess.run(
+            ["docker", "compose", "version"],  # noqa: S607
+            capture_output=True,
+            check=False,
+        )
+        if probe.returncode == 0:
+            return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    unavailable("no docker compose client (apt-get install docker-compose)")
+    return None
+
+
+def compose_config(env, tmp_path):
+    empty_env = tmp_path / "empty.env"
+    empty_env.write_text("")
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "POSTGRES_", "DATABASE_"))
+    }
+    return subprocess.run(  # noqa: S603
+        [
+            *compose_command(),
+            "--project-directory",
+            str(BASE_DIR),
+            # Not the development .env beside it: only what the test gives.
+            "--env-file",
+            str(empty_env),
+            "config",
+            "-q",
+        ],
+        cwd=BASE_DIR,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_compose_config_is_valid(tmp_path):
+    result = compose_config(SECRETS, tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("missing", sorted(SECRETS))
+def test_compose_has_no_default_secrets(missing, tmp_path):
+    env = {k: v for k, v in SECRETS.items() if k != missing}
+    result = compose_config(env, tmp_path)
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_web_runs_gunicorn_after_the_one_shot_seed_with_debug_off():
+    services = COMPOSE["services"]
+    assert services["migrate"]["command"] == ["python", "manage.py", "seed"]
+    assert services["migrate"]["restart"] == "no"
+    web = services["web"]
+    assert web["environment"]["DJANGO_DEBUG"] == "0"
+    assert web["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert web["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert web["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert "REDIS_URL" in web["environment"]
+    # web itself never migrates or seeds: the image's command is gunicorn.
+    assert "command" not in web
+
+
+def test_every_long_running_service_has_a_health_check_and_data_a_volume():
+    for name, service in COMPOSE["services"].items():
+        if name == "migrate":
+            continue  # exits when done; web waits for its success
+        assert "test" in service["healthcheck"], name
+    assert "/readyz" in " ".join(COMPOSE["services"]["web"]["healthcheck"]["test"])
+    assert COMPOSE["services"]["postgres"]["volumes"][0].startswith("pgdata:")
+    assert "pgdata" in COMPOSE["volumes"]
+
+
+def test_the_image_serves_with_gunicorn_and_never_imports_on_start():
+    dockerfile = (BASE_DIR / "Dockerfile").read_text()
+    command = next(line for line in dockerfile.splitlines() if line.startswith("CMD"))
+    assert "gunicorn" in command
+    assert "runserver" not in dockerfile
+    assert "import_records" not in dockerfile
+    assert "collectstatic" in dockerfile
+    assert "USER atlas" in dockerfile
