@@ -380,7 +380,10 @@ def test_memberships_without_a_row_have_no_invented_dates():
                 dates != (None, None)
                 and not (membership["country"] == "LT" and dates == lithuania)
             ):
-                invented.append(f"{record['id']} {membership['country']}: {dates}")
+                invented.append(
+                    f"{record['id']} {membership['country']}: joined {dates}, "
+                    f"left {membership['left']!r}"
+                )
     assert invented == [], "\n".join(invented)
 
 
