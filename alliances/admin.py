@@ -68,11 +68,12 @@ class SourceAdmin(AtlasModelAdmin):
 
 
 def _periods_overlap(first, second):
-    """Half-open [joined, left) periods; a missing date is unbounded."""
+    """Half-open [joined, left) periods; a missing end is unbounded. A period
+    with an unknown start overlaps nothing, as in the database's constraint."""
     (start_a, end_a), (start_b, end_b) = first, second
-    return (start_a is None or end_b is None or start_a < end_b) and (
-        start_b is None or end_a is None or start_b < end_a
-    )
+    if start_a is None or start_b is None:
+        return False
+    return (end_b is None or start_a < end_b) and (end_a is None or start_b < end_a)
 
 
 class InlineRowsFormSet(BaseInlineFormSet):

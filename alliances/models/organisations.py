@@ -321,9 +321,12 @@ class Membership(SourcedRecord):
             vague_date_constraint("membership", "joined"),
             vague_date_constraint("membership", "left"),
             # One membership per country and organisation at any moment; an open
-            # start or end counts as unbounded (needs btree_gist for the "=" parts).
+            # end counts as unbounded (needs btree_gist for the "=" parts). A row
+            # with an unknown start is exempt: its period is unknown, not "since
+            # ever" (a second stint whose dates no source gives).
             ExclusionConstraint(
                 name="membership_no_overlap",
+                condition=Q(joined__isnull=False),
                 expressions=[
                     (F("organisation"), RangeOperators.EQUAL),
                     (F("country"), RangeOperators.EQUAL),
