@@ -143,25 +143,31 @@ class NotFound(Exception):
     pass
 
 
-def filters(query):
-    """WHERE conditions and parameters for the filters the floor implements."""
+def filters(conn, query):
+    """WHERE conditions and parameters for the filters the floor implements.
+
+    Slugs and ISO codes are turned into ids first (as django-filter does when it
+    validates them), so the planner sees the ids and its statistics for them:
+    behind a join to the countries it cannot tell that ``LT`` is the target of
+    most entries, and picks a plan for a few."""
     conditions, params = [PUBLISHED], []
-    categories = query.get("category")
+    categories, targets = query.get("category"), query.get("target")
+    if categories or targets:
+        category_ids, country_ids = conn.execute(
+            "SELECT ARRAY(SELECT id FROM threats_threatcategory WHERE slug = ANY(%s)), "
+            "ARRAY(SELECT id FROM alliances_country WHERE iso2 = ANY(%s))",
+            [categories or [], targets or []],
+        ).fetchone()
     if categories:
-        conditions.append(
-            "e.category_id IN (SELECT id FROM threats_threatcategory "
-            "WHERE slug = ANY(%s))"
-        )
-        params.append(categories)
-    targets = query.get("target")
+        conditions.append("e.category_id = ANY(%s)")
+        params.append(category_ids)
     if targets:
         conditions.append(
             "EXISTS (SELECT 1 FROM threats_threatentry_target_countries t "
-            "JOIN alliances_country tc ON tc.id = t.country_id "
-            "WHERE t.threatentry_id = e.id AND tc.iso2 = ANY(%s))"
+            "WHERE t.threatentry_id = e.id AND t.country_id = ANY(%s))"
         )
-        params.append(targets)
-    return " AND ".join(conditions), params
+        params.append(country_ids)
+    return " AND ".join(conditions), params, (country_ids if targets else None)
 
 
 def page_size(query):
@@ -370,7 +376,7 @@ def threat_list(conn, query, urls, url):
         ("page", "page_size", "category", "target", "pagination", "cursor", "format"),
     )
     size = page_size(query)
-    where, params = filters(query)
+    where, params, _targets = filters(conn, query)
     cursor_mode = query.get("pagination", ["page"])[0] == "cursor" or "cursor" in query
     if cursor_mode:
         position = decode_cursor(query["cursor"][0]) if "cursor" in query else None
@@ -534,17 +540,16 @@ def vague(day, precision):
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-def facet_queries(where, params, query):
+def facet_queries(where, params, target_ids):
     """(facet, SQL, parameters) for the six facets of the list page, each over
     the filtered entries. A facet on a relation the filter already joins counts
     the rows the filter matched (as the application's ORM query does)."""
     entries = f"SELECT e.id FROM threats_threatentry e WHERE {where}"
-    target_match = (
-        "JOIN alliances_country tc ON tc.id = t.country_id AND tc.iso2 = ANY(%s)"
-        if query.get("target")
-        else "JOIN alliances_country tc ON tc.id = t.country_id"
-    )
-    target_params = [query["target"]] if query.get("target") else []
+    target_match = "JOIN alliances_country tc ON tc.id = t.country_id"
+    target_params = []
+    if target_ids is not None:
+        target_match += " AND t.country_id = ANY(%s)"
+        target_params = [target_ids]
     return [
         (
             "category",
@@ -606,7 +611,7 @@ def facet_options(name, rows):
 
 def threat_page(conn, query):
     check_params(query, ("page", "category", "target"))
-    where, params = filters(query)
+    where, params, target_ids = filters(conn, query)
     page_text = query.get("page", ["1"])[0]
     page = int(page_text) if page_text.isdigit() and int(page_text) > 0 else 1
     offset = (page - 1) * HTML_PAGE_SIZE
@@ -629,7 +634,7 @@ def threat_page(conn, query):
             [*params, HTML_PAGE_SIZE, offset],
         )
         facet_cursors = []
-        for name, sql, facet_params in facet_queries(where, params, query):
+        for name, sql, facet_params in facet_queries(where, params, target_ids):
             facet_cursor = psycopg.Cursor(conn)
             facet_cursor.execute(sql, facet_params)
             facet_cursors.append((name, facet_cursor))
@@ -733,7 +738,16 @@ class Floor:
             from psycopg_pool import ConnectionPool
 
             self._connections = ConnectionPool(
-                os.environ["DATABASE_URL"], min_size=1, max_size=1, open=True
+                os.environ["DATABASE_URL"],
+                min_size=1,
+                max_size=1,
+                open=True,
+                # psycopg prepares a statement run five times; PostgreSQL may
+                # then plan it once for any LIMIT, OFFSET or filter value (a
+                # generic plan), which can be far slower. Django binds values
+                # client-side, so it always gets a plan for the actual values:
+                # so does the floor.
+                kwargs={"options": "-c plan_cache_mode=force_custom_plan"},
             )
         return self._connections
 

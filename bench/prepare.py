@@ -33,6 +33,9 @@ def django_env(url, **extra):
         DJANGO_API_ANON_RATE="100000000/second",
         DJANGO_LOG_LEVEL="WARNING",
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        # whitenoise's note that collectstatic has not run (static files are
+        # not part of the benchmark), once per worker.
+        PYTHONWARNINGS="ignore:No directory at:UserWarning",
     )
     env.update(extra)
     return env

@@ -13,7 +13,9 @@
 4. Each endpoint is driven by wrk (2 threads, 16 connections, ``SECONDS``) on
    the application and on the floor in turn, ``ROUNDS`` times, the order
    alternating. An endpoint whose single request takes more than a second is
-   measured with requests one after the other instead (``seq`` in the table).
+   (or, with short runs, a twelfth of ``SECONDS``: wrk's queue would leave too few
+   completed requests) is measured with requests one after the other instead
+   (``seq`` in the table).
    CPU time of the gunicorn workers and of the database server is read from
    /proc before and after each run, per request.
 5. Memory: the workers' resident memory while one ``page_csv`` export runs,
@@ -35,6 +37,7 @@ import sys
 import threading
 import time
 import urllib.parse
+import warnings
 from dataclasses import dataclass, field
 
 from bench import load, parity, vocabulary
@@ -137,6 +140,7 @@ def count_queries(endpoints, say):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    warnings.filterwarnings("ignore", "No directory at", UserWarning)
     django.setup()
     client = Client(HTTP_HOST=HOST)
     for endpoint in endpoints:
@@ -299,6 +303,10 @@ def csv_memory(endpoint, app, say):
     return {"rss_growth_mb": round(growth / 2**20, 1), "bytes": result["size"]}
 
 
+def rounded(value):
+    return None if value is None else round(value, 2)
+
+
 def fmt(value, digits=1):
     if value is None:
         return "–"
@@ -319,6 +327,7 @@ def print_table(endpoints, results):
         "app CPU ms/req",
         "DB CPU ms/req",
         "floor CPU ms/req",
+        "floor DB ms/req",
     )
     rows = []
     for endpoint in endpoints:
@@ -338,6 +347,7 @@ def print_table(endpoints, results):
                 fmt(app["cpu_ms"]),
                 fmt(app["db_cpu_ms"]),
                 fmt(floor["cpu_ms"]) if floor else "–",
+                fmt(floor["db_cpu_ms"]) if floor else "–",
             )
         )
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
@@ -408,12 +418,16 @@ def run(args):
                     say(f"  {problem}")
                 return 1
             rss_start = app.tree.worker_rss()
+            # wrk's 16 connections queue at 4 workers: a request waits about
+            # four times its own duration, and each connection should complete
+            # a few in a run. Slower endpoints are timed one request at a time.
+            slow = min(SLOW_SECONDS, args.seconds / (3 * load.CONNECTIONS / WORKERS))
             say("Warming up (one request each) and choosing how to measure...")
             for endpoint in endpoints:
                 for server in [app] + ([floor] if endpoint.floor else []):
                     load.fetch(server.port, endpoint.paths[0])
                 _status, _body, seconds = load.fetch(app.port, endpoint.paths[0])
-                endpoint.mode = "seq" if seconds > SLOW_SECONDS else "wrk"
+                endpoint.mode = "seq" if seconds > slow else "wrk"
                 say(f"  {endpoint.name}: {seconds * 1000:.0f} ms -> {endpoint.mode}")
             for number in range(args.rounds):
                 say(
@@ -429,7 +443,7 @@ def run(args):
                         report = measure(
                             endpoint,
                             server,
-                            db_tree if label == "app" else None,
+                            db_tree,
                             args.seconds,
                             endpoint.mode,
                         )
@@ -441,6 +455,12 @@ def run(args):
                             + (
                                 f"  {report['failures']} FAILED"
                                 if report["failures"]
+                                else ""
+                            )
+                            + (
+                                "  (few requests completed: rough)"
+                                if endpoint.mode == "wrk"
+                                and report["requests"] < load.CONNECTIONS
                                 else ""
                             )
                         )
@@ -496,9 +516,9 @@ def run(args):
             "p99_ms": round(app["p99_ms"], 1),
             "queries": endpoint.queries,
             "app_cpu_ms": round(app["cpu_ms"], 2),
-            "db_cpu_ms": round(app["db_cpu_ms"], 2)
-            if app["db_cpu_ms"] is not None
-            else None,
+            "db_cpu_ms": rounded(app["db_cpu_ms"]),
+            "floor_cpu_ms": rounded(floor and floor["cpu_ms"]),
+            "floor_db_cpu_ms": rounded(floor and floor["db_cpu_ms"]),
             "mode": endpoint.mode,
         }
     summary["memory"] = memory
