@@ -1,10 +1,10 @@
 """Words, places and names the synthetic data is made of (bench/generate.py).
 
 English prose with the Lithuanian names and terms a Baltic archive is full of,
-accents included, so that search meets "Šiauliai" as well as "drone". A few
-words are planted at a known rate so that the search benchmark has a common
-word ("drone", in about one entry in nine), a rare one ("Vaivorykštė", one entry
-in 4,000) and everything in between.
+accents included, so that search meets "Šiauliai" as well as "drone". The
+search benchmark finds a common word ("drone", in about half the summaries), a
+rare one ("Vaivorykštė", planted in one entry in 4,000) and everything in
+between.
 """
 
 # (name, ISO code, latitude, longitude): where incidents happen and exercises
@@ -300,8 +300,7 @@ SENTENCES = [
     "Community volunteers in Šiauliai helped document the damage for insurers.",
 ]
 
-# One sentence in nine carries "drone" (see SENTENCES); these are planted
-# exactly: one entry in RARE_EVERY names the rare operation.
+# Planted exactly: one entry in RARE_EVERY names the rare operation.
 RARE_WORD = "Vaivorykštė"
 RARE_EVERY = 4000
 RARE_SENTENCE = f"Investigators code-named the case „{RARE_WORD}“."
