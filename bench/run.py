@@ -2,9 +2,9 @@
 
 1. The data set: ``atlas_bench_<ROWS>`` (bench/database.py, bench/prepare.py),
    generated once, then reused.
-2. SQL queries per request: each endpoint once through Django's test client in
-   this process, with ``CaptureQueriesContext`` (after a first request, so
-   one-off lookups are not counted).
+2. SQL queries per request: each endpoint through Django's test client in
+   this process, with ``CaptureQueriesContext``, counted on a second request so
+   that one-off lookups are not (an endpoint slower than 5 s: its first).
 3. Two servers side by side on loopback, each gunicorn with 4 sync workers:
    the application (its WSGI application, DEBUG off) and the floor
    (bench/floor.py). Before anything is measured, the floor's answers are
@@ -12,11 +12,10 @@
    run.
 4. Each endpoint is driven by wrk (2 threads, 16 connections, ``SECONDS``) on
    the application and on the floor in turn, ``ROUNDS`` times, the order
-   alternating. An endpoint whose single request takes more than a second is
-   (or, with short runs, a twelfth of ``SECONDS``: wrk's queue would leave too few
-   completed requests) is measured with requests one after the other instead
-   (``seq`` in the table).
-   CPU time of the gunicorn workers and of the database server is read from
+   alternating. An endpoint whose single request takes more than a second
+   (or, with short runs, a twelfth of ``SECONDS``: wrk's queue would leave too
+   few completed requests) is timed one request after the other instead
+   (``seq`` in the table), on both servers. CPU time of the gunicorn workers and of the database server is read from
    /proc before and after each run, per request.
 5. Memory: the workers' resident memory while one ``page_csv`` export runs,
    and at the start and end of the whole run.
