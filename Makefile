@@ -12,7 +12,8 @@ WITH_DB := $(BIN)/python -m config.dbserver
 MANAGE := $(BIN)/python manage.py
 
 .PHONY: run test lint check pytest serve seed editor reviewer lock clean help \
-	prod serve-prod backup restore load audit
+	prod serve-prod backup restore load audit \
+	bench bench-search bench-reset wrk
 
 help:
 	@echo "make run     set up everything and serve http://$(HOST):$(PORT) with the seed data"
@@ -25,6 +26,9 @@ help:
 	@echo "make restore FILE=backups/....dump   put a backup back (asks first)"
 	@echo "make load    locust against the production server (USERS, RATE, DURATION, P95_MS)"
 	@echo "make audit   known vulnerabilities in requirements.lock (pip-audit)"
+	@echo "make bench   [ROWS=200000 SECONDS=15 ROUNDS=2] the app against a raw floor (see README)"
+	@echo "make bench-search [ROWS=1000000 REPEAT=3]  search latency over 30 fixed queries"
+	@echo "make bench-reset  drop the benchmark's generated databases"
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -137,3 +141,29 @@ lock:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# The benchmark (README, "Performance"; bench/). Its own database, never yours: an
+# embedded PostgreSQL in .data/bench (or BENCH_SERVER_URL), one database per ROWS,
+# generated on first use and kept. Not part of `make test`.
+SECONDS ?= 15
+ROUNDS ?= 2
+REPEAT ?= 3
+
+bench: $(STAMP) .env wrk
+	$(BIN)/python -m bench run --rows $(or $(ROWS),200000) --seconds $(SECONDS) --rounds $(ROUNDS)
+
+bench-search: $(STAMP) .env
+	$(BIN)/python -m bench search --rows $(or $(ROWS),1000000) --repeat $(REPEAT)
+
+bench-reset: $(STAMP) .env
+	$(BIN)/python -m bench reset
+
+# The load generator: Debian's wrk.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing wrk (Debian package) for the benchmark..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+		else \
+			echo "The benchmark needs wrk: sudo apt-get install wrk"; exit 1; \
+		fi; }

@@ -1,0 +1,49 @@
+"""``python -m bench run|search|reset|prepare`` (the Makefile's bench targets)."""
+
+import argparse
+import sys
+
+from bench.database import BenchServer
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser(
+        "run", help="make bench: the application against the floor"
+    )
+    run.add_argument("--rows", type=int, default=200_000)
+    run.add_argument("--seconds", type=int, default=15)
+    run.add_argument("--rounds", type=int, default=2)
+    run.add_argument("--only", default="", help="comma-separated endpoint names")
+    search = commands.add_parser("search", help="make bench-search: search latency")
+    search.add_argument("--rows", type=int, default=1_000_000)
+    search.add_argument("--repeat", type=int, default=3)
+    prepare = commands.add_parser("prepare", help="only create and fill the database")
+    prepare.add_argument("--rows", type=int, default=200_000)
+    commands.add_parser("reset", help="drop every benchmark database")
+    args = parser.parse_args(argv)
+
+    if args.command == "reset":
+        with BenchServer() as server:
+            for name in server.bench_databases():
+                print(f"Dropping {name}")
+                server.drop(name)
+        return 0
+    if args.command == "prepare":
+        from bench.prepare import prepare as prepare_data
+
+        with BenchServer() as server:
+            prepare_data(server, args.rows)
+        return 0
+    if args.command == "run":
+        from bench.run import run as run_bench
+
+        return run_bench(args)
+    from bench.search import run as run_search
+
+    return run_search(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

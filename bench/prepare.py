@@ -1,0 +1,89 @@
+"""Get the benchmark database ready: created, migrated, filled once per size.
+
+The data set for ``rows`` lives in ``atlas_bench_<rows>`` (bench/database.py).
+It is generated when that database has no complete data set of the current
+generator version and seed; otherwise it is reused as it is (only ``migrate``
+runs, so a branch's new migrations, say an index, apply to the data in place).
+Generation loads the seed data first (``import_records fixtures/ --status
+published``: real countries, categories, actors, organisations), then the
+synthetic records (bench/generate.py).
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+from bench import generate
+from bench.database import BASE_DIR, database_name
+
+PYTHON = sys.executable
+
+
+def django_env(url, **extra):
+    """The environment the application runs with in the benchmark: production
+    settings (DEBUG off) on the benchmark database. The API's anonymous
+    throttle (120 requests a minute by default) would turn a load test into a
+    test of the throttle: it is raised far above what the load generator sends,
+    and the throttle's bookkeeping still runs."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=url,
+        DJANGO_DEBUG="0",
+        DJANGO_API_ANON_RATE="100000000/second",
+        DJANGO_LOG_LEVEL="WARNING",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        # whitenoise's note that collectstatic has not run (static files are
+        # not part of the benchmark), once per worker.
+        PYTHONWARNINGS="ignore:No directory at:UserWarning",
+    )
+    env.update(extra)
+    return env
+
+
+def manage(url, *args, quiet=False):
+    subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=django_env(url),
+        check=True,
+        stdout=subprocess.DEVNULL if quiet else None,
+    )
+
+
+def prepare(server, rows, seed=generate.SEED, workers=2, say=print):
+    """Make sure ``atlas_bench_<rows>`` holds the data set; returns its
+    description (counts and generation times)."""
+    name = database_name(rows)
+    wanted = {"rows": rows, "seed": seed, "version": generate.VERSION}
+    found = server.dataset(name)
+    if found and all(found.get(key) == value for key, value in wanted.items()):
+        say(
+            f"Using the data set in {name} (generated in "
+            f"{found['timings']['total']} s; `make bench-reset` generates it again)."
+        )
+        say("Applying migrations, if any...")
+        manage(server.url(name), "migrate", "--noinput", "-v0")
+        return found
+    if server.exists(name):
+        say(f"{name} holds an incomplete or outdated data set: generating it again.")
+        server.drop(name)
+    server.create(name)
+    url = server.url(name)
+    timings = {}
+    started = time.monotonic()
+    say(f"Migrating {name}...")
+    manage(url, "migrate", "--noinput", "-v0")
+    timings["migrate"] = round(time.monotonic() - started, 1)
+    say("Loading the seed data (fixtures/)...")
+    started = time.monotonic()
+    manage(url, "import_records", "fixtures/", "--status", "published", quiet=True)
+    timings["seed data"] = round(time.monotonic() - started, 1)
+    result = generate.generate(url, rows, seed=seed, workers=workers, say=say)
+    result["timings"] = {**timings, **result["timings"]}
+    result["timings"]["total"] = round(
+        sum(value for key, value in result["timings"].items() if key != "total"), 1
+    )
+    description = {**wanted, **result}
+    server.mark_complete(name, description)
+    return description
