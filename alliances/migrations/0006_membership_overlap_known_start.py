@@ -6,18 +6,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('alliances', '0005_workflow_history'),
+        ("alliances", "0005_workflow_history"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='membership',
-            name='membership_no_overlap',
+            model_name="membership",
+            name="membership_no_overlap",
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('joined__isnull', False)), expressions=[(models.F('organisation'), '='), (models.F('country'), '='), (models.Func(models.F('joined'), models.F('left'), models.Value('[)'), function='DATERANGE', output_field=django.contrib.postgres.fields.ranges.DateRangeField()), '&&')], name='membership_no_overlap', violation_error_message='This country already has a membership of this organisation covering part of these dates.'),
+            model_name="membership",
+            constraint=django.contrib.postgres.constraints.ExclusionConstraint(
+                condition=models.Q(("joined__isnull", False)),
+                expressions=[
+                    (models.F("organisation"), "="),
+                    (models.F("country"), "="),
+                    (
+                        models.Func(
+                            models.F("joined"),
+                            models.F("left"),
+                            models.Value("[)"),
+                            function="DATERANGE",
+                            output_field=django.contrib.postgres.fields.ranges.DateRangeField(),
+                        ),
+                        "&&",
+                    ),
+                ],
+                name="membership_no_overlap",
+                violation_error_message="This country already has a membership of this organisation covering part of these dates.",
+            ),
         ),
     ]
