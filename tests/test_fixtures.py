@@ -229,6 +229,9 @@ def correction_sources(organisation_id):
 
 # -- The fixtures against the facts ---------------------------------------------------
 
+# Keys the seed data adds to a threat's location, described in fixtures/SCHEMA.md.
+ADDED_LOCATION_KEYS = {"geo_precision", "sea_area"}
+
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_fact_record_is_in_the_fixtures_with_the_same_values(kind):
@@ -253,6 +256,19 @@ def test_every_fact_record_is_in_the_fixtures_with_the_same_values(kind):
                 ]
             elif key not in fixture:
                 problems.append(f"{record['id']}: key {key!r} missing")
+            elif isinstance(value, dict) and isinstance(fixture[key], dict):
+                # A threat's location: the facts' keys with the facts' values, plus
+                # the documented assessment keys (fixtures/SCHEMA.md) and no others.
+                mine = fixture[key]
+                if {k: mine.get(k) for k in value} != value:
+                    problems.append(
+                        f"{record['id']}: {key} is {mine!r}, the facts say {value!r}"
+                    )
+                if set(mine) - set(value) - ADDED_LOCATION_KEYS:
+                    problems.append(
+                        f"{record['id']}: {key} has undocumented keys "
+                        f"{sorted(set(mine) - set(value) - ADDED_LOCATION_KEYS)}"
+                    )
             elif fixture[key] != corrected.get(key, value):
                 problems.append(
                     f"{record['id']}: {key} is {fixture[key]!r}, the facts say {value!r}"

@@ -61,10 +61,14 @@ def _overlapping_membership():
     )
 
 
-def _second_open_membership_with_unknown_start():
-    first = factories.membership()  # no dates: member for all time we know
+def _second_open_membership_overlapping_a_dated_one():
+    first = factories.membership(joined=D(2004, 3, 29), joined_precision="day")
     return Membership(
-        organisation=first.organisation, country=first.country, role="partner"
+        organisation=first.organisation,
+        country=first.country,
+        role="partner",
+        joined=D(2010, 1, 1),
+        joined_precision="year",
     )
 
 
@@ -176,7 +180,7 @@ def _named_party_twice():
             "covering part of these dates",
         ),
         (
-            _second_open_membership_with_unknown_start,
+            _second_open_membership_overlapping_a_dated_one,
             "membership_no_overlap",
             "covering part of these dates",
         ),

@@ -12,6 +12,8 @@ not let a client write: the workflow endpoints set them together. They cannot be
 broken through the API, which the last tests here show.
 """
 
+from datetime import date
+
 import pytest
 from django.apps import apps
 
@@ -61,12 +63,14 @@ def _own_parent():
 
 def _overlapping_membership():
     existing = factories.membership(
-        joined=None, joined_precision="", left=None, left_precision=""
+        joined=date(2004, 3, 29), joined_precision="day", left=None, left_precision=""
     )
     data = RESOURCES["memberships"]().create_data()
     data.update(
         organisation=existing.organisation.slug,
         country=existing.country.iso2,
+        joined="2010-01-01",
+        joined_precision="day",
     )
     return "post", "/api/v1/memberships/", data, ("joined",)
 
