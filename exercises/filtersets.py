@@ -8,6 +8,8 @@ exercises held at least partly in that range; ``ordering`` is ``start``,
 ``name`` or ``personnel``, with ``-`` for descending.
 """
 
+import datetime
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -24,7 +26,8 @@ from core.filtersets import (
 
 from .models import Exercise, ExerciseSeries, Participation
 
-FIRST_YEAR, LAST_YEAR = 1900, 2100
+# Any year a date can have: the year facet offers every year an exercise has.
+FIRST_YEAR, LAST_YEAR = datetime.MINYEAR, datetime.MAXYEAR
 
 
 class YearsField(forms.Field):

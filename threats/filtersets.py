@@ -67,7 +67,8 @@ class YearsField(forms.Field):
         values = value if isinstance(value, list | tuple) else [value]
         years = []
         for item in values:
-            if not re.fullmatch(r"\d{4}", str(item).strip()):
+            # Any year a date can have (1 to 9999): the year facet offers them all.
+            if not re.fullmatch(r"0*[1-9]\d{0,3}", str(item).strip()):
                 raise ValidationError(self.error_messages["invalid"], code="invalid")
             years.append(int(item))
         return years

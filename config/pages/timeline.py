@@ -42,7 +42,7 @@ ORDER_CHOICES = [(NEWEST, _("Newest first")), (OLDEST, _("Oldest first"))]
 
 
 class YearsField(forms.MultipleChoiceField):
-    """Several years (``year=2022&year=2024``), any four-digit year accepted.
+    """Several years (``year=2022&year=2024``), any year from 1 to 9999.
 
     The choices shown are the years that have records, but a year with none is
     still a valid filter (it just matches nothing).
@@ -56,7 +56,8 @@ class YearsField(forms.MultipleChoiceField):
         years = []
         for item in super().to_python(value):
             item = item.strip()
-            if not (item.isascii() and item.isdigit() and len(item) == 4):
+            # Any year a date can have (1 to 9999): the year facet offers them all.
+            if not (item.isascii() and item.isdigit() and len(item) <= 4 and int(item)):
                 raise forms.ValidationError(
                     self.error_messages["invalid_year"],
                     code="invalid_year",
