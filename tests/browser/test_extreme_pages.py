@@ -195,6 +195,7 @@ def public_pages(data):
             )
             for record in retracted.values()
         ),
+        PageCheck("/countries/", [country.name, country.name_lt]),
         PageCheck(
             country.get_absolute_url(),
             [country.name, country.name_lt, *full.values()],
