@@ -5,6 +5,7 @@ with precision ``month``) and shown at its precision ("October 2016"). Also the
 shared field and constraint helpers for dates and coordinates.
 """
 
+import calendar
 import datetime
 import re
 
@@ -60,8 +61,8 @@ def period_end(value, precision):
     if precision == DatePrecision.YEAR:
         return value.replace(month=12, day=31)
     if precision == DatePrecision.MONTH:
-        following = (value.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-        return following - datetime.timedelta(days=1)
+        # Not "the 1st of the next month, less a day": December 9999 has no next.
+        return value.replace(day=calendar.monthrange(value.year, value.month)[1])
     return value
 
 

@@ -123,7 +123,8 @@ class CountryCodeFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
-_YEAR = re.compile(r"[0-9]{4}")
+# Any year a date can have (1 to 9999): the year facets offer every year of the data.
+_YEAR = re.compile(r"0*[1-9][0-9]{0,3}")
 _YEAR_SEPARATORS = re.compile(r"[\s,;]+")
 
 
@@ -151,13 +152,14 @@ class YearsWidget(forms.TextInput):
 
 
 class YearsField(forms.Field):
-    """Several years, each four digits from 1000 to 9999 (what the API schema
+    """Several years, each a whole number from 1 to 9999 (what the API schema
     documents), repeated or separated by commas; cleaned to a sorted list."""
 
     widget = YearsWidget
     default_error_messages = {
         "invalid": _(
-            "“%(value)s” is not a year. Enter years as four digits, such as 2024."
+            "“%(value)s” is not a year. Enter years as numbers from 1 to 9999, "
+            "such as 2024."
         ),
     }
 
@@ -170,7 +172,7 @@ class YearsField(forms.Field):
             for part in _YEAR_SEPARATORS.split(str(item)):
                 if not part:
                     continue
-                if not _YEAR.fullmatch(part) or int(part) < 1000:
+                if not _YEAR.fullmatch(part):
                     shown = "".join(char for char in part if char.isprintable())
                     raise ValidationError(
                         self.error_messages["invalid"],

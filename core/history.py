@@ -7,8 +7,12 @@ middleware adds the user and URL of each request, and the code that knows the
 reason (admin forms, API ``change_reason``, ``import_records --reason``) adds it.
 """
 
+import re
+from pathlib import PurePath
+
 import pghistory
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 
 from core.publication import PUBLIC_STATUSES
 
@@ -62,6 +66,46 @@ INTERNAL = {
     "last_verified",
 }
 
+# The reasons imports record (manage.py import_records): words for the public
+# change log, never a command line or a file path. Stored in English, shown in
+# the reader's language.
+SEED_IMPORT_REASON = gettext_noop("Imported from the Atlas's verified facts")
+FILE_IMPORT_REASON = gettext_noop("Imported from a data file")
+ATLAS_REASONS = {SEED_IMPORT_REASON, FILE_IMPORT_REASON}
+# What imports recorded before: "import_records fixtures/", or the command line
+# with the path of the file ("import_records /home/someone/export.yaml").
+_IMPORT_COMMAND_LINE = re.compile(
+    r"^\s*(?:\S*python\S*\s+)?(?:\S*manage\.py\s+)?import_records(?:\s+(?P<arguments>.*))?$",
+    re.S,
+)
+# A file system path in a text: "/srv/data/x.yaml", "~/x", "../x", a folder and a
+# data file ("exports/threats.csv"), a Windows drive ("C:\\"). URLs are no paths.
+_PATH = re.compile(
+    r"(?:^|\s)(?:~|\.{1,2})?/\S"
+    r"|(?:^|\s)(?![A-Za-z][\w+.-]*://)[^\s/]+/\S*\.(?:ya?ml|json|csv|tsv|xlsx?)\b"
+    r"|\b[A-Za-z]:\\"
+)
+
+
+def public_reason(metadata):
+    """The reason of a change as the public may read it (``metadata`` is the
+    history context's). A command line or a path that an import recorded as its
+    reason becomes the plain reason it stands for; the Atlas's own reasons are
+    translated; reasons people wrote are shown as they wrote them."""
+    reason = (metadata.get("reason") or "").strip()
+    command_line = _IMPORT_COMMAND_LINE.match(reason)
+    if command_line:
+        paths = (command_line["arguments"] or "").split()
+        from_seed = paths and all(
+            PurePath(path).parts[:1] == ("fixtures",) for path in paths
+        )
+        reason = SEED_IMPORT_REASON if from_seed else FILE_IMPORT_REASON
+    elif metadata.get("command") and _PATH.search(reason):
+        reason = FILE_IMPORT_REASON
+    if reason in ATLAS_REASONS:
+        return gettext(reason)
+    return reason
+
 
 class Change:
     """One field's before and after, in words a reader understands."""
@@ -113,7 +157,8 @@ def record_history(obj, public=False):
     """The events of ``obj``, oldest first, with the fields each one changed.
 
     ``public=True`` keeps what anonymous readers may see: only events while the
-    record was published or retracted, and no internal fields or names.
+    record was published or retracted, no internal fields or names, and reasons
+    as ``public_reason`` words them.
     Queries: events (with context), one per many-to-many tracked table, one per
     related model whose labels are shown, and one for the users.
     """
@@ -185,7 +230,7 @@ def record_history(obj, public=False):
                 event,
                 event.pgh_label,
                 metadata.get("user"),
-                metadata.get("reason", ""),
+                public_reason(metadata) if public else metadata.get("reason", ""),
                 changes,
                 snapshot,
             )
@@ -199,7 +244,7 @@ def record_history(obj, public=False):
                 row,
                 row.pgh_label,
                 metadata.get("user"),
-                metadata.get("reason", ""),
+                public_reason(metadata) if public else metadata.get("reason", ""),
                 [Change(m2m, "" if added else value, value if added else "")],
                 {},
             )

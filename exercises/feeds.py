@@ -166,9 +166,14 @@ def _event(exercise, request):
     event = Event()
     event.add("uid", f"{exercise.slug}@baltic-security-atlas")
     event.add("summary", exercise.name)
-    # all-day dates: DTEND is exclusive, the day after the last day
+    # all-day dates: DTEND is exclusive, the day after the last day; an event
+    # lasting to the calendar's last day (31 December 9999) has no day after it,
+    # so it says how long it lasts instead (DURATION, in days).
     event.add("dtstart", exercise.start)
-    event.add("dtend", last_day + datetime.timedelta(days=1))
+    if last_day < datetime.date.max:
+        event.add("dtend", last_day + datetime.timedelta(days=1))
+    else:
+        event.add("duration", last_day - exercise.start + datetime.timedelta(days=1))
     event.add("dtstamp", updated)
     event.add("last-modified", updated)
     event.add("url", url)

@@ -5,7 +5,7 @@ import pytest
 from django.db import ProgrammingError, transaction
 
 from alliances.models import Country, Source
-from core.history import record_history
+from core.history import public_reason, record_history
 from core.models import Status
 from tests import factories
 from threats.models import ThreatEntry
@@ -129,6 +129,65 @@ def test_the_public_log_starts_at_publication_and_hides_internal_fields(
         "update",
         "update",
     ]
+
+
+@pytest.mark.parametrize(
+    ("recorded", "shown"),
+    [
+        # What import_records wrote before it wrote plain reasons.
+        ("import_records fixtures/", "Imported from the Atlas's verified facts"),
+        (
+            "import_records fixtures/threats.yaml fixtures/exercises.yaml",
+            "Imported from the Atlas's verified facts",
+        ),
+        (
+            "import_records /home/rasa/exports/2026-11/threats.yaml",
+            "Imported from a data file",
+        ),
+        (
+            ".venv/bin/python manage.py import_records ../data/x.csv",
+            "Imported from a data file",
+        ),
+        # What people wrote stays as they wrote it, addresses included.
+        (
+            "Corrected from https://kam.lt/lt/naujienos/2026/11/x.csv",
+            "Corrected from https://kam.lt/lt/naujienos/2026/11/x.csv",
+        ),
+        ("Figures for 2024/25 corrected", "Figures for 2024/25 corrected"),
+    ],
+)
+def test_the_public_sees_reasons_not_command_lines(recorded, shown):
+    assert public_reason({"reason": recorded}) == shown
+
+
+def test_a_reason_an_import_was_given_with_a_path_is_shown_plainly():
+    metadata = {
+        "reason": "Loaded /srv/atlas/incoming/x.yaml",
+        "command": "import_records",
+    }
+    assert public_reason(metadata) == "Imported from a data file"
+
+
+def test_the_public_change_log_words_old_import_reasons_plainly(client, editor):
+    entry = factories.threat(slug="old-import", summary="First words")
+    path = "/home/rasa/projektai/atlas/exports/2026-11-24/threats.yaml"
+    with pghistory.context(reason=f"import_records {path}", command="import_records"):
+        entry.summary = "Second words"
+        entry.save()
+
+    page = client.get("/threats/old-import/").content.decode()
+    assert "Imported from a data file" in page
+    assert "import_records" not in page
+    assert path not in page
+    api = client.get("/api/v1/threats/old-import/history/").content.decode()
+    assert "Imported from a data file" in api
+    assert path not in api
+    # Editors still see exactly what was recorded.
+    assert record_history(entry)[-1].reason == f"import_records {path}"
+
+    client.cookies["django_language"] = "lt"
+    page = client.get("/threats/old-import/", HTTP_ACCEPT_LANGUAGE="lt").content
+    assert "Importuota iš duomenų failo" in page.decode()
 
 
 def test_history_cannot_be_rewritten():

@@ -225,9 +225,10 @@ def test_history_carries_the_reason_and_the_user(tmp_path, countries, editor):
     path = write(tmp_path, [exercise_record()])
     call_command("import_records", path)
     created = record_history(Exercise.objects.get())[0]
+    # Without --reason, plain words for readers: not the command nor the path.
     assert (created.kind, created.reason, created.user) == (
         "insert",
-        f"import_records {path}",
+        "Imported from a data file",
         None,
     )
     assert created.event.pgh_context.metadata["command"] == "import_records"
@@ -356,3 +357,33 @@ def test_if_empty_seeds_a_new_database_and_keeps_later_edits(
     assert "not imported again" in capsys.readouterr().out
     exercise.refresh_from_db()
     assert exercise.description == "Edited by an editor"
+
+
+def test_the_seed_data_is_imported_with_a_reason_readers_understand(
+    tmp_path, countries, settings
+):
+    """make run and make seed give no --reason: the change log of every seed
+    record says where it came from, in words, whatever the checkout's path."""
+    settings.BASE_DIR = tmp_path / "a" / "checkout" / "somewhere"
+    seed = settings.BASE_DIR / "fixtures"
+    seed.mkdir(parents=True)
+    write(seed, [exercise_record()], name="exercises.yaml")
+
+    call_command("import_records", str(seed), status="published")
+
+    [created] = record_history(Exercise.objects.get(), public=True)[:1]
+    assert created.reason == "Imported from the Atlas's verified facts"
+
+
+def test_a_file_from_a_long_path_leaves_no_path_in_the_history(tmp_path, countries):
+    folder = tmp_path.joinpath(
+        *[f"folder-with-a-long-name-number-{n}" for n in range(6)]
+    )
+    folder.mkdir(parents=True)
+    path = write(folder, [exercise_record()], name="records-from-a-ministry.json")
+
+    call_command("import_records", path, status="published")
+
+    for event in record_history(Exercise.objects.get()):
+        assert event.reason == "Imported from a data file"
+        assert "records-from-a-ministry" not in event.reason

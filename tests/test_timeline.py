@@ -114,7 +114,7 @@ def test_items_grouped_by_year_with_dates_at_their_precision_and_links(client, m
     assert '<a href="/threats/ddos/">DDoS on state websites</a>' in html
     assert "Websites were knocked offline." in html
     assert '<span class="badge kind-threat">Threat</span>' in html
-    assert '<span class="badge">Cyber attack</span>' in html
+    assert '<span class="badge" title="Cyber attack">Cyber attack</span>' in html
 
 
 def test_filter_by_several_kinds(client, mixed):

@@ -185,7 +185,7 @@ class AtlasFilterExtension(DjangoFilterExtension):
                     item = {"type": "string"}
             many = isinstance(filter_field, django_filters.ModelMultipleChoiceFilter)
         elif isinstance(filter_field, YearsFilter):
-            item, many = {"type": "integer", "minimum": 1000, "maximum": 9999}, True
+            item, many = {"type": "integer", "minimum": 1, "maximum": 9999}, True
         else:
             return super().resolve_filter_field(
                 auto_schema, model, filterset_class, field_name, filter_field

@@ -2,10 +2,12 @@ import sys
 from pathlib import Path
 
 import pghistory
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from core.history import FILE_IMPORT_REASON, SEED_IMPORT_REASON
 from core.seed import (
     CREATED,
     IMPORT_STATUSES,
@@ -62,7 +64,11 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--reason",
-            help="why, for the records' history (default: 'import_records <files>')",
+            help=(
+                "why, in words for the public change log of every record written "
+                f"(default: '{SEED_IMPORT_REASON}' for the seed data in fixtures/, "
+                f"'{FILE_IMPORT_REASON}' for other files)"
+            ),
         )
         parser.add_argument(
             "--user",
@@ -109,7 +115,7 @@ class Command(BaseCommand):
 
         importer = Importer(progress=self.progress, status=status, user=user)
         context = {
-            "reason": reason or f"import_records {' '.join(paths)}",
+            "reason": reason or self.default_reason(files),
             "command": "import_records",
         }
         if user is not None:
@@ -130,6 +136,15 @@ class Command(BaseCommand):
                 )
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
+
+    @staticmethod
+    def default_reason(files):
+        """Plain words for readers of the change log: never the command line or
+        the path of a file, which say nothing to them and can be long."""
+        seed = (Path(settings.BASE_DIR) / "fixtures").resolve()
+        if files and all(path.resolve().is_relative_to(seed) for path in files):
+            return SEED_IMPORT_REASON
+        return FILE_IMPORT_REASON
 
     def find_user(self, username):
         if not username:
