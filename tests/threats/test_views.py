@@ -148,7 +148,7 @@ def test_list_is_paginated(client):
         ("category=no-such-thing", "Select a valid choice."),
         ("q=cyber%00attack", "Null characters are not allowed."),
         ("target=%00", "Null characters are not allowed."),
-        ("year=last", "Enter years as four digits"),
+        ("year=last", "Enter years as numbers from 1 to 9999"),
     ],
 )
 def test_invalid_filters_give_the_page_with_an_error_message(client, query, message):
