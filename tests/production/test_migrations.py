@@ -62,7 +62,7 @@ def database_copy(django_db_setup):
     database to itself, and the session's live server keeps a connection to it."""
     from django.db import connection
 
-    from core.management.commands._postgres import client_binary
+    from core.management.commands._postgres import client_binary, restore_archive
 
     name = f"atlas_migrations_{uuid.uuid4().hex[:8]}"
     maintenance = database_url(connection.settings_dict, "postgres")
@@ -79,16 +79,8 @@ def database_copy(django_db_setup):
         capture_output=True,
         check=True,
     )
-    subprocess.run(  # noqa: S603
-        [
-            client_binary("pg_restore"),
-            "--no-owner",
-            "--exit-on-error",
-            f"--dbname={copy}",
-        ],
-        input=dump.stdout,
-        check=True,
-    )
+    returncode, errors = restore_archive(dump.stdout, copy)
+    assert returncode == 0, errors
     yield copy
     with psycopg.connect(maintenance, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))

@@ -5,6 +5,7 @@ answer 503 with Retry-After within 2 s, /readyz 503, /healthz 200; once the
 database is back both recover without a restart."""
 
 import contextlib
+import re
 import shutil
 import subprocess
 import time
@@ -12,9 +13,13 @@ import uuid
 
 import pytest
 
+from core.management.commands._postgres import restore_archive
 from tests.production.conftest import BASE_DIR, fetch, unavailable
 
 PATHS = ["/", "/threats/", "/api/v1/threats/"]
+PRIVATE_COLUMN_OPTION = re.compile(
+    rb"ALTER TABLE ONLY \S+ ALTER COLUMN \S+ SET \(pg_attver=\d+\);"
+)
 
 
 @pytest.fixture
@@ -40,16 +45,13 @@ def scratch_postgres(served_database, django_db_blocker):
             capture_output=True,
             check=True,
         )
-        subprocess.run(  # noqa: S603
-            [
-                str(POSTGRES_BIN_PATH / "pg_restore"),
-                "--no-owner",
-                "--exit-on-error",
-                f"--dbname={server.get_uri('atlas')}",
-            ],
-            input=dump.stdout,
-            check=True,
+        # The copy may come from another server (CI's PostgreSQL 15, whose
+        # build records a private column option, pg_attver, no other server
+        # accepts): those lines are left out, the schema and rows are the same.
+        returncode, errors = restore_archive(
+            dump.stdout, server.get_uri("atlas"), skip_lines=[PRIVATE_COLUMN_OPTION]
         )
+        assert returncode == 0, errors
 
         def stop():
             pg_ctl(

@@ -22,6 +22,7 @@ from core.management.commands._postgres import (
     client_binary,
     connection_kwargs,
     libpq_environment,
+    restore_archive,
 )
 
 MAINTENANCE_DATABASE = "postgres"
@@ -63,25 +64,13 @@ class Command(BaseCommand):
         started = time.monotonic()
         self.stdout.write(f"Restoring {dump} into a new database {staging!r} ...")
         self.recreate(staging)
-        result = subprocess.run(  # noqa: S603 - fixed program, our own arguments
-            [
-                client_binary("pg_restore"),
-                "--no-owner",
-                "--no-privileges",
-                "--exit-on-error",
-                "--single-transaction",
-                f"--dbname={staging}",
-                str(dump),
-            ],
-            env=libpq_environment(staging),
-            capture_output=True,
-            text=True,
-            check=False,
+        returncode, errors = restore_archive(
+            dump, staging, env=libpq_environment(staging)
         )
-        if result.returncode != 0:
+        if returncode != 0:
             self.drop(staging)
             raise CommandError(
-                f"pg_restore failed; nothing was changed: {result.stderr.strip()}"
+                f"pg_restore failed; nothing was changed: {errors.strip()}"
             )
         previous = self.swap(staging, target, keep_previous=replacing_live)
         message = (
