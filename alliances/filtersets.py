@@ -5,10 +5,16 @@ The public list pages and the REST API use these unchanged, so
 """
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.filtersets import CountryCodesFilter, DateInput, NullsLastOrderingFilter
+from core.filtersets import (
+    CountryCodesFilter,
+    DateInput,
+    NullsLastOrderingFilter,
+    YearsFilter,
+)
 from core.publication import visible
 
 from .models import (
@@ -71,6 +77,12 @@ class OrganisationFilterSet(django_filters.FilterSet):
         label=_("Founded on or before"),
         widget=DateInput,
     )
+    # Chosen from the "Founded" facet: the form carries the years as hidden inputs.
+    founded = YearsFilter(
+        field_name="founded",
+        label=_("Founded in"),
+        widget=forms.MultipleHiddenInput,
+    )
     parent = django_filters.ModelChoiceFilter(
         field_name="parent",
         to_field_name="slug",
@@ -91,7 +103,15 @@ class OrganisationFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Organisation
-        fields = ["q", "type", "country", "founded_after", "founded_before", "parent"]
+        fields = [
+            "q",
+            "type",
+            "country",
+            "founded_after",
+            "founded_before",
+            "founded",
+            "parent",
+        ]
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
@@ -247,6 +267,12 @@ class AgreementFilterSet(django_filters.FilterSet):
         label=_("Signed on or before"),
         widget=DateInput,
     )
+    # Chosen from the "Signed" facet: the form carries the years as hidden inputs.
+    signed = YearsFilter(
+        field_name="signed",
+        label=_("Signed in"),
+        widget=forms.MultipleHiddenInput,
+    )
     ordering = NullsLastOrderingFilter(
         fields=(("signed", "signed"), ("title", "title")),
         field_labels={
@@ -260,7 +286,15 @@ class AgreementFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Agreement
-        fields = ["q", "type", "status", "country", "signed_after", "signed_before"]
+        fields = [
+            "q",
+            "type",
+            "status",
+            "country",
+            "signed_after",
+            "signed_before",
+            "signed",
+        ]
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
