@@ -108,12 +108,44 @@ class Facet:
         return options
 
 
+def _value_names(field, cleaned):
+    """{value as in the URL: its name} for a choice field's cleaned value."""
+    if cleaned is None:
+        return {}
+    to_field = getattr(field, "to_field_name", None)
+    if hasattr(field, "queryset"):
+        # model choices arrive as evaluated objects: no query here
+        objects = cleaned if hasattr(cleaned, "__iter__") else [cleaned]
+        return {str(getattr(obj, to_field or "pk")): str(obj) for obj in objects}
+    choices = getattr(field, "choices", None)
+    if choices:
+        return {str(value): str(label) for value, label in choices}
+    return {}
+
+
+def _query_without(params, name):
+    """The current query string without one filter (and back to page 1)."""
+    params = params.copy()
+    params.pop(name, None)
+    params.pop("page", None)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
 class AtlasListView(FilterView):
-    """A faceted list page that also exports the current filter as CSV or JSON."""
+    """A faceted list page that also exports the current filter as CSV or JSON.
+
+    Every list page is ``templates/includes/list_page.html`` filled in: the form
+    shows ``form_fields`` (default: every visible filter), the other filters in
+    the query string (chosen from facets or links) ride along as hidden inputs,
+    and the filters in use and the ones that failed are listed the same way on
+    every page, each with a link that removes it."""
 
     paginate_by = 25
     facets = ()
     export_name = "records"
+    # Names of the filters typed into the form, in order; () for every visible one.
+    form_fields = ()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -122,6 +154,49 @@ class AtlasListView(FilterView):
             (facet, facet.options(filtered, self.request)) for facet in self.facets
         ]
         context["export_formats"] = EXPORT_FORMATS
+        context.update(self.filter_context(context["filter"]))
+        return context
+
+    def filter_context(self, filterset):
+        params = self.request.GET
+        form = filterset.form
+        shown = list(self.form_fields) or [
+            name for name, field in form.fields.items() if not field.widget.is_hidden
+        ]
+        context = {
+            "form_fields": [form[name] for name in shown],
+            "carried_filters": [
+                (name, value.replace("\x00", ""))
+                for name, values in params.lists()
+                if name in form.fields and name not in shown
+                for value in values
+            ],
+            "filter_errors": [],
+            "active_filters": [],
+        }
+        if not form.is_bound:
+            return context
+        filterset.is_valid()
+        context["filter_errors"] = [
+            (
+                form.fields[name].label if name in form.fields else "",
+                list(errors),
+                _query_without(params, name),
+            )
+            for name, errors in form.errors.items()
+        ]
+        # Valid fields keep their cleaned value even when another field fails.
+        cleaned = getattr(form, "cleaned_data", {})
+        for name, values in params.lists():
+            if name not in form.fields or name == "ordering" or name in form.errors:
+                continue
+            field = form.fields[name]
+            names = _value_names(field, cleaned.get(name))
+            for value in values:
+                if value.strip():
+                    context["active_filters"].append(
+                        (name, value, field.label, names.get(value, value))
+                    )
         return context
 
     def export_row(self, obj):  # pragma: no cover - every list defines its own

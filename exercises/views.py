@@ -8,19 +8,6 @@ from core.views import AtlasListView, Facet, ReviewedDetailView
 from .filtersets import ExerciseFilterSet
 from .models import Exercise
 
-# Filters chosen from the facets (or links elsewhere) rather than typed into the
-# form: the form carries them along as hidden inputs.
-FACET_PARAMS = (
-    "domain",
-    "series",
-    "series_id",
-    "host",
-    "participant",
-    "lead_country",
-    "lead_organisation",
-    "year",
-)
-
 
 class ExerciseListView(AtlasListView):
     queryset = Exercise.objects.published().for_list()
@@ -28,6 +15,8 @@ class ExerciseListView(AtlasListView):
     template_name = "exercises/exercise_list.html"
     paginate_by = 25
     export_name = "exercises"
+    # The others are chosen from the facets (or links elsewhere).
+    form_fields = ("q", "start_after", "start_before", "ordering")
     facets = (
         Facet("domain", _("Domain"), "domain", choices=Exercise.Domain.choices),
         Facet("series", _("Series"), "series__slug", "series__name"),
@@ -52,30 +41,8 @@ class ExerciseListView(AtlasListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        params = self.request.GET
         context["feed_url"] = reverse("exercises:exercise_feed")
         context["calendar_url"] = reverse("exercises:exercise_calendar")
-        context["carried_filters"] = [
-            (name, value.replace("\x00", ""))
-            for name in FACET_PARAMS
-            for value in params.getlist(name)
-        ]
-        filterset = context["filter"]
-        if filterset.is_bound and filterset.is_valid():
-            context["active_filters"] = [
-                (label, values, _query_without(params, name))
-                for name, label, values in filterset.describe()
-            ]
-        elif filterset.is_bound:
-            fields = filterset.form.fields
-            context["filter_errors"] = [
-                (
-                    fields[name].label if name in fields else "",
-                    errors,
-                    _query_without(params, name),
-                )
-                for name, errors in filterset.errors.items()
-            ]
         return context
 
     def export_row(self, obj):
@@ -126,11 +93,3 @@ class ExerciseDetailView(ReviewedDetailView):
             else None
         )
         return context
-
-
-def _query_without(params, name):
-    """The current query string without one filter (and back to page 1)."""
-    params = params.copy()
-    params.pop(name, None)
-    params.pop("page", None)
-    return f"?{params.urlencode()}"

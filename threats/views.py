@@ -6,11 +6,6 @@ from core.views import AtlasListView, Facet, ReviewedDetailView
 from .filtersets import ThreatEntryFilterSet
 from .models import Attribution, ThreatEntry
 
-# Filters the list page shows as inputs; the others are facet links (or URL
-# parameters for integrations) and ride along as hidden inputs.
-FORM_FIELDS = ("q", "occurred_after", "occurred_before", "ordering")
-NOT_FILTERS = ("page", "format")
-
 
 class ThreatEntryListView(AtlasListView):
     queryset = ThreatEntry.objects.published().for_list()
@@ -18,6 +13,8 @@ class ThreatEntryListView(AtlasListView):
     template_name = "threats/threatentry_list.html"
     paginate_by = 25
     export_name = "threat-entries"
+    # The others are facet links (or URL parameters for integrations).
+    form_fields = ("q", "occurred_after", "occurred_before", "ordering")
     facets = (
         Facet("category", _("Category"), "category__slug", "category__name"),
         Facet(
@@ -56,43 +53,8 @@ class ThreatEntryListView(AtlasListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = self.filterset.form
-        context["form_fields"] = [form[name] for name in FORM_FIELDS]
-        context["hidden_params"] = [
-            (name, value)
-            for name, values in self.request.GET.lists()
-            if name not in FORM_FIELDS + NOT_FILTERS and name in form.fields
-            for value in values
-        ]
-        context["filter_errors"] = (
-            [
-                (form.fields[name].label if name in form.fields else "", errors)
-                for name, errors in form.errors.items()
-            ]
-            if form.is_bound
-            else []
-        )
-        context["active_filters"] = self.active_filters()
         context["feed_url"] = reverse("threats:threatentry_feed")
         return context
-
-    def active_filters(self):
-        """(parameter, value, label, value in words) of each filter in use, so the
-        page can list them with a link removing each (even when nothing matches
-        and the facets are empty). Names come from the validated form: no query."""
-        form = self.filterset.form
-        # Valid fields keep their cleaned value even when another field fails.
-        cleaned = getattr(form, "cleaned_data", {}) if form.is_bound else {}
-        active = []
-        for name, values in self.request.GET.lists():
-            if name not in form.fields or name in ("ordering", *NOT_FILTERS):
-                continue
-            field = form.fields[name]
-            words = _value_names(field, cleaned.get(name))
-            for value in values:
-                if value.strip():
-                    active.append((name, value, field.label, words.get(value, value)))
-        return active
 
     def export_row(self, obj):
         attributions = list(obj.attributions.all())
@@ -142,17 +104,3 @@ class ThreatEntryDetailView(ReviewedDetailView):
         # for_detail() loads the published ones only.
         context["related_exercises"] = list(entry.related_exercises.all())
         return context
-
-
-def _value_names(field, cleaned):
-    """{value as in the URL: its name} for a choice field's cleaned value."""
-    if cleaned is None:
-        return {}
-    to_field = getattr(field, "to_field_name", None)
-    if hasattr(field, "queryset"):
-        objects = cleaned if hasattr(cleaned, "__iter__") else [cleaned]
-        return {str(getattr(obj, to_field or "pk")): str(obj) for obj in objects}
-    choices = getattr(field, "choices", None)
-    if choices:
-        return {str(value): str(label) for value, label in choices}
-    return {}

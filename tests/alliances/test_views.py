@@ -96,7 +96,7 @@ def test_organisation_list_bad_filter_is_a_message_not_an_error(client, query):
     response = client.get(f"/organisations/?{query}")
     assert response.status_code == 200
     page = text(response)
-    assert "Some filters are not valid:" in page
+    assert "Some filters could not be applied" in page
     assert 'role="alert"' in page
     assert "Should not be listed" not in page
 
@@ -332,7 +332,7 @@ def test_agreement_list_facets_and_filter(client):
 def test_agreement_list_bad_filter_is_a_message_not_an_error(client, query):
     response = client.get(f"/agreements/?{query}")
     assert response.status_code == 200
-    assert "Some filters are not valid:" in text(response)
+    assert "Some filters could not be applied" in text(response)
 
 
 @pytest.mark.parametrize("size", [1, 6])
@@ -490,7 +490,7 @@ def test_country_list_search_without_accents(client):
 def test_country_list_bad_filter_is_a_message(client):
     response = client.get("/countries/?q=%00")
     assert response.status_code == 200
-    assert "Some filters are not valid:" in text(response)
+    assert "Some filters could not be applied" in text(response)
 
 
 @pytest.mark.parametrize("size", [1, 6])

@@ -157,7 +157,7 @@ def test_invalid_filters_give_the_page_with_an_error_message(client, query, mess
     page = html(client.get(f"/threats/?{query}"))
 
     assert message in page
-    assert "Some filters could not be used" in page
+    assert "Some filters could not be applied" in page
     assert "Should not be listed" not in page
 
 
