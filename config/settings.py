@@ -124,6 +124,8 @@ MIDDLEWARE = [
     "core.middleware.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "core.middleware.RequestLimitsMiddleware",
+    # A NUL character in an admin request: 400, not a database error.
+    "core.middleware.AdminNullCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -405,7 +407,10 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("DJANGO_API_ANON_RATE", "120/minute"),
-        "token": "10/minute",
+        # The token endpoint: per client address, and per username from any
+        # address (core/ratelimit.py), successful requests included.
+        "token": env_str("DJANGO_TOKEN_RATE", "10/minute"),
+        "token-account": env_str("DJANGO_TOKEN_ACCOUNT_RATE", "5/minute"),
     },
     "COERCE_DECIMAL_TO_STRING": False,
     "DATETIME_FORMAT": "iso-8601",
