@@ -379,6 +379,10 @@ ANONYMOUS_RATES = {
     "feeds": env_str("DJANGO_FEED_RATE", "30/minute"),
     "map-data": env_str("DJANGO_MAP_DATA_RATE", "30/minute"),
 }
+# Most records one page export (?format=csv|json) or calendar holds; an export
+# cut there says so (core/views.py).
+EXPORT_MAX_ROWS = env_int("DJANGO_EXPORT_MAX_ROWS", 10_000)
+
 # Addresses never limited (a monitoring host, the load test on loopback).
 RATE_LIMIT_EXEMPT = env_list("DJANGO_RATE_LIMIT_EXEMPT")
 
