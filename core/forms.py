@@ -3,8 +3,9 @@
 ``AtlasModelForm`` is the base of every domain model's admin form. It asks for
 the reason for a change (required when the record being edited is published:
 the public history shows it), and refuses to save over somebody else's newer
-save. ``DuplicateCheckedForm`` also warns, when a record is added, that a
-record with a similar title and a close date already exists.
+save, or without the version the form was opened at (``loaded_updated``).
+``DuplicateCheckedForm`` also warns, when a record is added, that a record with
+a similar title and a close date already exists.
 """
 
 import datetime
@@ -84,7 +85,16 @@ class AtlasModelForm(forms.ModelForm):
         so two saves at the same moment cannot both pass."""
         loaded = self.cleaned_data.get("loaded_updated")
         if not loaded:
-            return  # not opened from the change page (scripts, old tabs)
+            # Without the version it was opened at, a post could overwrite any
+            # later change unseen (a script, a tab from before this check): refused.
+            raise ValidationError(
+                _(
+                    "This form does not say which version of the record you "
+                    "opened, so saving it could overwrite someone else's change. "
+                    "Open the record again and make your changes there."
+                ),
+                code="unversioned",
+            )
         try:
             loaded = datetime.datetime.fromisoformat(loaded)
         except ValueError:

@@ -41,6 +41,10 @@ ERROR_DESCRIPTIONS = {
     "410": "The record was retracted: when and why.",
     "412": "If-Match does not match the record's current ETag.",
     "413": "The request body is too large.",
+    "428": (
+        "The record (or the record this row belongs to) is published: send "
+        "If-Match with its ETag."
+    ),
     "415": "Send the body as application/json.",
     "429": "Too many requests: wait for Retry-After seconds.",
 }
@@ -121,18 +125,30 @@ class AtlasAutoSchema(AutoSchema):
                 )
             )
         if self.method in ("PUT", "PATCH", "DELETE") or self._is_workflow_step():
+            description = (
+                "The ETag you read; if the record has changed since, the write is "
+                "refused with 412."
+            )
+            if self._published_needs_if_match():
+                description += (
+                    " Required while the record (or the record this row belongs "
+                    "to) is published: 428 without it. Drafts may be written "
+                    "without it."
+                )
             parameters.append(
                 build_parameter_type(
                     name="If-Match",
                     location=OpenApiParameter.HEADER,
                     schema={"type": "string"},
-                    description=(
-                        "The ETag you read; if the record has changed since, the "
-                        "write is refused with 412."
-                    ),
+                    description=description,
                 )
             )
         return parameters
+
+    def _published_needs_if_match(self):
+        return self.method in ("PUT", "PATCH", "DELETE") and getattr(
+            self.view, "published_writes_need_if_match", False
+        )
 
     def _error_component(self):
         component = ResolvedComponent(
@@ -164,6 +180,8 @@ class AtlasAutoSchema(AutoSchema):
             if self.method == "DELETE":
                 # 400: a missing change_reason, or a bad body.
                 codes += ["400", "409", "412", "413", "415"]
+            if self._published_needs_if_match():
+                codes += ["428"]
         return sorted(set(codes))
 
     def _retracted_component(self):

@@ -28,7 +28,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core import workflow
-from core.api.exceptions import Conflict, Gone, PreconditionFailed
+from core.api.exceptions import (
+    Conflict,
+    Gone,
+    PreconditionFailed,
+    PreconditionRequired,
+)
 from core.api.filters import (
     AtlasFilterBackend,
     DeletionFilterSet,
@@ -139,7 +144,8 @@ class AtlasViewSet(viewsets.ModelViewSet):
     filter_backends = [AtlasFilterBackend, UpdatedSinceFilter, PublicationStatusFilter]
     # For the schema (core/api/schema.py, which cannot import this module: DRF
     # resolves the schema class while these classes are built): ETag and
-    # If-Match, change_reason on deletes.
+    # If-Match (required for published records, published_writes_need_if_match),
+    # change_reason on deletes.
     conditional_writes = True
     reviewed = False
     export_renderers = [CSVRenderer]
@@ -246,6 +252,22 @@ class AtlasViewSet(viewsets.ModelViewSet):
         if "*" in tags or (current and etag_for(instance.pk, current) in tags):
             return True
         raise PreconditionFailed()
+
+    @property
+    def published_writes_need_if_match(self):
+        """For the schema: this resource's records (or the records its rows
+        belong to) can be published, and then writes need ``If-Match``."""
+        model = self.queryset.model
+        return is_reviewed(model) or bool(self.parent_record)
+
+    def require_if_match(self, instance):
+        """428 for a write without ``If-Match`` to a published record, or to a
+        row of one: without it the write could overwrite, unseen, a change made
+        since the client read the record. Drafts stay writable without it."""
+        records = [instance] if is_reviewed(type(instance)) else []
+        records += [record for record in self.parents(instance) if record is not None]
+        if any(record.publication_status == Status.PUBLISHED for record in records):
+            raise PreconditionRequired()
 
     def _fresh(self, pk):
         return self.get_queryset().get(pk=pk)
@@ -357,6 +379,8 @@ class AtlasViewSet(viewsets.ModelViewSet):
             instance = self.get_object()
             if self.check_if_match(request, instance):
                 instance = self.get_object()  # as it is under the lock
+            else:
+                self.require_if_match(instance)
             serializer = self.get_serializer(
                 instance, data=request.data, partial=partial
             )
@@ -368,7 +392,8 @@ class AtlasViewSet(viewsets.ModelViewSet):
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():
             instance = self.get_object()
-            self.check_if_match(request, instance)
+            if not self.check_if_match(request, instance):
+                self.require_if_match(instance)
             reason = self.delete_reason(request, instance)
             with pghistory.context(reason=reason):
                 self.perform_destroy(instance)

@@ -20,7 +20,8 @@ D = datetime.date
 
 
 def text(response):
-    return response.content.decode()
+    # getvalue(): CSV exports are streamed (they have no .content).
+    return response.getvalue().decode()
 
 
 def rows(response):

@@ -93,6 +93,11 @@ class ResourceTests:
     def detail(self, obj):
         return f"{self.path}{self.key(obj)}/"
 
+    def if_match(self, client, obj):
+        """The header a careful client sends: the ETag it has just read (a
+        published record is written only with it)."""
+        return {"HTTP_IF_MATCH": client.get(self.detail(obj))["ETag"]}
+
     @pytest.fixture
     def clients(self, editor, analyst):
         def with_token(user):
@@ -171,7 +176,10 @@ class ResourceTests:
         obj = self.make()
         data = self.create_data()
         response = clients["editor"].put(
-            self.detail(obj), {**data, **REASON}, format="json"
+            self.detail(obj),
+            {**data, **REASON},
+            format="json",
+            **self.if_match(clients["editor"], obj),
         )
         assert response.status_code == 200, response.json()
         assert response.json()["id"] == obj.pk
@@ -191,7 +199,10 @@ class ResourceTests:
         obj = self.make()
         etag = clients["editor"].get(self.detail(obj))["ETag"]
         response = clients["editor"].patch(
-            self.detail(obj), {**self.change, **REASON}, format="json"
+            self.detail(obj),
+            {**self.change, **REASON},
+            format="json",
+            HTTP_IF_MATCH=etag,
         )
         assert response.status_code == 200, response.json()
         assert_represents(response.json(), self.change)
@@ -207,7 +218,10 @@ class ResourceTests:
     def test_a_public_record_changes_only_with_a_reason(self, clients):
         obj = self.make()
         before = snapshot(obj)
-        response = clients["editor"].patch(self.detail(obj), self.change, format="json")
+        current = self.if_match(clients["editor"], obj)
+        response = clients["editor"].patch(
+            self.detail(obj), self.change, format="json", **current
+        )
         if not self.needs_reason:
             assert response.status_code == 200, response.json()
             return
@@ -215,14 +229,42 @@ class ResourceTests:
         assert response.json()["change_reason"]
         assert snapshot(obj) == before
         blank = {**self.change, "change_reason": "   "}
-        response = clients["editor"].patch(self.detail(obj), blank, format="json")
+        response = clients["editor"].patch(
+            self.detail(obj), blank, format="json", **current
+        )
         assert response.status_code == 400
+        assert snapshot(obj) == before
+
+    def test_a_published_record_is_written_only_with_if_match(self, clients):
+        """A write that does not say which version it read could overwrite,
+        unseen, another editor's change to what the public sees: 428. (Public
+        records here are the published ones, or rows of one: needs_reason.)"""
+        obj = self.make()
+        before = snapshot(obj)
+        editor = clients["editor"]
+        changed = editor.patch(
+            self.detail(obj), {**self.change, **REASON}, format="json"
+        )
+        if not self.needs_reason:
+            # Not published (reference data): If-Match stays optional.
+            assert changed.status_code == 200, changed.json()
+            return
+        replaced = editor.put(
+            self.detail(obj), {**self.create_data(), **REASON}, format="json"
+        )
+        deleted = editor.delete(self.detail(obj), REASON, format="json")
+        for response in (changed, replaced, deleted):
+            assert response.status_code == 428, response.json()
+            assert "send If-Match with the ETag" in response.json()["detail"]
         assert snapshot(obj) == before
 
     def test_the_history_shows_an_api_change_with_its_author_and_reason(self, clients):
         obj = self.make()
         clients["editor"].patch(
-            self.detail(obj), {**self.change, **REASON}, format="json"
+            self.detail(obj),
+            {**self.change, **REASON},
+            format="json",
+            **self.if_match(clients["editor"], obj),
         )
         full = clients["editor"].get(f"{self.detail(obj)}history/")
         assert full.status_code == 200
@@ -248,12 +290,15 @@ class ResourceTests:
 
     def test_editor_deletes_a_record(self, clients):
         obj = self.make_deletable()
+        current = self.if_match(clients["editor"], obj)
         if self.needs_reason:
-            refused = clients["editor"].delete(self.detail(obj))
+            refused = clients["editor"].delete(self.detail(obj), **current)
             assert refused.status_code == 400
             assert refused.json()["change_reason"]
             assert self.model.objects.filter(pk=obj.pk).exists()
-        response = clients["editor"].delete(self.detail(obj), REASON, format="json")
+        response = clients["editor"].delete(
+            self.detail(obj), REASON, format="json", **current
+        )
         assert response.status_code == 204
         assert not self.model.objects.filter(pk=obj.pk).exists()
         assert clients["anonymous"].get(self.detail(obj)).status_code == 404
