@@ -13,6 +13,7 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Lower
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import format_vague_date, period_end, period_reaches
@@ -25,6 +26,28 @@ class Confidence(models.TextChoices):
 
     HIGH = "high", _("high: stated plainly in the sources")
     MEDIUM = "medium", _("medium: inferred, single weak source or sources conflict")
+
+
+def lithuanian_active():
+    """Is the page, feed or export being rendered in Lithuanian?"""
+    return (get_language() or "").split("-")[0] == "lt"
+
+
+def display_name(name, name_lt):
+    """The name in the reader's language: the Lithuanian one on LT pages, when
+    it has been written; the English one otherwise."""
+    return name_lt if name_lt and lithuanian_active() else name
+
+
+class BilingualName:
+    """Reference data named in English (``name``) and Lithuanian (``name_lt``,
+    blank until written): pages show ``display_name``. ``__str__`` stays
+    English, so the admin, exports' stable columns and logs do not change with
+    the reader's language."""
+
+    @property
+    def display_name(self):
+        return display_name(self.name, self.name_lt)
 
 
 class TimeStampedModel(models.Model):

@@ -32,13 +32,18 @@ class ExerciseListView(AtlasListView):
         Facet("domain", _("Domain"), "domain", choices=Exercise.Domain.choices),
         Facet("series", _("Series"), "series__slug", "series__name"),
         Facet(
-            "host", _("Host country"), "host_countries__iso2", "host_countries__name"
+            "host",
+            _("Host country"),
+            "host_countries__iso2",
+            "host_countries__name",
+            label_lt_path="host_countries__name_lt",
         ),
         Facet(
             "participant",
             _("Participating country"),
             "participations__country__iso2",
             "participations__country__name",
+            label_lt_path="participations__country__name_lt",
         ),
         # the year the filter uses: the start's, or the end's when the start is unknown
         Facet("year", _("Year"), Coalesce("start", "end"), year=True),

@@ -19,7 +19,13 @@ class ThreatEntryListView(AtlasListView):
     paginate_by = 25
     export_name = "threat-entries"
     facets = (
-        Facet("category", _("Category"), "category__slug", "category__name"),
+        Facet(
+            "category",
+            _("Category"),
+            "category__slug",
+            "category__name",
+            label_lt_path="category__name_lt",
+        ),
         Facet(
             "actor",
             _("Actor blamed"),
@@ -31,6 +37,7 @@ class ThreatEntryListView(AtlasListView):
             _("Target country"),
             "target_countries__iso2",
             "target_countries__name",
+            label_lt_path="target_countries__name_lt",
         ),
         Facet("year", _("Year"), "occurred_start", year=True),
         Facet(

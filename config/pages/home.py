@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from alliances.models import Agreement, Country, Membership, Organisation, Source
-from core.models import Status
+from core.models import Status, display_name
 from exercises.models import Exercise
 from threats.models import Attribution, ThreatEntry
 
@@ -114,7 +114,7 @@ def threat_chart(today, months=CHART_MONTHS):
         slug = row["category__slug"]
         categories[slug] = {
             "slug": slug,
-            "name": row["category__name"],
+            "name": display_name(row["category__name"], row["category__name_lt"]),
             "position": row["category__position"],
             "colour": CATEGORY_COLOURS[
                 (row["category__position"] - 1) % len(CATEGORY_COLOURS)
