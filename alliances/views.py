@@ -254,6 +254,7 @@ class AgreementListView(AtlasListView):
             "type": obj.type,
             "type_label": str(obj.get_type_display()),
             "status": obj.status,
+            "status_label": str(obj.get_status_display() or ""),
             "signed": _vague_iso(obj, "signed"),
             "signed_precision": obj.signed_precision,
             "signed_text": obj.vague("signed"),

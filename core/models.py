@@ -49,6 +49,19 @@ class BilingualName:
     def display_name(self):
         return display_name(self.name, self.name_lt)
 
+    @property
+    def other_name(self):
+        """The name in the other language, for pages that give both (the
+        Lithuanian one on English pages, the English one on Lithuanian pages);
+        blank when there is no other name."""
+        other = self.name if lithuanian_active() else self.name_lt
+        return other if other and other != self.display_name else ""
+
+    @property
+    def other_name_lang(self):
+        """The language of ``other_name``, for its ``lang`` attribute."""
+        return "en" if lithuanian_active() else "lt"
+
 
 class TimeStampedModel(models.Model):
     created = models.DateTimeField(_("created"), auto_now_add=True)

@@ -97,6 +97,7 @@ class ExerciseListView(AtlasListView):
             "hosts": [country.iso2 for country in obj.host_countries.all()],
             "participants": [p.country.iso2 for p in obj.participations.all()],
             "domain": obj.domain,
+            "domain_label": str(obj.get_domain_display()),
             "personnel": obj.personnel,
             "sources": [source.url for source in obj.sources.all()],
         }

@@ -107,6 +107,9 @@ class ThreatEntryListView(AtlasListView):
             "title": obj.title,
             "url": self.request.build_absolute_uri(obj.get_absolute_url()),
             "category": obj.category.name,
+            # *_label columns are in the reader's language; the others read the
+            # same in every language.
+            "category_label": obj.category.display_name,
             "occurred_start": obj.occurred_start,
             "occurred_start_precision": obj.occurred_start_precision,
             "occurred_end": obj.occurred_end,
@@ -123,6 +126,7 @@ class ThreatEntryListView(AtlasListView):
                 dict.fromkeys(a.attribution_confidence for a in attributions)
             ),
             "severity": obj.severity,
+            "severity_label": str(obj.get_severity_display() or ""),
             "source_reliability": obj.source_reliability,
             "information_credibility": obj.information_credibility,
             "sources": [source.url for source in obj.sources.all()],
@@ -158,7 +162,10 @@ def _value_names(field, cleaned):
     to_field = getattr(field, "to_field_name", None)
     if hasattr(field, "queryset"):
         objects = cleaned if hasattr(cleaned, "__iter__") else [cleaned]
-        return {str(getattr(obj, to_field or "pk")): str(obj) for obj in objects}
+        return {
+            str(getattr(obj, to_field or "pk")): str(getattr(obj, "display_name", obj))
+            for obj in objects
+        }
     choices = getattr(field, "choices", None)
     if choices:
         return {str(value): str(label) for value, label in choices}
