@@ -190,6 +190,39 @@ def reviewed_models():
     return [model for model in apps.get_models() if issubclass(model, ReviewedRecord)]
 
 
+class PublishedSummary:
+    """How much the public can read and how fresh it is.
+
+    ``counts``: ``(model, number of published records)`` per reviewed model, in
+    app order; drafts, records in review and retractions are not counted.
+    ``current_to``: the moment of the latest change the public could see: a record
+    published, edited while published or retracted (its ``updated``), or a public
+    record deleted (``Deletion``); None while nothing was ever public. One query
+    per reviewed model and one for the deletions.
+    """
+
+    def __init__(self):
+        published = Q(publication_status=Status.PUBLISHED)
+        public = Q(publication_status__in=list(PUBLIC_STATUSES))
+        self.counts = []
+        moments = []
+        for model in reviewed_models():
+            row = model._default_manager.aggregate(
+                count=models.Count("pk", filter=published),
+                latest=models.Max("updated", filter=public),
+            )
+            self.counts.append((model, row["count"]))
+            moments.append(row["latest"])
+        moments.append(
+            Deletion.objects.aggregate(latest=models.Max("deleted"))["latest"]
+        )
+        known = [moment for moment in moments if moment is not None]
+        self.current_to = max(known) if known else None
+
+    def count_of(self, model):
+        return dict(self.counts)[model]
+
+
 def tracked_models():
     """The models whose deletions and retractions API mirrors learn of: those
     that declare their API resource name (``api_kind``), in app order."""
