@@ -150,6 +150,7 @@ class OrganisationListView(AtlasListView):
             _("Member country"),
             "memberships__country__iso2",
             "memberships__country__name",
+            label_lt_path="memberships__country__name_lt",
         ),
         Facet("founded", _("Founded"), "founded", year=True),
     )
@@ -207,7 +208,10 @@ class OrganisationDetailView(ReviewedDetailView):
                 {m.country_id for m in memberships if _runs_on(m, today)}
             ),
             timeline=membership_timeline(
-                [(m.country.name, m, organisation.founded) for m in memberships],
+                [
+                    (m.country.display_name, m, organisation.founded)
+                    for m in memberships
+                ],
                 today=today,
                 marker=as_of,
             ),
@@ -236,6 +240,7 @@ class AgreementListView(AtlasListView):
             _("Party country"),
             "parties__country__iso2",
             "parties__country__name",
+            label_lt_path="parties__country__name_lt",
         ),
         Facet("signed", _("Signed"), "signed", year=True),
     )
@@ -249,6 +254,7 @@ class AgreementListView(AtlasListView):
             "type": obj.type,
             "type_label": str(obj.get_type_display()),
             "status": obj.status,
+            "status_label": str(obj.get_status_display() or ""),
             "signed": _vague_iso(obj, "signed"),
             "signed_precision": obj.signed_precision,
             "signed_text": obj.vague("signed"),

@@ -13,6 +13,7 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Lower
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import format_vague_date, period_end, period_reaches
@@ -25,6 +26,41 @@ class Confidence(models.TextChoices):
 
     HIGH = "high", _("high: stated plainly in the sources")
     MEDIUM = "medium", _("medium: inferred, single weak source or sources conflict")
+
+
+def lithuanian_active():
+    """Is the page, feed or export being rendered in Lithuanian?"""
+    return (get_language() or "").split("-")[0] == "lt"
+
+
+def display_name(name, name_lt):
+    """The name in the reader's language: the Lithuanian one on LT pages, when
+    it has been written; the English one otherwise."""
+    return name_lt if name_lt and lithuanian_active() else name
+
+
+class BilingualName:
+    """Reference data named in English (``name``) and Lithuanian (``name_lt``,
+    blank until written): pages show ``display_name``. ``__str__`` stays
+    English, so the admin, exports' stable columns and logs do not change with
+    the reader's language."""
+
+    @property
+    def display_name(self):
+        return display_name(self.name, self.name_lt)
+
+    @property
+    def other_name(self):
+        """The name in the other language, for pages that give both (the
+        Lithuanian one on English pages, the English one on Lithuanian pages);
+        blank when there is no other name."""
+        other = self.name if lithuanian_active() else self.name_lt
+        return other if other and other != self.display_name else ""
+
+    @property
+    def other_name_lang(self):
+        """The language of ``other_name``, for its ``lang`` attribute."""
+        return "en" if lithuanian_active() else "lt"
 
 
 class TimeStampedModel(models.Model):
@@ -152,6 +188,39 @@ def reviewed_models():
     """The models that go through review (organisations, agreements, exercises,
     threat entries), in app order."""
     return [model for model in apps.get_models() if issubclass(model, ReviewedRecord)]
+
+
+class PublishedSummary:
+    """How much the public can read and how fresh it is.
+
+    ``counts``: ``(model, number of published records)`` per reviewed model, in
+    app order; drafts, records in review and retractions are not counted.
+    ``current_to``: the moment of the latest change the public could see: a record
+    published, edited while published or retracted (its ``updated``), or a public
+    record deleted (``Deletion``); None while nothing was ever public. One query
+    per reviewed model and one for the deletions.
+    """
+
+    def __init__(self):
+        published = Q(publication_status=Status.PUBLISHED)
+        public = Q(publication_status__in=list(PUBLIC_STATUSES))
+        self.counts = []
+        moments = []
+        for model in reviewed_models():
+            row = model._default_manager.aggregate(
+                count=models.Count("pk", filter=published),
+                latest=models.Max("updated", filter=public),
+            )
+            self.counts.append((model, row["count"]))
+            moments.append(row["latest"])
+        moments.append(
+            Deletion.objects.aggregate(latest=models.Max("deleted"))["latest"]
+        )
+        known = [moment for moment in moments if moment is not None]
+        self.current_to = max(known) if known else None
+
+    def count_of(self, model):
+        return dict(self.counts)[model]
 
 
 def tracked_models():

@@ -30,6 +30,7 @@ from django_filters.views import FilterView
 
 from core.exports import csv_lines
 from core.history import record_history
+from core.models import display_name, lithuanian_active
 from core.publication import Status, can_see_unpublished
 
 EXPORT_FORMATS = ("csv", "json")
@@ -50,17 +51,27 @@ class Facet:
     """Counts of the filtered rows per value of one field.
 
     ``path`` is the ORM path of the value put in the URL (a slug, an ISO code, a
-    choice value); ``label_path`` the path of the text shown, or ``choices`` to
-    name choice values; ``year=True`` groups a date field by year.
+    choice value); ``label_path`` the path of the text shown, ``label_lt_path``
+    that of its Lithuanian form (shown on LT pages when written), or ``choices``
+    to name choice values; ``year=True`` groups a date field by year.
     """
 
     def __init__(
-        self, param, label, path, label_path=None, *, choices=None, year=False
+        self,
+        param,
+        label,
+        path,
+        label_path=None,
+        *,
+        label_lt_path=None,
+        choices=None,
+        year=False,
     ):
         self.param = param
         self.label = label
         self.path = path
         self.label_path = label_path
+        self.label_lt_path = label_lt_path
         self.choices = dict(choices or ())
         self.year = year
 
@@ -84,7 +95,10 @@ class Facet:
                 for row in rows
                 if row["facet_value"] is not None
             ]
+        in_lithuanian = bool(self.label_lt_path) and lithuanian_active()
         fields = [self.path] + ([self.label_path] if self.label_path else [])
+        if in_lithuanian:
+            fields.append(self.label_lt_path)
         rows = (
             queryset.order_by()
             .values(*fields)
@@ -101,6 +115,8 @@ class Facet:
                 if self.label_path
                 else self.choices.get(value, value)
             )
+            if in_lithuanian:
+                label = display_name(label, row[self.label_lt_path])
             options.append(
                 FacetOption(str(value), label, row["count"], str(value) in selected)
             )
@@ -119,7 +135,11 @@ def _value_names(field, cleaned):
     if hasattr(field, "queryset"):
         # model choices arrive as evaluated objects: no query here
         objects = cleaned if hasattr(cleaned, "__iter__") else [cleaned]
-        return {str(getattr(obj, to_field or "pk")): str(obj) for obj in objects}
+        # (names in the reader's language where the model has them)
+        return {
+            str(getattr(obj, to_field or "pk")): str(getattr(obj, "display_name", obj))
+            for obj in objects
+        }
     choices = getattr(field, "choices", None)
     if choices:
         return {str(value): str(label) for value, label in choices}

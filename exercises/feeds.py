@@ -140,7 +140,7 @@ def _event(exercise, request):
         exercise.end_precision if exercise.end else exercise.start_precision,
     )
     places = [place.name for place in exercise.locations.all()] or [
-        country.name for country in exercise.host_countries.all()
+        country.display_name for country in exercise.host_countries.all()
     ]
     dates = format_vague_date(exercise.start, exercise.start_precision)
     if exercise.end:

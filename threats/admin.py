@@ -16,11 +16,18 @@ from .models import Actor, Attribution, ThreatCategory, ThreatEntry
 
 @admin.register(ThreatCategory)
 class ThreatCategoryAdmin(AtlasModelAdmin):
-    list_display = ("name", "slug", "position", "entry_count")
+    list_display = ("name", "name_lt", "slug", "position", "entry_count")
     list_editable = ("position",)
-    search_fields = ("name", "description")
+    search_fields = ("name", "name_lt", "description")
     prepopulated_fields = {"slug": ("name",)}
-    fields = ("name", "slug", "position", "description", ("created", "updated"))
+    fields = (
+        "name",
+        "name_lt",
+        "slug",
+        "position",
+        "description",
+        ("created", "updated"),
+    )
 
     def get_queryset(self, request):
         return (

@@ -18,6 +18,7 @@ from core.dates import (
 from core.history import track_history
 from core.kinds import SearchKind, TimelineKind
 from core.models import (
+    BilingualName,
     ReviewedQuerySet,
     ReviewedRecord,
     SourcedRecord,
@@ -34,17 +35,18 @@ from exercises.models import Exercise
 
 
 class ThreatCategoryQuerySet(SlugQuerySet):
-    search_fields = ("name", "description")
+    search_fields = ("name", "name_lt", "description")
 
 
 @track_history
-class ThreatCategory(TimeStampedModel):
+class ThreatCategory(BilingualName, TimeStampedModel):
     """An entry of the controlled list of threat kinds (cyber attack, sabotage...)."""
 
     # Its API resource (/api/v1/threat-categories/) and kind in /deletions/.
     api_kind = "threat-categories"
 
     name = models.CharField(_("name"), max_length=100)
+    name_lt = models.CharField(_("name in Lithuanian"), max_length=100, blank=True)
     slug = models.SlugField(_("slug"), max_length=60, db_index=False)
     description = models.TextField(_("description"), blank=True)
     position = models.PositiveSmallIntegerField(_("position in lists"), default=0)
@@ -242,7 +244,8 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
 
     def monthly_counts(self):
         """Entries per month (of the start) and category: dicts with month,
-        precision, category slug, name and position, and count. Entries dated
+        precision, category slug, names (English and Lithuanian) and position,
+        and count. Entries dated
         only to the year come back with precision "year" so a chart can leave
         them out instead of piling them on January."""
         return (
@@ -253,6 +256,7 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
                 "occurred_start_precision",
                 "category__slug",
                 "category__name",
+                "category__name_lt",
                 "category__position",
             )
             .annotate(count=models.Count("pk"))

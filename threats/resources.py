@@ -15,7 +15,7 @@ class ThreatCategoryResource(AtlasResource):
     class Meta:
         model = ThreatCategory
         import_id_fields = ("slug",)
-        fields = ("slug", "name", "description", "position")
+        fields = ("slug", "name", "name_lt", "description", "position")
 
 
 @register(Actor)

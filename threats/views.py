@@ -16,7 +16,13 @@ class ThreatEntryListView(AtlasListView):
     # The others are facet links (or URL parameters for integrations).
     form_fields = ("q", "occurred_after", "occurred_before", "ordering")
     facets = (
-        Facet("category", _("Category"), "category__slug", "category__name"),
+        Facet(
+            "category",
+            _("Category"),
+            "category__slug",
+            "category__name",
+            label_lt_path="category__name_lt",
+        ),
         Facet(
             "actor",
             _("Actor blamed"),
@@ -28,6 +34,7 @@ class ThreatEntryListView(AtlasListView):
             _("Target country"),
             "target_countries__iso2",
             "target_countries__name",
+            label_lt_path="target_countries__name_lt",
         ),
         Facet("year", _("Year"), "occurred_start", year=True),
         Facet(
@@ -62,6 +69,9 @@ class ThreatEntryListView(AtlasListView):
             "title": obj.title,
             "url": self.request.build_absolute_uri(obj.get_absolute_url()),
             "category": obj.category.name,
+            # *_label columns are in the reader's language; the others read the
+            # same in every language.
+            "category_label": obj.category.display_name,
             "occurred_start": obj.occurred_start,
             "occurred_start_precision": obj.occurred_start_precision,
             "occurred_end": obj.occurred_end,
@@ -78,6 +88,7 @@ class ThreatEntryListView(AtlasListView):
                 dict.fromkeys(a.attribution_confidence for a in attributions)
             ),
             "severity": obj.severity,
+            "severity_label": str(obj.get_severity_display() or ""),
             "source_reliability": obj.source_reliability,
             "information_credibility": obj.information_credibility,
             "sources": [source.url for source in obj.sources.all()],

@@ -20,6 +20,7 @@ from core.dates import precision_field, vague_date_constraint
 from core.history import track_history
 from core.kinds import SearchKind
 from core.models import (
+    BilingualName,
     Status,
     TimeStampedModel,
 )
@@ -202,7 +203,7 @@ class CountryQuerySet(SearchQuerySet):
 
 
 @track_history
-class Country(TimeStampedModel):
+class Country(BilingualName, TimeStampedModel):
     """A state, identified by its ISO 3166-1 alpha-2 code (GB for the United Kingdom)."""
 
     # Its API resource (/api/v1/countries/) and kind in /deletions/.

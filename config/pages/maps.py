@@ -23,6 +23,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from core.exports import point_feature
+from core.models import display_name
 from core.templatetags.atlas import vague_range
 from exercises.filtersets import ExerciseFilterSet
 from exercises.models import Exercise, ExerciseLocation
@@ -203,7 +204,7 @@ class MapFilters:
                         THREAT,
                         entry,
                         entry.location_name,
-                        entry.category.name,
+                        entry.category.display_name,
                         entry.latitude,
                         entry.longitude,
                         entry.occurred_start,
@@ -239,7 +240,12 @@ class MapView(TemplateView):
             q=data.get("q", ""),
             years=", ".join(data.getlist("year")),
             # One query: the category choices, rendered as checkboxes.
-            categories=list(ThreatCategory.objects.values_list("slug", "name")),
+            categories=[
+                (slug, display_name(name, name_lt))
+                for slug, name, name_lt in ThreatCategory.objects.values_list(
+                    "slug", "name", "name_lt"
+                )
+            ],
             chosen_categories=data.getlist("category"),
             domains=Exercise.Domain.choices,
             chosen_domains=data.getlist("domain"),

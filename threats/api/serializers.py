@@ -66,6 +66,7 @@ class ThreatCategorySerializer(AtlasModelSerializer):
             "url",
             "slug",
             "name",
+            "name_lt",
             "description",
             "position",
             "change_reason",
