@@ -187,7 +187,7 @@ class CountryQuerySet(SearchQuerySet):
                 queryset=_model("Membership")
                 .objects.filter(organisation__publication_status=published)
                 .select_related("organisation")
-                .order_by(F("joined").asc(nulls_first=True), "organisation__name"),
+                .order_by(F("joined").asc(nulls_last=True), "organisation__name"),
             ),
             Prefetch(
                 "agreement_parties",
