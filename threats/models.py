@@ -252,7 +252,16 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
                 .prefetch_related("sources")
                 .order_by("actor__name", "attributed_on", "attributed_by"),
             ),
-            # Only the published exercises: a draft is not named on the page.
+            # Linked entries and exercises: the published ones only, so a
+            # draft is not named on the page.
+            models.Prefetch(
+                "follows_up",
+                queryset=ThreatEntry.objects.published().order_by("occurred_start"),
+            ),
+            models.Prefetch(
+                "followed_up_by",
+                queryset=ThreatEntry.objects.published().order_by("occurred_start"),
+            ),
             models.Prefetch(
                 "related_exercises",
                 queryset=Exercise.objects.published().order_by(
@@ -300,7 +309,7 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
                 for country in counted
                 if country.targeting_count
             ),
-            key=lambda pair: (-pair[1], pair[0].name),
+            key=lambda pair: (-pair[1], pair[0].iso2),
         )
 
     def involving(self, country):
@@ -523,6 +532,14 @@ class ThreatEntry(ReviewedRecord):
         related_name="related_threats",
         verbose_name=_("related exercises"),
     )
+    follows_up = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="followed_up_by",
+        verbose_name=_("follows up"),
+        help_text=_("Earlier entries this one follows up, continues or answers."),
+    )
     sources = models.ManyToManyField(
         Source, related_name="threat_entries", verbose_name=_("sources")
     )
@@ -610,7 +627,7 @@ class ThreatEntry(ReviewedRecord):
 
 
 class AttributionQuerySet(SearchQuerySet):
-    search_fields = ("attributed_by", "basis", "actor__name")
+    search_fields = ("attributed_by", "basis", "actor__name", "actor_unit")
 
     def get_by_natural_key(self, entry_slug, actor_slug, attributed_by):
         return self.get(

@@ -92,7 +92,25 @@ def import_threat(importer, record):
         [{**row, "entry": obj} for row in attributions],
         key=("entry", "actor", "attributed_by"),
     )
+    if record.get("follows_up") is not None:
+        # The entries it follows up may come later in the files.
+        importer.defer(lambda origin: _link_follow_ups(importer, record, origin))
     return importer.outcome(obj, outcome, changed)
+
+
+def _link_follow_ups(importer, record, origin=None):
+    """Set the entries a record follows up, once all are in. Returns whether
+    they changed, or None (after rejecting the record) for an unknown id."""
+    entry = ThreatEntry.objects.get(slug=importer.slug(record, "threat"))
+    earlier = []
+    for identifier in as_list(record["follows_up"]):
+        slug = importer.slug({"id": identifier}, "threat")
+        other = ThreatEntry.objects.filter(slug=slug).exclude(pk=entry.pk).first()
+        if other is None:
+            importer.reject(origin, record, f"follows_up: unknown entry {identifier!r}")
+            return None
+        earlier.append(other)
+    return importer.set_m2m(entry.follows_up, earlier)
 
 
 def _rating(importer, record, cited):

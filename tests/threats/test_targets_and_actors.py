@@ -6,7 +6,7 @@ import json
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
 from core.models import Status
@@ -226,3 +226,28 @@ def test_editors_keep_aliases_inline_on_the_actor(editor_client):
     assert 'value="Russian Federation"' in text
     found = editor_client.get("/admin/threats/actor/?q=federation")
     assert "Russia" in found.content.decode()
+
+
+# -- Follow-ups --------------------------------------------------------------------------
+
+
+def test_an_import_links_follow_ups_shown_on_both_pages(tmp_path, client):
+    factories.category("sabotage")
+    first = threat_record(1, date_start="2024-11", title="First cut")
+    second = threat_record(2, date_start="2024-12", follows_up=["thr-variant-1"])
+    broken = threat_record(3, follows_up=["thr-no-such-entry"])
+    path = tmp_path / "linked.json"
+    path.write_text(json.dumps([second, first]))  # the later one first
+    call_command("import_records", str(path), status="published")
+    later = ThreatEntry.objects.get(slug="variant-2")
+    assert [entry.slug for entry in later.follows_up.all()] == ["variant-1"]
+    page = client.get("/threats/variant-2/").content.decode()
+    assert "Follows up" in page and "First cut" in page
+    page = client.get("/threats/variant-1/").content.decode()
+    assert "Followed up by" in page and "Variant 2" in page
+
+    bad = tmp_path / "broken.json"
+    bad.write_text(json.dumps([broken]))
+    with pytest.raises(CommandError):
+        call_command("import_records", str(bad))
+    assert not ThreatEntry.objects.filter(slug="variant-3").exists()
