@@ -129,7 +129,30 @@ class MembershipFilterSet(django_filters.FilterSet):
     organisation's page, which reads only that), and the API's filters."""
 
     as_of = django_filters.DateFilter(
-        method="filter_as_of", label=_("Members on"), widget=DateInput
+        method="filter_as_of",
+        label=_("Members on"),
+        help_text=_(
+            "Memberships known to cover this day: a known start on or before it "
+            "and no end before it (the day left is a member's last day). "
+            "Memberships with no known start are never included: list them with "
+            "start_unknown_on."
+        ),
+        widget=DateInput,
+    )
+    start_unknown_on = django_filters.DateFilter(
+        method="filter_start_unknown_on",
+        label=_("Membership date unknown on"),
+        help_text=_(
+            "Memberships whose start is not known and that had not ended before "
+            "this day: they may or may not cover it, so as_of leaves them out."
+        ),
+        widget=DateInput,
+    )
+    start_known = django_filters.BooleanFilter(
+        field_name="joined",
+        lookup_expr="isnull",
+        exclude=True,
+        label=_("Start date known"),
     )
 
     q = django_filters.CharFilter(
@@ -190,6 +213,9 @@ class MembershipFilterSet(django_filters.FilterSet):
 
     def filter_as_of(self, queryset, name, value):
         return queryset.active_on(value)
+
+    def filter_start_unknown_on(self, queryset, name, value):
+        return queryset.start_unknown_on(value)
 
 
 class SourceFilterSet(django_filters.FilterSet):

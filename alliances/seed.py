@@ -190,8 +190,10 @@ def import_organisation(importer, record):
         Organisation, {"slug": importer.slug(record, "organisation")}, values
     )
     changed = importer.set_m2m(obj.sources, cited)
+    # A membership cites its own sources (memberships.yaml) when the file gives
+    # them, otherwise its organisation's.
     memberships = [
-        {**row, "organisation": obj, "_sources": cited}
+        {**row, "organisation": obj, "_sources": row["_sources"] or cited}
         for row in _memberships(importer, record)
     ]
     changed |= importer.sync_children(
@@ -241,7 +243,15 @@ def _memberships(importer, record):
             "note": lithuania_note
             if member.iso2 == "LT"
             else importer.text(row, "note"),
-            "confidence": record.get("confidence") or "high",
+            # The row's own confidence and editor notes, else its organisation's
+            # confidence (a row derived from a `members` list has neither).
+            **importer.provenance(
+                {
+                    "confidence": row.get("confidence") or record.get("confidence"),
+                    "notes": row.get("notes"),
+                }
+            ),
+            "_sources": sources(importer, row) if row.get("sources") else [],
         }
         key = (member.iso2, values["joined"])
         if key in seen:

@@ -162,11 +162,13 @@ def filters(conn, query):
         conditions.append("e.category_id = ANY(%s)")
         params.append(category_ids)
     if targets:
+        # ThreatEntryQuerySet.targeting: named among the targets, or located there.
         conditions.append(
-            "EXISTS (SELECT 1 FROM threats_threatentry_target_countries t "
-            "WHERE t.threatentry_id = e.id AND t.country_id = ANY(%s))"
+            "(EXISTS (SELECT 1 FROM threats_threatentry_target_countries t "
+            "WHERE t.threatentry_id = e.id AND t.country_id = ANY(%s)) "
+            "OR e.location_country_id = ANY(%s))"
         )
-        params.append(country_ids)
+        params += [country_ids, country_ids]
     return " AND ".join(conditions), params, (country_ids if targets else None)
 
 
@@ -284,6 +286,9 @@ def entry_json(row, related, urls):
             urls.country_brief(*target[1:])
             for target in related["target_countries"].get(pk, ())
         ],
+        "targeted_countries": targeted_countries(
+            row, related["target_countries"], urls
+        ),
         "targets_note": row[TARGETS_NOTE],
         "severity": row[SEVERITY],
         "source_reliability": reliability,
@@ -540,16 +545,24 @@ def vague(day, precision):
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
+def targeted_countries(row, named, urls):
+    """ThreatEntry.targeted_countries: those named and where it happened, by name."""
+    countries = {target[1]: target[1:] for target in named.get(row[ID], ())}
+    if row[COUNTRY_ID] is not None:
+        countries.setdefault(
+            row[COUNTRY_ID], (row[COUNTRY_ID], row[COUNTRY_ISO2], row[COUNTRY_NAME])
+        )
+    return [
+        urls.country_brief(*country)
+        for country in sorted(countries.values(), key=lambda country: country[2])
+    ]
+
+
 def facet_queries(where, params, target_ids):
     """(facet, SQL, parameters) for the six facets of the list page, each over
     the filtered entries. A facet on a relation the filter already joins counts
     the rows the filter matched (as the application's ORM query does)."""
     entries = f"SELECT e.id FROM threats_threatentry e WHERE {where}"
-    target_match = "JOIN alliances_country tc ON tc.id = t.country_id"
-    target_params = []
-    if target_ids is not None:
-        target_match += " AND t.country_id = ANY(%s)"
-        target_params = [target_ids]
     return [
         (
             "category",
@@ -569,11 +582,17 @@ def facet_queries(where, params, target_ids):
         ),
         (
             "target",
-            f"""SELECT tc.iso2, tc.name, count(DISTINCT t.threatentry_id)
-                FROM threats_threatentry_target_countries t {target_match}
-                WHERE t.threatentry_id IN ({entries})
+            # Entries per country by the one rule (named or located): pairs.
+            f"""SELECT tc.iso2, tc.name, count(*) FROM (
+                    SELECT t.threatentry_id AS entry, t.country_id AS country
+                    FROM threats_threatentry_target_countries t
+                    WHERE t.threatentry_id IN ({entries})
+                    UNION
+                    SELECT e.id, e.location_country_id FROM threats_threatentry e
+                    WHERE {where} AND e.location_country_id IS NOT NULL
+                ) pairs JOIN alliances_country tc ON tc.id = pairs.country
                 GROUP BY tc.iso2, tc.name ORDER BY 3 DESC, 1, 2""",
-            target_params + params,
+            params + params,
         ),
         (
             "year",

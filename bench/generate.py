@@ -313,7 +313,8 @@ THREAT_COLUMNS = (
 )
 ATTRIBUTION_COLUMNS = (
     "id, created, updated, confidence, notes, entry_id, actor_id, attributed_by, "
-    "attributed_on, attributed_on_precision, attribution_confidence, basis"
+    "attributed_on, attributed_on_precision, attribution_confidence, basis, "
+    "actor_unit"
 )
 
 
@@ -462,6 +463,7 @@ def copy_threats(conn, ref, seed, chunk, first, last):
                     on_precision,
                     weighted(rng, words.ATTRIBUTION_CONFIDENCES),
                     "Stated in the official's public remarks.",
+                    "",
                 )
             )
             attribution_sources.append((attribution_id, rng.choice(sources)))

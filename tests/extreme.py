@@ -735,6 +735,7 @@ def _threats(data):
         attribution = Attribution.objects.create(
             entry=full,
             actor=actor,
+            actor_unit=longest(Attribution, "actor_unit", SCRIPTS[(i + 2) % 4]),
             attributed_by=longest(Attribution, "attributed_by", SCRIPTS[i % 4]),
             attributed_on=on,
             attributed_on_precision=precision,

@@ -11,7 +11,7 @@ from core.admin import (
 )
 from core.forms import DuplicateCheckedForm
 
-from .models import Actor, Attribution, ThreatCategory, ThreatEntry
+from .models import Actor, ActorAlias, Attribution, ThreatCategory, ThreatEntry
 
 
 @admin.register(ThreatCategory)
@@ -43,12 +43,21 @@ class ThreatCategoryAdmin(AtlasModelAdmin):
         return obj.entry_count
 
 
+class ActorAliasInline(admin.TabularInline):
+    """Other names of the actor, which imports resolve to it (no duplicates)."""
+
+    model = ActorAlias
+    extra = 1
+    fields = ("name",)
+
+
 @admin.register(Actor)
 class ActorAdmin(AtlasModelAdmin):
     list_display = ("name", "kind", "country", "attribution_count")
     list_filter = ("kind", ("country", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("country",)
-    search_fields = ("name", "description")
+    search_fields = ("name", "description", "alias_names__name")
+    inlines = (ActorAliasInline,)
     autocomplete_fields = ("country",)
     prepopulated_fields = {"slug": ("name",)}
     fields = (
@@ -79,7 +88,7 @@ class AttributionInline(admin.StackedInline):
     extra = 0
     autocomplete_fields = ("actor", "sources")
     fields = (
-        ("actor", "attribution_confidence"),
+        ("actor", "actor_unit", "attribution_confidence"),
         ("attributed_by", "attributed_on", "attributed_on_precision"),
         "basis",
         "sources",
@@ -196,7 +205,7 @@ class AttributionAdmin(AtlasModelAdmin):
             {
                 "fields": (
                     "entry",
-                    ("actor", "attribution_confidence"),
+                    ("actor", "actor_unit", "attribution_confidence"),
                     ("attributed_by", "attributed_on", "attributed_on_precision"),
                     "basis",
                 )

@@ -60,9 +60,13 @@ class ThreatEntryFilterSet(django_filters.FilterSet):
         label=_("Attribution confidence"),
     )
     target = CountryCodesFilter(
-        field_name="target_countries__iso2",
+        method="filter_target",
         queryset=Country.objects.all(),
         label=_("Target country"),
+        help_text=_(
+            "Entries naming the country among their targets or located in it "
+            "(repeat for any of several)."
+        ),
     )
     location_country = CountryCodeFilter(
         field_name="location_country",
@@ -117,6 +121,9 @@ class ThreatEntryFilterSet(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
+
+    def filter_target(self, queryset, name, value):
+        return queryset.targeting(value) if value else queryset
 
     def filter_occurred_after(self, queryset, name, value):
         return queryset.filter(reaches(value, "occurred_start", "occurred_end"))

@@ -1,12 +1,15 @@
+import re
+
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower, TruncMonth
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from alliances.models import Country, Source
+from alliances.models import Country, Source, SubqueryCount
 from core.dates import (
     coordinates_constraints,
     latitude_field,
@@ -75,8 +78,41 @@ class ThreatCategory(BilingualName, TimeStampedModel):
         return (self.slug,)
 
 
+# "Russia (Navy)": an actor's name and, in brackets, a part of it.
+_NAME_AND_UNIT = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<unit>[^()]+)\)$")
+
+
 class ActorQuerySet(SlugQuerySet):
     search_fields = ("name", "description")
+
+    def named(self, name):
+        """The actor called ``name`` or known by it (ActorAlias), in any case;
+        None when no actor is."""
+        name = " ".join(str(name or "").split())
+        if not name:
+            return None
+        return (
+            self.filter(name__iexact=name).first()
+            or self.filter(alias_names__name__iexact=name).first()
+        )
+
+    def resolve(self, name):
+        """``(actor, unit)`` for a name as sources write it, so imports never
+        make a near-duplicate actor: "Russian Federation" is Russia (an alias);
+        "Russia (Navy)" is Russia with the unit "Navy" (a known actor and, in
+        brackets, what is not itself an actor); "Russian military intelligence
+        (GRU)" is the GRU. ``(None, "")`` when the name is no known actor."""
+        actor = self.named(name)
+        if actor is not None:
+            return actor, ""
+        match = _NAME_AND_UNIT.match(" ".join(str(name or "").split()))
+        if match is None:
+            return None, ""
+        actor = self.named(match["name"])
+        if actor is None:
+            return None, ""
+        in_brackets = self.named(match["unit"])
+        return actor, "" if in_brackets == actor else match["unit"]
 
 
 @track_history
@@ -134,6 +170,50 @@ class Actor(TimeStampedModel):
         return (self.slug,)
 
 
+@track_history
+class ActorAlias(TimeStampedModel):
+    """Another name of an actor ("Russian Federation" for Russia, "UNC1151" for
+    Ghostwriter). Imports and the admin resolve it to the actor, so a record
+    naming an actor differently never adds a near-duplicate one."""
+
+    actor = models.ForeignKey(
+        Actor,
+        on_delete=models.CASCADE,
+        related_name="alias_names",
+        verbose_name=_("actor"),
+    )
+    name = models.CharField(_("alias"), max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("actor alias")
+        verbose_name_plural = _("actor aliases")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="actor_alias_name_unique_ci",
+                violation_error_message=_(
+                    "This alias already names an actor (aliases are unique, "
+                    "whatever their case)."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        # An alias that is another actor's own name would make that name mean
+        # two actors; the database cannot see across the two tables.
+        other = Actor.objects.filter(name__iexact=self.name.strip())
+        if self.actor_id:
+            other = other.exclude(pk=self.actor_id)
+        if other.exists():
+            raise ValidationError(
+                {"name": _("This is the name of another actor, not an alias.")}
+            )
+
+
 class ThreatEntryQuerySet(ReviewedQuerySet):
     search_fields = (
         "title",
@@ -174,7 +254,16 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
                 .prefetch_related("sources")
                 .order_by("actor__name", "attributed_on", "attributed_by"),
             ),
-            # Only the published exercises: a draft is not named on the page.
+            # Linked entries and exercises: the published ones only, so a
+            # draft is not named on the page.
+            models.Prefetch(
+                "follows_up",
+                queryset=ThreatEntry.objects.published().order_by("occurred_start"),
+            ),
+            models.Prefetch(
+                "followed_up_by",
+                queryset=ThreatEntry.objects.published().order_by("occurred_start"),
+            ),
             models.Prefetch(
                 "related_exercises",
                 queryset=Exercise.objects.published().order_by(
@@ -183,18 +272,57 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
             ),
         )
 
-    def involving(self, country):
-        """Entries that targeted ``country`` or happened in it, annotated
-        ``targeted`` (the country profile), with their category."""
-        targets = self.model.target_countries.through.objects.filter(country=country)
-        return (
-            self.filter(
-                Q(pk__in=targets.values("threatentry")) | Q(location_country=country)
+    def targeting(self, countries):
+        """Entries targeting any of ``countries``: THE rule of "targets a
+        country", which the ``target`` filter (pages, exports, feeds, map, API),
+        its facet, the country profile and the country list's counts all use.
+
+        An entry targets a country when it names it among its target countries
+        (editors may add any) or happened in it (``location_country``): an
+        incident located in Lithuania targets Lithuania without being listed.
+        ``countries``: countries or their ids, one of them, or an ``OuterRef``
+        to a country (a per-country count in a subquery).
+        """
+        named = self.model.target_countries.through.objects
+        if isinstance(countries, models.OuterRef):
+            # The named targets are one subquery deeper than the entries.
+            named = named.filter(country=models.OuterRef(countries))
+            located = Q(location_country=countries)
+        else:
+            if isinstance(countries, Country | int):
+                countries = [countries]
+            named = named.filter(country__in=countries)
+            located = Q(location_country__in=countries)
+        return self.filter(Q(pk__in=named.values("threatentry")) | located)
+
+    def target_counts(self):
+        """``[(country, count)]``: how many of these entries target each country
+        (by ``targeting``), most first; countries targeted by none are left out.
+        One query, whatever the number of entries or countries."""
+        entries = self.order_by().values("pk")
+        counted = Country.objects.annotate(
+            targeting_count=SubqueryCount(
+                entries.targeting(models.OuterRef("pk")).values("pk")
             )
+        ).order_by()
+        return sorted(
+            (
+                (country, country.targeting_count)
+                for country in counted
+                if country.targeting_count
+            ),
+            key=lambda pair: (-pair[1], pair[0].iso2),
+        )
+
+    def involving(self, country):
+        """Entries targeting ``country`` (``targeting``), annotated ``targeted``
+        when they name it among their target countries (not only happened in
+        it), for the country profile, with their category."""
+        named = self.model.target_countries.through.objects.filter(country=country)
+        return (
+            self.targeting(country)
             .annotate(
-                targeted=models.Exists(
-                    targets.filter(threatentry=models.OuterRef("pk"))
-                )
+                targeted=models.Exists(named.filter(threatentry=models.OuterRef("pk")))
             )
             .select_related("category")
         )
@@ -368,6 +496,10 @@ class ThreatEntry(ReviewedRecord):
         blank=True,
         related_name="targeted_by_threats",
         verbose_name=_("target countries"),
+        help_text=_(
+            "Countries it names among its targets. The country where it happened "
+            "counts as a target without being listed here."
+        ),
     )
     targets_note = models.TextField(
         _("targets"),
@@ -403,6 +535,14 @@ class ThreatEntry(ReviewedRecord):
         blank=True,
         related_name="related_threats",
         verbose_name=_("related exercises"),
+    )
+    follows_up = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="followed_up_by",
+        verbose_name=_("follows up"),
+        help_text=_("Earlier entries this one follows up, continues or answers."),
     )
     sources = models.ManyToManyField(
         Source, related_name="threat_entries", verbose_name=_("sources")
@@ -473,6 +613,16 @@ class ThreatEntry(ReviewedRecord):
         return self.category
 
     @property
+    def targeted_countries(self):
+        """The countries it targets by the one rule (``targeting``): those it
+        names and the one it happened in, by name. Read from the loaded
+        ``target_countries`` and ``location_country``."""
+        countries = {country.pk: country for country in self.target_countries.all()}
+        if self.location_country_id:
+            countries.setdefault(self.location_country_id, self.location_country)
+        return sorted(countries.values(), key=lambda country: country.name)
+
+    @property
     def admiralty_code(self):
         """'B2' style rating, or an empty string until both halves are rated."""
         if self.source_reliability and self.information_credibility:
@@ -481,7 +631,7 @@ class ThreatEntry(ReviewedRecord):
 
 
 class AttributionQuerySet(SearchQuerySet):
-    search_fields = ("attributed_by", "basis", "actor__name")
+    search_fields = ("attributed_by", "basis", "actor__name", "actor_unit")
 
     def get_by_natural_key(self, entry_slug, actor_slug, attributed_by):
         return self.get(
@@ -520,6 +670,16 @@ class Attribution(SourcedRecord):
         on_delete=models.PROTECT,
         related_name="attributions",
         verbose_name=_("actor"),
+    )
+    actor_unit = models.CharField(
+        _("unit"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The branch or body of the actor the sources name (Baltic Fleet, "
+            "Ministry of Defence, intelligence services); the actor stays the "
+            "state or group itself."
+        ),
     )
     attributed_by = models.CharField(
         _("attributed by"),

@@ -8,7 +8,7 @@ from alliances.seed import coordinates, country, sources
 from core.dates import parse_vague_date
 from core.seed import RecordError, as_list, clean_and_save, seed_kind
 
-from .models import Actor, Attribution, ThreatCategory, ThreatEntry
+from .models import Actor, ActorAlias, Attribution, ThreatCategory, ThreatEntry
 
 # The facts' category labels, mapped onto the controlled list (threats migration 0002).
 THREAT_CATEGORIES = {
@@ -92,7 +92,25 @@ def import_threat(importer, record):
         [{**row, "entry": obj} for row in attributions],
         key=("entry", "actor", "attributed_by"),
     )
+    if record.get("follows_up") is not None:
+        # The entries it follows up may come later in the files.
+        importer.defer(lambda origin: _link_follow_ups(importer, record, origin))
     return importer.outcome(obj, outcome, changed)
+
+
+def _link_follow_ups(importer, record, origin=None):
+    """Set the entries a record follows up, once all are in. Returns whether
+    they changed, or None (after rejecting the record) for an unknown id."""
+    entry = ThreatEntry.objects.get(slug=importer.slug(record, "threat"))
+    earlier = []
+    for identifier in as_list(record["follows_up"]):
+        slug = importer.slug({"id": identifier}, "threat")
+        other = ThreatEntry.objects.filter(slug=slug).exclude(pk=entry.pk).first()
+        if other is None:
+            importer.reject(origin, record, f"follows_up: unknown entry {identifier!r}")
+            return None
+        earlier.append(other)
+    return importer.set_m2m(entry.follows_up, earlier)
 
 
 def _rating(importer, record, cited):
@@ -155,7 +173,7 @@ def _attributions(importer, record, cited):
         ]
     out = []
     for row in rows:
-        actor = _actor(importer, row)
+        actor, unit = _actor(importer, row)
         confidence = row.get("confidence") or Attribution.Confidence.NOT_ATTRIBUTED
         confidence = ATTRIBUTION_CONFIDENCE.get(str(confidence).lower(), confidence)
         if confidence not in Attribution.Confidence.values:
@@ -165,6 +183,8 @@ def _attributions(importer, record, cited):
         out.append(
             {
                 "actor": actor,
+                # The file's unit, else the one the actor's name carried.
+                "actor_unit": importer.text(row, "actor_unit") or unit,
                 "attributed_by": importer.text(row, "attributed_by"),
                 **importer.dates(row, "attributed_on"),
                 "attribution_confidence": confidence,
@@ -177,20 +197,33 @@ def _attributions(importer, record, cited):
 
 
 def _actor(importer, row):
+    """``(actor, unit)`` for an attribution row: the actor its name or an alias
+    means ("Russian Federation", "Russia (Navy)" -> Russia, unit "Navy"), else a
+    new actor. The row's ``actor_aliases`` become the actor's aliases."""
     name = importer.text(row, "actor")
     if not name:
         raise RecordError("attributions: an attribution without an actor")
     kind = row.get("actor_kind") or Actor.Kind.UNKNOWN
     if kind not in Actor.Kind.values:
         raise RecordError(f"attributions: unknown actor kind {kind!r}")
-    actor = Actor.objects.filter(name__iexact=name).first()
+    aliases = [str(alias).strip() for alias in as_list(row.get("actor_aliases"))]
+    actor, unit = Actor.objects.resolve(name)
     if actor is None:
         actor = Actor(
             name=name,
             slug=slugify(name)[:100] or "actor",
             kind=kind,
             country=country(importer, row.get("actor_country"), "actor_country"),
-            aliases=list(row.get("actor_aliases") or []),
+            aliases=aliases,
         )
         clean_and_save(actor)
-    return actor
+    for alias in aliases:
+        owner = Actor.objects.named(alias)
+        if owner is None:
+            clean_and_save(ActorAlias(actor=actor, name=alias))
+        elif owner != actor:
+            raise RecordError(
+                f"attributions: the alias {alias!r} of {actor.name!r} already "
+                f"names {owner.name!r}"
+            )
+    return actor, unit

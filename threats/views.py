@@ -1,10 +1,33 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.views import AtlasListView, Facet, ReviewedDetailView
+from core.views import AtlasListView, Facet, FacetOption, ReviewedDetailView
 
 from .filtersets import ThreatEntryFilterSet
 from .models import Attribution, ThreatEntry
+
+
+class TargetCountryFacet(Facet):
+    """Entries per target country by the one rule the ``target`` filter and the
+    country profile use (ThreatEntryQuerySet.targeting): named or located."""
+
+    def __init__(self, param, label):
+        super().__init__(param, label, "targeting")
+
+    def options(self, queryset, request):
+        selected = {code.upper() for code in request.GET.getlist(self.param)}
+        options = [
+            FacetOption(
+                country.iso2, country.display_name, count, country.iso2 in selected
+            )
+            for country, count in queryset.target_counts()
+        ]
+        # A chosen country that matches nothing stays listed, so it can be unticked.
+        shown = {option.value for option in options}
+        options += [
+            FacetOption(code, code, 0, True) for code in sorted(selected - shown)
+        ]
+        return options
 
 
 class ThreatEntryListView(AtlasListView):
@@ -29,13 +52,7 @@ class ThreatEntryListView(AtlasListView):
             "attributions__actor__slug",
             "attributions__actor__name",
         ),
-        Facet(
-            "target",
-            _("Target country"),
-            "target_countries__iso2",
-            "target_countries__name",
-            label_lt_path="target_countries__name_lt",
-        ),
+        TargetCountryFacet("target", _("Target country")),
         Facet("year", _("Year"), "occurred_start", year=True),
         Facet(
             "attribution_confidence",
@@ -82,7 +99,8 @@ class ThreatEntryListView(AtlasListView):
             else "",
             "latitude": float(obj.latitude) if obj.latitude is not None else None,
             "longitude": float(obj.longitude) if obj.longitude is not None else None,
-            "targets": [country.iso2 for country in obj.target_countries.all()],
+            # By the one rule: named or located (ThreatEntryQuerySet.targeting).
+            "targets": [country.iso2 for country in obj.targeted_countries],
             "actors": list(dict.fromkeys(a.actor.name for a in attributions)),
             "attribution_confidences": list(
                 dict.fromkeys(a.attribution_confidence for a in attributions)
@@ -114,4 +132,6 @@ class ThreatEntryDetailView(ReviewedDetailView):
         )
         # for_detail() loads the published ones only.
         context["related_exercises"] = list(entry.related_exercises.all())
+        context["follows_up"] = list(entry.follows_up.all())
+        context["followed_up_by"] = list(entry.followed_up_by.all())
         return context

@@ -125,7 +125,14 @@ class OrganisationSerializer(AtlasModelSerializer):
     hq_country = BriefRelatedField(CountryBrief, allow_null=True, required=False)
     parent = BriefRelatedField(OrganisationBrief, allow_null=True, required=False)
     member_count = serializers.IntegerField(
-        read_only=True, help_text="Countries with a membership running today."
+        read_only=True,
+        help_text="Countries whose membership is known to run today (a known "
+        "start, no end before today).",
+    )
+    start_unknown_count = serializers.IntegerField(
+        read_only=True,
+        help_text="Countries whose membership has no known start and has not "
+        "ended: listed apart, never in member_count.",
     )
     sources = sources_field()
 
@@ -149,6 +156,7 @@ class OrganisationSerializer(AtlasModelSerializer):
             "description",
             "members_note",
             "member_count",
+            "start_unknown_count",
             "confidence",
             "sources",
             *WORKFLOW_FIELDS,

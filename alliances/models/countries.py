@@ -90,7 +90,6 @@ class CountryQuerySet(SearchQuerySet):
         published = Status.PUBLISHED
         country = OuterRef("pk")
         hosts = self.model._meta.get_field("hosted_exercises").through
-        targets = self.model._meta.get_field("targeted_by_threats").through
         participation = self._related("exercise_participations")
         threat = self._related("threat_locations")
         return self.filter(
@@ -114,12 +113,7 @@ class CountryQuerySet(SearchQuerySet):
                     country=country, exercise__publication_status=published
                 )
             )
-            | Exists(
-                targets.objects.filter(
-                    country=country, threatentry__publication_status=published
-                )
-            )
-            | Exists(threat.objects.published().filter(location_country=country))
+            | Exists(threat.objects.published().targeting(country))
         )
 
     def for_list(self, sees_unpublished=None):
@@ -165,16 +159,10 @@ class CountryQuerySet(SearchQuerySet):
                 .distinct()
             ),
             threat_count=SubqueryCount(
-                shown(
-                    threat.objects.filter(
-                        Q(target_countries=OuterRef("pk"))
-                        | Q(location_country=OuterRef("pk"))
-                    ),
-                    threat,
-                )
+                # The one rule of "targets a country" (ThreatEntryQuerySet).
+                shown(threat.objects.targeting(OuterRef("pk")), threat)
                 .order_by()
                 .values("pk")
-                .distinct()
             ),
         )
 
@@ -188,7 +176,7 @@ class CountryQuerySet(SearchQuerySet):
                 queryset=_model("Membership")
                 .objects.filter(organisation__publication_status=published)
                 .select_related("organisation")
-                .order_by(F("joined").asc(nulls_first=True), "organisation__name"),
+                .order_by(F("joined").asc(nulls_last=True), "organisation__name"),
             ),
             Prefetch(
                 "agreement_parties",

@@ -44,8 +44,13 @@ FILTER_READS = {
     "threats": {
         "occurred_after": ["occurred_start", "occurred_end"],
         "occurred_before": ["occurred_start"],
+        # ThreatEntryQuerySet.targeting: named among the targets, or located there.
+        "target": ["target_countries", "location_country"],
     },
-    "memberships": {"as_of": ["joined", "left"]},
+    "memberships": {
+        "as_of": ["joined", "left"],
+        "start_unknown_on": ["joined", "left"],
+    },
     "organisations": {"country": ["memberships"]},
     "agreements": {"country": ["parties"]},
     "sources": {"has_caution": ["caution"]},
@@ -109,6 +114,7 @@ EXEMPT = {
         "coordinates_note": "free text about the coordinates",
         "rating_note": "free text explaining the rating",
         "related_exercises": "the exercise's page lists its threats",
+        "follows_up": "a few links, shown on both entries' pages",
         "sources": "sources are filtered on /sources/",
     },
     "attributions": {

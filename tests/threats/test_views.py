@@ -366,11 +366,12 @@ def test_unknown_entry_is_404(client):
     assert client.get("/threats/no-such-entry/").status_code == 404
 
 
-def _detail_queries(client, slug, django_assert_num_queries, count=14):
+def _detail_queries(client, slug, django_assert_num_queries, count=17):
     # the entry with category, location country and coordinates source; its
     # targets; its sources; attributions with actors; the attributions'
-    # sources; related exercises; related entries; the change log: events, the
-    # events of its targets, related exercises and sources, and one query per
+    # sources; the entries it follows up and those following it up; related
+    # exercises; related entries; the change log: events, the events of its
+    # targets, follow-ups, related exercises and sources, and one query per
     # kind of record its events name (category, location country, coordinates
     # source: an entry without a place names fewer)
     with django_assert_num_queries(count):
@@ -384,7 +385,7 @@ def test_detail_query_count_does_not_grow_with_related_rows(
 ):
     # (An entry with no attribution at all skips the attributions' sources.)
     lone = entry(title="Lone entry", actors=[factories.actor()])
-    _detail_queries(client, lone.slug, django_assert_num_queries, count=12)
+    _detail_queries(client, lone.slug, django_assert_num_queries, count=15)
 
     busy = busy_entry(1)
     _detail_queries(client, busy.slug, django_assert_num_queries)

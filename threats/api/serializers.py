@@ -1,5 +1,6 @@
 """Threat categories, actors, threat entries and attributions in the API."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from alliances.api.serializers import CountryBrief, SourceBrief, sources_field
@@ -102,7 +103,16 @@ class ThreatEntrySerializer(AtlasModelSerializer):
     category = BriefRelatedField(ThreatCategoryBrief)
     location_country = BriefRelatedField(CountryBrief, allow_null=True, required=False)
     coordinates_source = BriefRelatedField(SourceBrief, allow_null=True, required=False)
-    target_countries = BriefRelatedField(CountryBrief, many=True, required=False)
+    target_countries = BriefRelatedField(
+        CountryBrief,
+        many=True,
+        required=False,
+        help_text="Countries the entry names among its targets (editors add them).",
+    )
+    targeted_countries = serializers.SerializerMethodField(
+        help_text="Every country it targets by the rule ?target= uses: those in "
+        "target_countries and the country where it happened (location_country)."
+    )
     related_exercises = BriefRelatedField(ExerciseBrief, many=True, required=False)
     admiralty_code = serializers.CharField(
         read_only=True,
@@ -111,6 +121,14 @@ class ThreatEntrySerializer(AtlasModelSerializer):
     )
     attributions = BriefRelatedField(AttributionBrief, many=True, read_only=True)
     sources = sources_field()
+
+    @extend_schema_field(CountryBrief(many=True))
+    def get_targeted_countries(self, obj):
+        request = self.context.get("request")
+        return [
+            CountryBrief.represent(country, request)
+            for country in obj.targeted_countries
+        ]
 
     class Meta:
         model = ThreatEntry
@@ -134,6 +152,7 @@ class ThreatEntrySerializer(AtlasModelSerializer):
             "coordinates_source",
             "coordinates_note",
             "target_countries",
+            "targeted_countries",
             "targets_note",
             "severity",
             "source_reliability",
