@@ -381,6 +381,13 @@ class Publisher(TimeStampedModel):
 class SourceQuerySet(SearchQuerySet):
     search_fields = ("title", "publisher__name", "url")
 
+
+class SourceManager(models.Manager.from_queryset(SourceQuerySet)):
+    # A source is never shown without its publisher (its name and reliability),
+    # so every list of sources, prefetched ones included, joins it.
+    def get_queryset(self):
+        return super().get_queryset().select_related("publisher")
+
     def get_by_natural_key(self, url):
         return self.get(url=url)
 
@@ -423,7 +430,7 @@ class Source(TimeStampedModel):
         ),
     )
 
-    objects = SourceQuerySet.as_manager()
+    objects = SourceManager()
 
     class Meta:
         ordering = ["publisher__name", "title"]
