@@ -73,6 +73,12 @@ class PublisherAdmin(AtlasModelAdmin):
             readonly += ["reliability", "relays_others", "rating_note"]
         return readonly
 
+    def has_import_permission(self, request):
+        # A file sets letters: a reviewer's decision.
+        return super().has_import_permission(request) and request.user.has_perm(
+            "alliances.publish_publisher"
+        )
+
     def save_model(self, request, obj, form, change):
         if "reliability" in form.changed_data:
             obj.rated_by = request.user
