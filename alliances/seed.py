@@ -98,9 +98,6 @@ def source(importer, row):
     url = (row.get("url") or "").strip()
     if not url:
         raise RecordError("sources: a source without a URL")
-    seen = importer.savepoint_cache.setdefault("sources", {})
-    if url in seen:
-        return seen[url]
     values = {}
     for name in ("title", "language", "archive_url", "caution"):
         if row.get(name):
@@ -113,13 +110,20 @@ def source(importer, row):
         values["published"], values["published_precision"] = parse_vague_date(
             row["published"]
         )
-    existing = Source.objects.filter(url=url).first()
-    if existing is None:
+    # A URL cited again is written again only when this row says more (the
+    # flagged sources of sources.yaml come first, with a caution alone; the
+    # records citing them then give their title and publisher).
+    seen = importer.savepoint_cache.setdefault("sources", {})
+    if url in seen:
+        obj, given = seen[url]
+        if values.items() <= given.items():
+            return obj
+        values = {**given, **values}
+    elif not Source.objects.filter(url=url).exists():
+        # No publisher is guessed: one the row does not name stays unknown.
         values.setdefault("title", _title_from_url(url))
-        if "publisher" not in values:
-            values["publisher"] = publisher(importer, urllib.parse.urlsplit(url).netloc)
     obj, _outcome = importer.upsert(Source, {"url": url}, values)
-    seen[url] = obj
+    seen[url] = (obj, values)
     return obj
 
 
