@@ -11,6 +11,7 @@ from alliances.models import (
     Country,
     Membership,
     Organisation,
+    Publisher,
     Source,
 )
 from core.models import Status
@@ -41,7 +42,16 @@ def country(iso2=None, name=None, **extra):
     return obj
 
 
+def publisher(name="Example News", reliability="", **extra):
+    """The publisher of that name (rated ``reliability``, "" = not rated)."""
+    obj, _created = Publisher.objects.get_or_create(
+        name=name, defaults={"reliability": reliability, **extra}
+    )
+    return obj
+
+
 def source(**extra):
+    """A source; ``publisher`` may be a name (that publisher, made if new)."""
     n = _n()
     values = {
         "url": f"https://news.example.org/article-{n}",
@@ -50,6 +60,8 @@ def source(**extra):
         "accessed": datetime.date(2026, 11, 24),
     }
     values.update(extra)
+    if isinstance(values["publisher"], str):
+        values["publisher"] = publisher(values["publisher"])
     return Source.objects.create(**values)
 
 
@@ -153,6 +165,8 @@ def threat(sources=None, targets=(), **extra):
         "category": category(),
         "occurred_start": datetime.date(2024, 3, 1),
         "occurred_start_precision": "month",
+        # Published entries need one.
+        "severity": 2,
     }
     values.update(extra)
     obj = ThreatEntry.objects.create(**values)
