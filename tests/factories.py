@@ -19,6 +19,7 @@ from exercises.models import Exercise, ExerciseLocation, ExerciseSeries, Partici
 from threats.models import Actor, Attribution, ThreatCategory, ThreatEntry
 
 _counter = itertools.count(1)
+DERIVED_RATINGS = ("source_reliability", "corroboration", "information_credibility")
 
 
 def _n():
@@ -172,6 +173,8 @@ def threat(sources=None, targets=(), **extra):
     obj = ThreatEntry.objects.create(**values)
     obj.sources.set(sources or [source()])
     obj.target_countries.set(targets)
+    # The ratings the sources gave it (saved by ThreatEntry.refresh_assessment).
+    obj.refresh_from_db(fields=[*DERIVED_RATINGS, "updated"])
     return obj
 
 
