@@ -398,6 +398,8 @@ class Source(TimeStampedModel):
 
     # Its API resource (/api/v1/sources/) and kind in /deletions/.
     api_kind = "sources"
+    # The relations __str__ reads: lists of sources select them (core.history).
+    str_related = ("publisher",)
 
     url = models.URLField(_("URL"), max_length=1000)
     title = models.CharField(_("title"), max_length=500)

@@ -130,7 +130,7 @@ def test_source_reliability_takes_several_letters_and_unrated():
         "Unreliable",
         "Usually reliable",
     ]
-    assert titles({"source_reliability": "unrated"}) == ["Unrated"]
+    assert titles({"source_reliability": ["unrated"]}) == ["Unrated"]
 
 
 def test_information_credibility_takes_several_grades():
@@ -145,7 +145,7 @@ def test_information_credibility_takes_several_grades():
         "Graded by a reviewer",
         "Three outlets",
     ]
-    assert titles({"information_credibility": "3"}) == ["Two outlets"]
+    assert titles({"information_credibility": ["3"]}) == ["Two outlets"]
 
 
 def test_geo_precision_and_sea_area():
@@ -153,8 +153,8 @@ def test_geo_precision_and_sea_area():
     entry(title="Airport", geo_precision="exact")
     entry(title="Gulf", geo_precision="sea_area", sea_area="gulf_of_finland")
 
-    assert sorted(titles({"geo_precision": "sea_area"})) == ["Cable", "Gulf"]
-    assert titles({"sea_area": "gulf_of_finland"}) == ["Gulf"]
+    assert sorted(titles({"geo_precision": ["sea_area"]})) == ["Cable", "Gulf"]
+    assert titles({"sea_area": ["gulf_of_finland"]}) == ["Gulf"]
 
 
 def test_occurred_after_keeps_periods_still_running_at_that_date():

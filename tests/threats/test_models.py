@@ -27,6 +27,15 @@ def _entry(**values):
     return make
 
 
+def _located(**values):
+    """An entry with coordinates and the source that gives them."""
+
+    def make():
+        return _entry(coordinates_source=factories.source(), **values)()
+
+    return make
+
+
 def _entry_slug_taken():
     existing = factories.threat()
     return _entry(slug=existing.slug)()
@@ -131,12 +140,12 @@ def _attribution_day_precision_on_vague_date():
             "source that gives them",
         ),
         (
-            _entry(latitude=Decimal("-90.1"), longitude=Decimal("0")),
+            _located(latitude=Decimal("-90.1"), longitude=Decimal("0")),
             "threat_entry_latitude_range",
             "between -90 and 90",
         ),
         (
-            _entry(latitude=Decimal("54.7"), longitude=Decimal("181")),
+            _located(latitude=Decimal("54.7"), longitude=Decimal("181")),
             "threat_entry_longitude_range",
             "between -180 and 180",
         ),

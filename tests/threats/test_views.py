@@ -57,7 +57,9 @@ def test_list_row_shows_what_a_reader_scans_for(client, belarus):
     assert "21 October 2025 – 22 October 2025" in page
     assert "Vilnius Airport, Lithuania" in page
     assert page.count(">Belarus</a>") == 2  # the row and the actor facet
-    assert "F2</span>" in page
+    # Its one source's publisher is not rated: no letter, and one publisher
+    # alone gives 6 (truth cannot be judged).
+    assert "–6</span>" in page
     assert "Severity 3 of 5" in page
 
 
@@ -347,8 +349,11 @@ def test_unrated_entry_says_so(client):
 
     page = html(client.get(f"/threats/{obj.slug}/"))
 
-    assert "Not assessed yet." in page
-    assert "The reliability of the sources has not been rated." in page
+    # A published entry always has a severity; its sources' publisher is not
+    # rated, which the page says instead of a placeholder letter.
+    assert "Source reliability: not rated." in page
+    assert "Reported by 1 independent publisher." in page
+    assert "(reliability: not rated)" in page
     assert "No one has been blamed in the sources cited." in page
 
 
