@@ -191,7 +191,7 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
     def for_detail(self):
         """Everything a detail page shows, in a fixed number of queries."""
         return self.select_related(
-            "category", "location_country", "coordinates_source"
+            "category", "location_country", "coordinates_source__publisher"
         ).prefetch_related(
             "target_countries",
             "sources",
