@@ -170,6 +170,9 @@ def threat(sources=None, targets=(), **extra):
         "severity": 2,
     }
     values.update(extra)
+    if values.get("latitude") is not None and "coordinates_source" not in values:
+        # Coordinates only come with the source that gives them.
+        values["coordinates_source"] = source(title="Gazetteer")
     obj = ThreatEntry.objects.create(**values)
     obj.sources.set(sources or [source()])
     obj.target_countries.set(targets)
