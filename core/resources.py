@@ -46,7 +46,7 @@ RESOURCES = {}
 _discovered = []
 
 # How a related row is named in a file, in order of preference.
-NATURAL_KEY_FIELDS = ("iso2", "url", "slug", "username")
+NATURAL_KEY_FIELDS = ("iso2", "url", "slug", "username", "name")
 LIST_SEPARATOR = "|"
 
 

@@ -59,7 +59,9 @@ def publish_refusal(user, obj):
             "You submitted or last edited this record: another reviewer must "
             "publish it."
         )
-    return None
+    # What the record itself still lacks (a threat entry's severity).
+    own_refusal = getattr(obj, "publication_refusal", None)
+    return own_refusal() if own_refusal else None
 
 
 def mark_edited(obj, user):

@@ -56,7 +56,8 @@ def add_rows(model):
     elif model in (Actor, Attribution, ThreatEntry):
         factories.attribution(
             entry=factories.threat(
-                targets=[factories.country()], source_reliability="B"
+                targets=[factories.country()],
+                sources=[factories.source(publisher=factories.publisher("Wire", "B"))],
             ),
             actor_obj=factories.actor(country=factories.country()),
         )

@@ -120,6 +120,8 @@ class ThreatEntryAdmin(ReviewedModelAdmin):
         "severity",
         "source_reliability",
         "information_credibility",
+        "geo_precision",
+        "sea_area",
         "confidence",
         ("target_countries", admin.RelatedOnlyFieldListFilter),
     )
@@ -160,6 +162,8 @@ class ThreatEntryAdmin(ReviewedModelAdmin):
             {
                 "fields": (
                     ("location_name", "location_country"),
+                    "geo_precision",
+                    ("sea_area", "sea_area_detail"),
                     ("latitude", "longitude"),
                     "coordinates_source",
                     "coordinates_note",
@@ -172,12 +176,18 @@ class ThreatEntryAdmin(ReviewedModelAdmin):
             _("Assessment"),
             {
                 "description": _(
-                    "Admiralty code: rate the source's reliability (A-F) and the "
-                    "information's credibility (1-6) separately."
+                    "Severity is needed before publishing. The Admiralty code is "
+                    "derived: source reliability is the best letter among the "
+                    "publishers of the sources (rated on the publishers' pages), "
+                    "information credibility follows the number of independent "
+                    "publishers (3 or more: 2, two: 3, one: 6) unless a reviewer "
+                    "sets it otherwise."
                 ),
                 "fields": (
                     "severity",
-                    ("source_reliability", "information_credibility"),
+                    "severity_note",
+                    ("source_reliability", "corroboration"),
+                    ("information_credibility", "credibility_override"),
                     "rating_note",
                     "related_exercises",
                 ),
@@ -185,6 +195,14 @@ class ThreatEntryAdmin(ReviewedModelAdmin):
         ),
         PROVENANCE_FIELDSET,
     )
+
+    def get_readonly_fields(self, request, obj=None):
+        derived = ("source_reliability", "corroboration", "information_credibility")
+        readonly = [*super().get_readonly_fields(request, obj), *derived]
+        # A grade against the corroboration count is a reviewer's judgement.
+        if not request.user.has_perm("threats.publish_threatentry"):
+            readonly.append("credibility_override")
+        return readonly
 
     @admin.display(description=_("Admiralty"))
     def admiralty_code(self, obj):

@@ -7,7 +7,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from alliances.models import Country
+from alliances.filtersets import NOT_RATED_VALUE
+from alliances.models import NOT_RATED, Country
 from core.dates import period_reaches
 from core.filtersets import (
     CountryCodeFilter,
@@ -77,10 +78,22 @@ class ThreatEntryFilterSet(django_filters.FilterSet):
         choices=ThreatEntry.Severity.choices, label=_("Severity")
     )
     source_reliability = django_filters.MultipleChoiceFilter(
-        choices=ThreatEntry.Reliability.choices, label=_("Source reliability")
+        choices=[*ThreatEntry.Reliability.choices, (NOT_RATED_VALUE, NOT_RATED)],
+        method="filter_source_reliability",
+        label=_("Source reliability"),
+        help_text=_(
+            "The best letter among the publishers of its sources; 'unrated' "
+            "when none of them is rated."
+        ),
     )
     information_credibility = django_filters.MultipleChoiceFilter(
         choices=ThreatEntry.Credibility.choices, label=_("Information credibility")
+    )
+    geo_precision = django_filters.MultipleChoiceFilter(
+        choices=ThreatEntry.GeoPrecision.choices, label=_("Placed to")
+    )
+    sea_area = django_filters.MultipleChoiceFilter(
+        choices=ThreatEntry.SeaArea.choices, label=_("Sea area")
     )
     occurred_after = django_filters.DateFilter(
         method="filter_occurred_after",
@@ -124,6 +137,10 @@ class ThreatEntryFilterSet(django_filters.FilterSet):
 
     def filter_target(self, queryset, name, value):
         return queryset.targeting(value) if value else queryset
+
+    def filter_source_reliability(self, queryset, name, value):
+        letters = ["" if letter == NOT_RATED_VALUE else letter for letter in value]
+        return queryset.filter(source_reliability__in=letters)
 
     def filter_occurred_after(self, queryset, name, value):
         return queryset.filter(reaches(value, "occurred_start", "occurred_end"))

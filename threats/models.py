@@ -5,11 +5,13 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower, TruncMonth
+from django.db.models.functions import Coalesce, Lower, TruncMonth
+from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliances.models import Country, Source, SubqueryCount
+from alliances.models import NOT_RATED, Country, Publisher, Source, SubqueryCount
 from core.dates import (
     coordinates_constraints,
     latitude_field,
@@ -25,6 +27,7 @@ from core.models import (
     ReviewedQuerySet,
     ReviewedRecord,
     SourcedRecord,
+    Status,
     TimeStampedModel,
     workflow_constraints,
 )
@@ -35,6 +38,31 @@ from core.search import (
     trigram_index,
 )
 from exercises.models import Exercise
+
+PUBLISH_NEEDS_SEVERITY = _(
+    "Assess the severity (1-5) before publishing: a published threat entry needs one."
+)
+
+
+def credibility_from_corroboration(independent_publishers):
+    """The Admiralty information-credibility grade that corroboration alone
+    supports (README "Assessments"):
+
+    - 3 or more independent publishers report it: 2, probably true;
+    - 2: 3, possibly true;
+    - 1: 6, truth cannot be judged (nothing to judge it against);
+    - none (no source yet): not rated.
+
+    A count never gives 1 (confirmed) or the negative grades 4 and 5: they
+    judge the content itself, which only a reviewer does (the override).
+    """
+    if independent_publishers >= 3:
+        return ThreatEntry.Credibility.PROBABLY_TRUE
+    if independent_publishers == 2:
+        return ThreatEntry.Credibility.POSSIBLY_TRUE
+    if independent_publishers == 1:
+        return ThreatEntry.Credibility.CANNOT_BE_JUDGED
+    return None
 
 
 class ThreatCategoryQuerySet(SlugQuerySet):
@@ -244,7 +272,7 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
     def for_detail(self):
         """Everything a detail page shows, in a fixed number of queries."""
         return self.select_related(
-            "category", "location_country", "coordinates_source"
+            "category", "location_country", "coordinates_source__publisher"
         ).prefetch_related(
             "target_countries",
             "sources",
@@ -271,6 +299,58 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
                 ),
             ),
         )
+
+    def refresh_assessment(self):
+        """Recompute the ratings derived from the sources of these entries
+        (source reliability, corroboration, credibility) and save those that
+        changed, with a new ``updated`` so API mirrors fetch them again. Called
+        when an entry's sources, a source's publisher or a publisher's rating
+        change. Two queries: one to read, one bulk update."""
+        cited = ThreatEntry.sources.through.objects.filter(
+            threatentry=models.OuterRef("pk"), source__publisher__isnull=False
+        ).order_by()
+        best_letter = (
+            cited.exclude(source__publisher__reliability="")
+            .order_by("source__publisher__reliability")
+            .values("source__publisher__reliability")[:1]
+        )
+        # One outlet under two spellings ("Censor.NET", "Censor.net") counts once.
+        independent = (
+            cited.filter(source__publisher__relays_others=False)
+            .values("threatentry")
+            .annotate(
+                count=models.Count(Lower("source__publisher__name"), distinct=True)
+            )
+            .values("count")
+        )
+        any_publisher = models.Exists(cited)
+        rows = self.order_by().annotate(
+            new_reliability=Coalesce(models.Subquery(best_letter), models.Value("")),
+            new_independent=Coalesce(models.Subquery(independent), 0),
+            has_publisher=any_publisher,
+        )
+        now = timezone.now()
+        changed = []
+        for entry in rows:
+            # Sources that only relay others still show it was reported once.
+            count = max(entry.new_independent, 1 if entry.has_publisher else 0)
+            before = entry.assessment()
+            entry.source_reliability = entry.new_reliability
+            entry.corroboration = count
+            entry.derive_credibility()
+            if entry.assessment() != before:
+                entry.updated = now
+                changed.append(entry)
+        self.model.objects.bulk_update(
+            changed,
+            [
+                "source_reliability",
+                "corroboration",
+                "information_credibility",
+                "updated",
+            ],
+        )
+        return len(changed)
 
     def targeting(self, countries):
         """Entries targeting any of ``countries``: THE rule of "targets a
@@ -430,15 +510,8 @@ class ThreatEntry(ReviewedRecord):
             _("5 – critical: loss of life, armed attack or lasting national harm"),
         )
 
-    class Reliability(models.TextChoices):
-        """Admiralty code: how reliable the source is, judged apart from the content."""
-
-        A = "A", _("A – completely reliable")
-        B = "B", _("B – usually reliable")
-        C = "C", _("C – fairly reliable")
-        D = "D", _("D – not usually reliable")
-        E = "E", _("E – unreliable")
-        F = "F", _("F – reliability cannot be judged")
+    # Source reliability is rated per publisher (alliances.Publisher).
+    Reliability = Publisher.Reliability
 
     class Credibility(models.IntegerChoices):
         """Admiralty code: how credible the information is, judged apart from the source."""
@@ -449,6 +522,23 @@ class ThreatEntry(ReviewedRecord):
         DOUBTFUL = 4, _("4 – doubtful")
         IMPROBABLE = 5, _("5 – improbable")
         CANNOT_BE_JUDGED = 6, _("6 – truth cannot be judged")
+
+    class GeoPrecision(models.TextChoices):
+        """How precisely the entry is placed (README "Assessments")."""
+
+        EXACT = "exact", _("exact place")
+        TOWN = "town", _("nearest town")
+        REGION = "region", _("region")
+        COUNTRY = "country", _("country")
+        SEA_AREA = "sea_area", _("sea area")
+
+    class SeaArea(models.TextChoices):
+        """The sea where a maritime, cable or over-sea incident happened."""
+
+        BALTIC_SEA = "baltic_sea", _("Baltic Sea")
+        GULF_OF_FINLAND = "gulf_of_finland", _("Gulf of Finland")
+        GULF_OF_RIGA = "gulf_of_riga", _("Gulf of Riga")
+        GULF_OF_BOTHNIA = "gulf_of_bothnia", _("Gulf of Bothnia")
 
     title = models.CharField(_("title"), max_length=300)
     slug = models.SlugField(_("slug"), max_length=100, db_index=False)
@@ -477,6 +567,32 @@ class ThreatEntry(ReviewedRecord):
         blank=True,
         related_name="threat_locations",
         verbose_name=_("location country"),
+    )
+    geo_precision = models.CharField(
+        _("placed to"),
+        max_length=10,
+        choices=GeoPrecision.choices,
+        blank=True,
+        help_text=_(
+            "How precisely the location is known: an exact place (a named site), "
+            "the nearest town, a region, only the country, or a sea area."
+        ),
+    )
+    sea_area = models.CharField(
+        _("sea area"),
+        max_length=20,
+        choices=SeaArea.choices,
+        blank=True,
+        help_text=_("For maritime, cable and over-sea incidents."),
+    )
+    sea_area_detail = models.CharField(
+        _("part of the sea"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The part of the sea area the sources name, e.g. "
+            "'east of Gotland (Swedish EEZ)'."
+        ),
     )
     latitude = latitude_field()
     longitude = longitude_field()
@@ -511,24 +627,62 @@ class ThreatEntry(ReviewedRecord):
         choices=Severity.choices,
         null=True,
         blank=True,
-        help_text=_("Editors' assessment on the 1-5 scale; empty until assessed."),
+        help_text=_(
+            "Editors' assessment on the 1-5 scale; needed before the entry is "
+            "published."
+        ),
     )
+    severity_note = models.CharField(
+        _("why this severity"),
+        max_length=500,
+        blank=True,
+        help_text=_("One sentence: what the sources state that sets the level."),
+    )
+    # Derived from the sources (refresh_assessment), never typed in: the best
+    # letter among the publishers of its sources, and how many independent
+    # publishers report it.
     source_reliability = models.CharField(
         _("source reliability"),
         max_length=1,
         choices=Reliability.choices,
         blank=True,
+        editable=False,
+        help_text=_(
+            "The best rating among the publishers of its sources; empty: none of "
+            "them is rated."
+        ),
+    )
+    corroboration = models.PositiveSmallIntegerField(
+        _("independent publishers"),
+        default=0,
+        editable=False,
+        help_text=_(
+            "Publishers among its sources that report it independently (those "
+            "relaying another publisher's text are not counted)."
+        ),
+    )
+    credibility_override = models.PositiveSmallIntegerField(
+        _("credibility set by a reviewer"),
+        choices=Credibility.choices,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Only when a reviewer judges the information otherwise than its "
+            "corroboration says; say why in the note on the rating."
+        ),
     )
     information_credibility = models.PositiveSmallIntegerField(
         _("information credibility"),
         choices=Credibility.choices,
         null=True,
         blank=True,
+        editable=False,
+        help_text=_("The reviewer's grade if set, else the one corroboration gives."),
     )
     rating_note = models.TextField(
         _("note on the rating"),
         blank=True,
-        help_text=_("Why the sources and information were rated as they are."),
+        help_text=_("Why a reviewer set the credibility otherwise, if they did."),
     )
     related_exercises = models.ManyToManyField(
         Exercise,
@@ -582,6 +736,12 @@ class ThreatEntry(ReviewedRecord):
                 violation_error_message=_("Severity must be between 1 and 5."),
             ),
             models.CheckConstraint(
+                condition=~Q(publication_status=Status.PUBLISHED)
+                | Q(severity__isnull=False),
+                name="threat_entry_published_has_severity",
+                violation_error_message=PUBLISH_NEEDS_SEVERITY,
+            ),
+            models.CheckConstraint(
                 condition=Q(source_reliability__in=["", "A", "B", "C", "D", "E", "F"]),
                 name="threat_entry_reliability_range",
                 violation_error_message=_(
@@ -594,6 +754,61 @@ class ThreatEntry(ReviewedRecord):
                 name="threat_entry_credibility_range",
                 violation_error_message=_(
                     "Information credibility must be between 1 and 6."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(credibility_override__isnull=True)
+                | Q(credibility_override__gte=1, credibility_override__lte=6),
+                name="threat_entry_credibility_override_range",
+                violation_error_message=_(
+                    "Information credibility must be between 1 and 6."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    geo_precision__in=[
+                        "",
+                        "exact",
+                        "town",
+                        "region",
+                        "country",
+                        "sea_area",
+                    ]
+                ),
+                name="threat_entry_geo_precision_valid",
+                violation_error_message=_("Unknown geo-precision code."),
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    sea_area__in=[
+                        "",
+                        "baltic_sea",
+                        "gulf_of_finland",
+                        "gulf_of_riga",
+                        "gulf_of_bothnia",
+                    ]
+                ),
+                name="threat_entry_sea_area_valid",
+                violation_error_message=_("Unknown sea area."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(geo_precision="sea_area") | ~Q(sea_area=""),
+                name="threat_entry_sea_area_given",
+                violation_error_message=_(
+                    "An entry placed by its sea area needs the sea area."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(sea_area_detail="") | ~Q(sea_area=""),
+                name="threat_entry_sea_area_detail_needs_area",
+                violation_error_message=_("Name the sea area of which this is a part."),
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True)
+                | Q(coordinates_source__isnull=False),
+                name="threat_entry_coordinates_sourced",
+                violation_error_message=_(
+                    "Coordinates need the source that gives them."
                 ),
             ),
             *coordinates_constraints("threat_entry"),
@@ -612,6 +827,38 @@ class ThreatEntry(ReviewedRecord):
         """One more fact to tell similar titles apart on the search page."""
         return self.category
 
+    def save(self, *args, **kwargs):
+        self.derive_credibility()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "credibility_override" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "information_credibility"}
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.publication_status == Status.PUBLISHED and self.severity is None:
+            raise ValidationError({"severity": PUBLISH_NEEDS_SEVERITY})
+
+    def derive_credibility(self):
+        """The reviewer's grade if they set one, else corroboration's."""
+        self.information_credibility = (
+            self.credibility_override
+            or credibility_from_corroboration(self.corroboration)
+        )
+
+    def assessment(self):
+        return (
+            self.source_reliability,
+            self.corroboration,
+            self.information_credibility,
+        )
+
+    def publication_refusal(self):
+        """Why this entry may not be published yet (core.workflow), or None."""
+        if self.severity is None:
+            return PUBLISH_NEEDS_SEVERITY
+        return None
+
     @property
     def targeted_countries(self):
         """The countries it targets by the one rule (``targeting``): those it
@@ -624,10 +871,23 @@ class ThreatEntry(ReviewedRecord):
 
     @property
     def admiralty_code(self):
-        """'B2' style rating, or an empty string until both halves are rated."""
-        if self.source_reliability and self.information_credibility:
-            return f"{self.source_reliability}{self.information_credibility}"
-        return ""
+        """'B2' style rating; the letter is "–" while no publisher of its sources
+        is rated, and the code is empty while there is no credibility."""
+        if not self.information_credibility:
+            return ""
+        return f"{self.source_reliability or '–'}{self.information_credibility}"
+
+    @property
+    def reliability_label(self):
+        if self.source_reliability:
+            return self.get_source_reliability_display()
+        return NOT_RATED
+
+    @property
+    def credibility_is_derived(self):
+        return self.information_credibility is not None and (
+            self.credibility_override is None
+        )
 
 
 class AttributionQuerySet(SearchQuerySet):
@@ -725,3 +985,48 @@ class Attribution(SourcedRecord):
         return (self.entry.slug, self.actor.slug, self.attributed_by)
 
     natural_key.dependencies = ["threats.threatentry", "threats.actor"]
+
+
+# The derived ratings follow their inputs: an entry's sources, a source's
+# publisher, a publisher's letter or independence.
+
+
+@receiver(models.signals.m2m_changed, sender=ThreatEntry.sources.through)
+def _sources_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if reverse:  # source.threat_entries.add(...)
+        entries = ThreatEntry.objects.filter(pk__in=pk_set or ())
+        if action == "post_clear":
+            entries = ThreatEntry.objects.filter(sources__isnull=True)
+    else:
+        entries = ThreatEntry.objects.filter(pk=instance.pk)
+    entries.refresh_assessment()
+
+
+@receiver(models.signals.post_save, sender=Source)
+def _source_saved(sender, instance, created, raw=False, **kwargs):
+    if not created and not raw:
+        ThreatEntry.objects.filter(sources=instance).refresh_assessment()
+
+
+@receiver(models.signals.post_save, sender=Publisher)
+def _publisher_saved(sender, instance, created, raw=False, **kwargs):
+    if not created and not raw:
+        ThreatEntry.objects.filter(
+            sources__publisher=instance
+        ).distinct().refresh_assessment()
+
+
+@receiver(models.signals.pre_delete, sender=Source)
+def _source_deleting(sender, instance, **kwargs):
+    instance._cited_by_entries = list(
+        ThreatEntry.objects.filter(sources=instance).values_list("pk", flat=True)
+    )
+
+
+@receiver(models.signals.post_delete, sender=Source)
+def _source_deleted(sender, instance, **kwargs):
+    entries = getattr(instance, "_cited_by_entries", None)
+    if entries:
+        ThreatEntry.objects.filter(pk__in=entries).refresh_assessment()

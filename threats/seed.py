@@ -35,6 +35,13 @@ THREAT_CATEGORIES = {
     "forced diversion of civil aircraft": "civil-aviation-interference",
     "territorial/border provocation": "border-provocation",
 }
+# Sea areas as the seed files name them, each the start of `location.sea_area`.
+SEA_AREA_NAMES = [
+    (ThreatEntry.SeaArea.GULF_OF_FINLAND, "gulf of finland"),
+    (ThreatEntry.SeaArea.GULF_OF_RIGA, "gulf of riga"),
+    (ThreatEntry.SeaArea.GULF_OF_BOTHNIA, "gulf of bothnia"),
+    (ThreatEntry.SeaArea.BALTIC_SEA, "baltic sea"),
+]
 ATTRIBUTION_CONFIDENCE = {
     "confirmed (court ruling)": Attribution.Confidence.CONFIRMED,
     "confirmed": Attribution.Confidence.CONFIRMED,
@@ -74,8 +81,9 @@ def import_threat(importer, record):
             importer, location.get("country"), "location.country"
         ),
         **coordinates(importer, location),
+        **_placement(importer, location),
         "targets_note": importer.text(record, "targets"),
-        **_rating(importer, record, cited),
+        **_assessment(importer, record),
         **importer.provenance(record),
     }
     if record.get("reported"):
@@ -113,38 +121,49 @@ def _link_follow_ups(importer, record, origin=None):
     return importer.set_m2m(entry.follows_up, earlier)
 
 
-def _rating(importer, record, cited):
-    """Admiralty rating: the record's own, else an initial one from the facts.
-
-    The initial rating is mechanical and says so: reliability F (not yet judged)
-    unless every source carries a caution flag (D, not usually reliable);
-    credibility 2 (probably true) for high confidence, 3 (possibly true) for
-    medium.
-    """
-    reliability = record.get("source_reliability")
-    credibility = record.get("information_credibility")
-    note = importer.text(record, "rating_note")
-    if reliability is None and credibility is None:
-        flagged = [source for source in cited if source.caution]
-        if cited and len(flagged) == len(cited):
-            reliability = "D"
-            note = "Every source cited needs care: " + "; ".join(
-                f"{source.publisher} ({source.caution})" for source in flagged
-            )
-        else:
-            reliability = "F"
-            note = "Source reliability not yet judged by an editor."
-        credibility = 2 if record.get("confidence", "high") == "high" else 3
-        note += (
-            " Initial credibility follows the compiler's confidence "
-            "(high gives 2, medium gives 3)."
-        )
+def _assessment(importer, record):
+    """Severity with its reason, and a reviewer's credibility grade if the record
+    gives one. Source reliability and the corroboration grade are not read: they
+    follow from the publishers of the sources (ThreatEntry.refresh_assessment)."""
+    severity = record.get("severity")
+    if severity not in (None, "") and str(severity) not in {"1", "2", "3", "4", "5"}:
+        raise RecordError(f"severity: {severity!r} is not 1 to 5")
+    override = record.get("credibility_override")
+    if override not in (None, "") and str(override) not in {
+        str(value) for value in ThreatEntry.Credibility.values
+    }:
+        raise RecordError(f"credibility_override: {override!r} is not 1 to 6")
     return {
-        "source_reliability": reliability or "",
-        "information_credibility": int(credibility) if credibility else None,
-        "rating_note": note,
-        "severity": int(record["severity"]) if record.get("severity") else None,
+        "severity": int(severity) if severity not in (None, "") else None,
+        "severity_note": importer.text(record, "severity_note")[:500],
+        "credibility_override": int(override) if override not in (None, "") else None,
+        "rating_note": importer.text(record, "rating_note"),
     }
+
+
+def _placement(importer, location):
+    """How precisely the entry is placed, and its sea area ("Baltic Sea east of
+    Gotland (Swedish EEZ)" -> the Baltic Sea, "east of Gotland (Swedish EEZ)")."""
+    precision = location.get("geo_precision") or ""
+    if precision not in ("", *ThreatEntry.GeoPrecision.values):
+        raise RecordError(f"location.geo_precision: unknown code {precision!r}")
+    text = importer.text(location, "sea_area")
+    area, detail = "", ""
+    if text:
+        lowered = text.lower()
+        for value, label in SEA_AREA_NAMES:
+            if lowered.startswith(label):
+                area, detail = value, text[len(label) :].strip(" ,;:-–")
+                break
+        else:
+            known = ", ".join(label for _value, label in SEA_AREA_NAMES)
+            raise RecordError(
+                f"location.sea_area: {text!r} does not start with a known sea "
+                f"area ({known})"
+            )
+        if detail.startswith("(") and detail.endswith(")") and detail.count("(") == 1:
+            detail = detail[1:-1]
+    return {"geo_precision": precision, "sea_area": area, "sea_area_detail": detail}
 
 
 def _target_countries(importer, record):

@@ -1,6 +1,9 @@
+from django.db.models import Case, F, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from alliances.filtersets import NOT_RATED_VALUE
+from alliances.models import NOT_RATED
 from core.views import AtlasListView, Facet, FacetOption, ReviewedDetailView
 
 from .filtersets import ThreatEntryFilterSet
@@ -63,13 +66,41 @@ class ThreatEntryListView(AtlasListView):
         Facet(
             "source_reliability",
             _("Source reliability"),
-            "source_reliability",
-            choices=ThreatEntry.Reliability.choices,
+            "reliability_facet",
+            choices=[*ThreatEntry.Reliability.choices, (NOT_RATED_VALUE, NOT_RATED)],
+        ),
+        Facet(
+            "information_credibility",
+            _("Information credibility"),
+            "information_credibility",
+            choices=ThreatEntry.Credibility.choices,
+        ),
+        Facet(
+            "severity", _("Severity"), "severity", choices=ThreatEntry.Severity.choices
+        ),
+        Facet(
+            "geo_precision",
+            _("Placed to"),
+            "geo_precision",
+            choices=ThreatEntry.GeoPrecision.choices,
+        ),
+        Facet(
+            "sea_area", _("Sea area"), "sea_area", choices=ThreatEntry.SeaArea.choices
         ),
     )
 
     def get_queryset(self):
-        queryset = super().get_queryset()
+        # "Not rated" is a facet option of its own, not a missing value.
+        queryset = (
+            super()
+            .get_queryset()
+            .annotate(
+                reliability_facet=Case(
+                    When(source_reliability="", then=Value(NOT_RATED_VALUE)),
+                    default=F("source_reliability"),
+                )
+            )
+        )
         if self.request.GET.get("format"):
             # Only exports list the targets and every source's URL.
             queryset = queryset.prefetch_related("target_countries", "sources")
@@ -107,8 +138,12 @@ class ThreatEntryListView(AtlasListView):
             ),
             "severity": obj.severity,
             "severity_label": str(obj.get_severity_display() or ""),
-            "source_reliability": obj.source_reliability,
+            "severity_note": obj.severity_note,
+            "source_reliability": obj.source_reliability or None,
+            "independent_publishers": obj.corroboration,
             "information_credibility": obj.information_credibility,
+            "geo_precision": obj.geo_precision,
+            "sea_area": obj.sea_area,
             "sources": [source.url for source in obj.sources.all()],
         }
 
@@ -121,6 +156,7 @@ class ThreatEntryDetailView(ReviewedDetailView):
         context = super().get_context_data(**kwargs)
         entry = self.object
         context["sources"] = entry.sources.all()
+        context["severity_scale"] = ThreatEntry.Severity.choices
         if entry.latitude is not None:
             # 54.687 rather than the stored 54.68700
             context["coordinates"] = [

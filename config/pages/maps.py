@@ -77,7 +77,9 @@ def _normalise(query):
 class MapRecord:
     """One point on the map: an exercise location or a threat entry."""
 
-    def __init__(self, kind, obj, place, category, latitude, longitude, sort_date):
+    def __init__(
+        self, kind, obj, place, category, latitude, longitude, sort_date, precision=""
+    ):
         self.kind = kind
         self.kind_label = KIND_LABELS[kind]
         self.title = str(obj)
@@ -92,6 +94,9 @@ class MapRecord:
         self.latitude = float(latitude)
         self.longitude = float(longitude)
         self.sort_date = sort_date
+        # How precisely the point places the record ("nearest town"): a town's
+        # coordinates for an incident somewhere near it say so in the popup.
+        self.precision = precision
 
     def feature(self):
         return point_feature(
@@ -105,6 +110,7 @@ class MapRecord:
                 "date": self.date,
                 "place": self.place,
                 "category" if self.kind == THREAT else "domain": str(self.category),
+                "precision": str(self.precision),
             },
         )
 
@@ -208,6 +214,10 @@ class MapFilters:
                         entry.latitude,
                         entry.longitude,
                         entry.occurred_start,
+                        _("placed to: %(precision)s")
+                        % {"precision": entry.get_geo_precision_display()}
+                        if entry.geo_precision
+                        else "",
                     )
                 )
         # Newest first, undated last; ties by kind and title (sorts are stable).

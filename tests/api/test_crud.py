@@ -2,7 +2,14 @@
 
 import pytest
 
-from alliances.models import Agreement, Country, Membership, Organisation, Source
+from alliances.models import (
+    Agreement,
+    Country,
+    Membership,
+    Organisation,
+    Publisher,
+    Source,
+)
 from exercises.models import Exercise, ExerciseSeries
 from tests import factories
 from tests.api.crud import ResourceTests
@@ -49,12 +56,34 @@ class TestSources(ResourceTests):
         return {
             "document_url": "https://example.org/report",
             "title": "A report",
-            "publisher": "Example",
+            "publisher": factories.publisher("Example").name,
             "published": "2024-05-01",
             "published_precision": "month",
             "accessed": "2024-06-01",
             "language": "en",
         }
+
+
+class TestPublishers(ResourceTests):
+    path = "/api/v1/publishers/"
+    model = Publisher
+    kind = "publishers"
+    kind_has_slug = False
+    # An editor may name a publisher; its letter is a reviewer's (see
+    # tests/alliances/test_publishers.py).
+    change = {"name": "Renamed outlet"}
+
+    def make(self):
+        return factories.publisher(f"Outlet {Publisher.objects.count()}", "C")
+
+    def make_deletable(self):
+        return factories.publisher("Unused outlet")
+
+    def key(self, obj):
+        return obj.pk
+
+    def create_data(self):
+        return {"name": "New outlet"}
 
 
 class TestOrganisations(ResourceTests):
@@ -239,11 +268,12 @@ class TestThreats(ResourceTests):
             "occurred_start": "2024-03-01",
             "occurred_start_precision": "month",
             "target_countries": [factories.country().iso2],
+            "geo_precision": "town",
             "latitude": 54.7,
             "longitude": 25.3,
+            "coordinates_source": factories.source().pk,
             "severity": 2,
-            "source_reliability": "B",
-            "information_credibility": 2,
+            "severity_note": "A short, contained disruption.",
             "related_exercises": [factories.exercise().slug],
             "sources": [factories.source().pk],
         }

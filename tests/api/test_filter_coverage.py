@@ -82,6 +82,11 @@ EXEMPT = {
         "sources": "sources are filtered on /sources/",
         "value": "free text as reported (a currency and an amount)",
     },
+    "publishers": {
+        "rated_by": "who rated it is in its history",
+        "rated_at": "when it was rated: no reader's question",
+        "notes": "editors' notes, not in the API",
+    },
     "sources": {
         "url": "q matches it",
         "accessed": "when the compiler read it: no reader's question",
@@ -113,6 +118,10 @@ EXEMPT = {
         "coordinates_source": "a source of the coordinates, not of the entry",
         "coordinates_note": "free text about the coordinates",
         "rating_note": "free text explaining the rating",
+        "severity_note": "free text explaining the severity",
+        "sea_area_detail": "free text, read with the sea area",
+        "corroboration": "information_credibility follows from it and is filtered",
+        "credibility_override": "information_credibility includes it and is filtered",
         "related_exercises": "the exercise's page lists its threats",
         "follows_up": "a few links, shown on both entries' pages",
         "sources": "sources are filtered on /sources/",
