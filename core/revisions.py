@@ -262,9 +262,16 @@ def _changed_since(revision, target):
         relation = child_relation(type(target), accessor)
         fields = editable_fields(relation.related_model, relation.field.name)
         now = [row_values(row, fields) for row in getattr(target, accessor).all()]
-        if sorted(map(repr, now)) != sorted(map(repr, rows)):
+        if _row_set(now) != _row_set(rows):
             changed.append(str(relation.related_model._meta.verbose_name_plural))
     return changed
+
+
+def _row_set(rows):
+    # jsonb keeps keys sorted, not in the order they were written.
+    return sorted(
+        json.dumps(row, sort_keys=True, cls=DjangoJSONEncoder) for row in rows
+    )
 
 
 def _write(obj, values):
