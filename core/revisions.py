@@ -33,6 +33,13 @@ from core.publication import Status, reviewed_parent
 UNREVISABLE = {"id", "created", "updated", "search_vector"}
 
 
+def revisable_models():
+    """The reviewed models: their published records change through revisions."""
+    from core.models import reviewed_models
+
+    return reviewed_models()
+
+
 def needs_revision(user, record):
     """Does a change by ``user`` to ``record`` (a reviewed record, or None) wait
     for a reviewer? Yes for a published record and anyone who may not review it."""
