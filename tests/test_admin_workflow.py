@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliances.models import Membership, Organisation
-from core.history import record_history
 from core import revisions
+from core.history import record_history
 from core.models import Deletion, Revision, Status
 from exercises.models import Exercise
 from tests import factories
