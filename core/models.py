@@ -443,7 +443,7 @@ class Revision(models.Model):
     """
 
     class Action(models.TextChoices):
-        CHANGE = "change", _("change")
+        CHANGE = "change", _("change the record")
         ADD = "add", _("add a row")
         DELETE = "delete", _("delete a row")
 

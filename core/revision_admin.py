@@ -38,7 +38,11 @@ class RevisionAdmin(admin.ModelAdmin):
         "decision_note",
         "changes_table",
     )
-    readonly_fields = fields
+    readonly_fields = tuple(
+        name
+        for entry in fields
+        for name in (entry if isinstance(entry, tuple) else (entry,))
+    )
     change_form_template = "admin/atlas/revision_change_form.html"
 
     def get_queryset(self, request):
