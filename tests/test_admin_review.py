@@ -14,6 +14,7 @@ from core.models import Revision
 from exercises.models import Participation
 from tests import factories
 from tests.test_admin_workflow import change_url, logged_in, messages_of, page_data
+from tests.test_import_export import THREATS, csv_file, threat_row, upload
 from threats.models import ThreatEntry
 
 pytestmark = pytest.mark.django_db
@@ -221,3 +222,22 @@ def test_changing_reference_data_needs_a_reason(editor_client, editor):
     assert editor_client.post(change_url(country), data).status_code == 302
     last = record_history(country)[-1]
     assert (last.user, last.reason) == (editor, WHY)
+
+
+def test_an_import_cannot_change_a_published_record(editor_client):
+    """An import writes at once: for a published record it would bypass review."""
+    report = factories.source(url="https://nksc.example.lt/report-2024")
+    entry = factories.threat(
+        slug="ddos-on-ministries", title="DDoS on ministry websites", sources=[report]
+    )
+    rows = [
+        threat_row(
+            title="Changed by an import",
+            location_country="",
+            target_countries="",
+        )
+    ]
+    preview = upload(editor_client, THREATS, ThreatEntry, csv_file(rows), "threats.csv")
+    assert "an import cannot change it" in preview.content.decode()
+    entry.refresh_from_db()
+    assert entry.title == "DDoS on ministry websites"

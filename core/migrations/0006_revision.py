@@ -6,39 +6,172 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('atlas', '0005_deletion_kind_declared_by_models'),
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("atlas", "0005_deletion_kind_declared_by_models"),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Revision',
+            name="Revision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('record_id', models.BigIntegerField(verbose_name='id of the record')),
-                ('target_id', models.BigIntegerField(blank=True, null=True, verbose_name='id of what changes')),
-                ('action', models.CharField(choices=[('change', 'change the record'), ('add', 'add a row'), ('delete', 'delete a row')], max_length=10, verbose_name='action')),
-                ('payload', models.JSONField(default=dict, verbose_name='proposed values')),
-                ('before', models.JSONField(default=dict, verbose_name='values when proposed')),
-                ('reason', models.TextField(verbose_name='reason for the change')),
-                ('created', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='proposed')),
-                ('status', models.CharField(choices=[('pending', 'pending review'), ('approved', 'approved'), ('rejected', 'rejected')], db_index=True, default='pending', max_length=10, verbose_name='status')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided')),
-                ('decision_note', models.TextField(blank=True, verbose_name="reviewer's note")),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='proposed by')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('record_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contenttypes.contenttype', verbose_name='kind of record')),
-                ('target_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contenttypes.contenttype', verbose_name='kind of what changes')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("record_id", models.BigIntegerField(verbose_name="id of the record")),
+                (
+                    "target_id",
+                    models.BigIntegerField(
+                        blank=True, null=True, verbose_name="id of what changes"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("change", "change the record"),
+                            ("add", "add a row"),
+                            ("delete", "delete a row"),
+                        ],
+                        max_length=10,
+                        verbose_name="action",
+                    ),
+                ),
+                (
+                    "payload",
+                    models.JSONField(default=dict, verbose_name="proposed values"),
+                ),
+                (
+                    "before",
+                    models.JSONField(default=dict, verbose_name="values when proposed"),
+                ),
+                ("reason", models.TextField(verbose_name="reason for the change")),
+                (
+                    "created",
+                    models.DateTimeField(
+                        auto_now_add=True, db_index=True, verbose_name="proposed"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "pending review"),
+                            ("approved", "approved"),
+                            ("rejected", "rejected"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="decided"),
+                ),
+                (
+                    "decision_note",
+                    models.TextField(blank=True, verbose_name="reviewer's note"),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="proposed by",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "record_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                        verbose_name="kind of record",
+                    ),
+                ),
+                (
+                    "target_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                        verbose_name="kind of what changes",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'revision',
-                'verbose_name_plural': 'revisions',
-                'ordering': ['-created', '-id'],
-                'indexes': [models.Index(fields=['record_type', 'record_id', 'status'], name='revision_record_status')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'approved', 'rejected'])), name='revision_status_valid'), models.CheckConstraint(condition=models.Q(('action__in', ['change', 'add', 'delete'])), name='revision_action_valid'), models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='revision_has_reason', violation_error_message='A revision needs a reason.'), models.CheckConstraint(condition=models.Q(models.Q(('decided_at__isnull', True), ('status', 'pending')), models.Q(models.Q(('status', 'pending'), _negated=True), ('decided_at__isnull', False)), _connector='OR'), name='revision_decided_has_date'), models.CheckConstraint(condition=models.Q(models.Q(('action', 'add'), ('target_id__isnull', True)), models.Q(models.Q(('action', 'add'), _negated=True), ('target_id__isnull', False)), _connector='OR'), name='revision_target_known')],
+                "verbose_name": "revision",
+                "verbose_name_plural": "revisions",
+                "ordering": ["-created", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["record_type", "record_id", "status"],
+                        name="revision_record_status",
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status__in", ["pending", "approved", "rejected"])
+                        ),
+                        name="revision_status_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("action__in", ["change", "add", "delete"])),
+                        name="revision_action_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("reason", ""), _negated=True),
+                        name="revision_has_reason",
+                        violation_error_message="A revision needs a reason.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("decided_at__isnull", True), ("status", "pending")
+                            ),
+                            models.Q(
+                                models.Q(("status", "pending"), _negated=True),
+                                ("decided_at__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="revision_decided_has_date",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("action", "add"), ("target_id__isnull", True)),
+                            models.Q(
+                                models.Q(("action", "add"), _negated=True),
+                                ("target_id__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="revision_target_known",
+                    ),
+                ],
             },
         ),
     ]
