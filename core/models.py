@@ -6,6 +6,7 @@ QuerySet of reviewed records, and ``Deletion``: what API mirrors must drop. Vagu
 dates live in core/dates.py, search in core/search.py.
 """
 
+import contextlib
 import datetime
 
 import pgtrigger
@@ -198,7 +199,9 @@ def refresh_embedding_records(sender, instance, created=False, raw=False, **kwar
         return
     # The history triggers of these tables stay quiet for the bump.
     uris = {f"{model._meta.label}:update_update" for model, _naming in bumps}
-    with pgtrigger.ignore(*(uris & _history_trigger_uris())):
+    uris &= _history_trigger_uris()
+    # (pgtrigger.ignore() with no URI would ignore every trigger.)
+    with pgtrigger.ignore(*uris) if uris else contextlib.nullcontext():
         for model, naming in bumps:
             model._default_manager.filter(naming).update(updated=now)
 
