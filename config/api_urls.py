@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from alliances.api import urls as alliances_api
 from core.api.views import TokenView, not_found
-from core.api.viewsets import DeletionViewSet
+from core.api.viewsets import DeletionViewSet, RevisionViewSet
 from core.models import PublishedSummary
 from exercises.api import urls as exercises_api
 from threats.api import urls as threats_api
@@ -57,6 +57,7 @@ class RedocView(SpectacularRedocView):
 
 router = SimpleRouter()
 router.register("deletions", DeletionViewSet, basename="deletion")
+router.register("revisions", RevisionViewSet, basename="revision")
 
 # In the order the root lists them.
 ROUTERS = [alliances_api.router, exercises_api.router, threats_api.router, router]

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.publication import is_published
+from core.publication import is_published, reviewed_model
 
 # Form fields that are not the record's content.
 BOOKKEEPING_FIELDS = {"change_reason", "loaded_updated", "not_duplicate"}
@@ -50,7 +50,8 @@ class AtlasModelForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
         help_text=_(
             "Kept in the record's history. Required when you change a published "
-            "record: readers see its history."
+            "record or reference data: readers see its history. A change to a "
+            "published record waits for a reviewer."
         ),
     )
     # The record's "updated" timestamp when the form was opened.
@@ -61,12 +62,19 @@ class AtlasModelForm(forms.ModelForm):
         if self.instance.pk is None:
             return
         self.fields["loaded_updated"].initial = self.instance.updated.isoformat()
+        reason = self.fields["change_reason"]
         if is_published(self.instance):
-            reason = self.fields["change_reason"]
             reason.required = True
             reason.error_messages["required"] = _(
                 "This record is published: say why you change it. The reason is "
                 "kept in its public history."
+            )
+        elif reviewed_model(type(self.instance)) is None:
+            reason.required = True
+            reason.error_messages["required"] = _(
+                "The public reads this reference data, here and in every record "
+                "that names it: say why you change it. The reason is kept in its "
+                "history."
             )
 
     def content_changed(self):

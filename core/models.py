@@ -6,13 +6,16 @@ QuerySet of reviewed records, and ``Deletion``: what API mirrors must drop. Vagu
 dates live in core/dates.py, search in core/search.py.
 """
 
+import contextlib
 import datetime
 
+import pgtrigger
 from django.apps import apps
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -182,6 +185,61 @@ class Deletion(models.Model):
             slug=(getattr(instance, key) or "") if key else "",
             **extra,
         )
+
+
+def _history_trigger_uris():
+    return {
+        f"{model._meta.label}:{trigger.name}"
+        for model, trigger in pgtrigger.registered()
+        if trigger.name == "update_update"
+    }
+
+
+def refresh_embedding_records(sender, instance, created=False, raw=False, **kwargs):
+    """post_save and pre_delete receiver: the records whose API representation
+    shows ``instance`` (a threat entry its category, its actors through its
+    attributions, its sources; an organisation its memberships' count) get a
+    new ``updated``, so that clients mirroring with ``updated_since`` fetch
+    them again. The rows that name ``instance`` and, for rows of a reviewed
+    record (an attribution naming a renamed actor), their record; and a row's
+    own record. Written without a history event: their content did not change.
+    """
+    if raw:
+        return
+    now = timezone.now()
+    bumps = []  # (model, filter)
+    parent_field = getattr(sender, "reviewed_via", None)
+    if parent_field:
+        parent = sender._meta.get_field(parent_field)
+        parent_id = getattr(instance, parent.attname)
+        if parent_id is not None and parent.related_model is not sender:
+            bumps.append((parent.related_model, Q(pk=parent_id)))
+    if not created:
+        for relation in sender._meta.related_objects:
+            model = relation.related_model
+            if not issubclass(model, TimeStampedModel):
+                continue
+            naming = Q(**{relation.field.name: instance})
+            if model is sender:
+                naming &= ~Q(pk=instance.pk)
+            bumps.append((model, naming))
+            via = getattr(model, "reviewed_via", None)
+            if via:
+                record_model = model._meta.get_field(via).related_model
+                rows = model._default_manager.filter(naming).values(via)
+                records = Q(pk__in=rows)
+                if record_model is sender:
+                    records &= ~Q(pk=instance.pk)
+                bumps.append((record_model, records))
+    if not bumps:
+        return
+    # The history triggers of these tables stay quiet for the bump.
+    uris = {f"{model._meta.label}:update_update" for model, _naming in bumps}
+    uris &= _history_trigger_uris()
+    # (pgtrigger.ignore() with no URI would ignore every trigger.)
+    with pgtrigger.ignore(*uris) if uris else contextlib.nullcontext():
+        for model, naming in bumps:
+            model._default_manager.filter(naming).update(updated=now)
 
 
 def reviewed_models():
@@ -413,3 +471,169 @@ def workflow_constraints(prefix):
             violation_error_message=_("Unknown publication status."),
         ),
     ]
+
+
+class RevisionQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=Revision.Status.PENDING)
+
+    def for_record(self, record):
+        """The revisions proposed for ``record`` (its own fields or its rows)."""
+        from django.contrib.contenttypes.models import ContentType
+
+        return self.filter(
+            record_type=ContentType.objects.get_for_model(record), record_id=record.pk
+        )
+
+    def visible_to(self, user):
+        """The revisions of the models whose unpublished states ``user`` may see
+        (editors and reviewers); none for anyone else."""
+        from django.contrib.contenttypes.models import ContentType
+
+        models_seen = [
+            model for model in reviewed_models() if can_see_unpublished(user, model)
+        ]
+        if not models_seen:
+            return self.none()
+        types = ContentType.objects.get_for_models(*models_seen).values()
+        return self.filter(record_type__in=list(types))
+
+
+class Revision(models.Model):
+    """A change to a published record that an editor proposed and a reviewer
+    has yet to approve: until then the public sees the published version.
+
+    The change writes the record itself (its fields, and the rows shown inside
+    it: an agreement's parties, an exercise's participants) or one row of it
+    that is an API resource of its own (add, change or delete a membership of
+    an organisation). ``payload`` holds the proposed values as stored (related
+    records by id, dates in ISO form): ``{"fields": {name: value}, "children":
+    {relation: [row, ...]}}``; ``before`` the same keys as they were when it was
+    proposed, so editors and reviewers read old against new, and an approval
+    can tell that someone changed them since. core/revisions.py proposes,
+    approves and rejects.
+    """
+
+    class Action(models.TextChoices):
+        CHANGE = "change", _("change the record")
+        ADD = "add", _("add a row")
+        DELETE = "delete", _("delete a row")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending review")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    # The published record the change is to (its pending revisions are listed
+    # with it); its model's reviewers decide.
+    record_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("kind of record"),
+    )
+    record_id = models.BigIntegerField(_("id of the record"))
+    # What the change writes: the record, or one of its rows (none for a row
+    # to add).
+    target_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("kind of what changes"),
+    )
+    target_id = models.BigIntegerField(_("id of what changes"), null=True, blank=True)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    payload = models.JSONField(_("proposed values"), default=dict)
+    before = models.JSONField(_("values when proposed"), default=dict)
+    reason = models.TextField(_("reason for the change"))
+    author = models.ForeignKey(
+        "auth.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    created = models.DateTimeField(_("proposed"), auto_now_add=True, db_index=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.PENDING,
+        db_index=True,
+    )
+    decided_by = models.ForeignKey(
+        "auth.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("reviewer's note"), blank=True)
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+        indexes = [
+            # A record's pending revisions (its admin page, the API).
+            models.Index(
+                fields=["record_type", "record_id", "status"],
+                name="revision_record_status",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "rejected"]),
+                name="revision_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(action__in=["change", "add", "delete"]),
+                name="revision_action_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="revision_has_reason",
+                violation_error_message=_("A revision needs a reason."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="revision_decided_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(action="add", target_id__isnull=True)
+                | (~Q(action="add") & Q(target_id__isnull=False)),
+                name="revision_target_known",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Revision %(id)s of %(record)s") % {
+            "id": self.pk,
+            "record": self.record_label(),
+        }
+
+    @property
+    def record_model(self):
+        return self.record_type.model_class()
+
+    @property
+    def target_model(self):
+        return self.target_type.model_class()
+
+    def get_record(self):
+        return self.record_model._default_manager.filter(pk=self.record_id).first()
+
+    def record_label(self):
+        record = self.get_record()
+        if record is None:
+            return f"{self.record_type.name} {self.record_id}"
+        return str(record)
+
+    @property
+    def is_pending(self):
+        return self.status == self.Status.PENDING

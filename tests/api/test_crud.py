@@ -90,7 +90,7 @@ class TestOrganisations(ResourceTests):
     path = "/api/v1/organisations/"
     model = Organisation
     kind = "organisations"
-    reviewed = needs_reason = True
+    reviewed = under_review = True
     change = {"acronym": "NO"}
 
     def make(self):
@@ -115,7 +115,7 @@ class TestMemberships(ResourceTests):
     model = Membership
     kind = "memberships"
     kind_has_slug = False
-    needs_reason = True  # a row of a published record
+    under_review = True  # a row of a published record
     change = {"role": "partner"}
 
     def make(self):
@@ -139,7 +139,7 @@ class TestAgreements(ResourceTests):
     path = "/api/v1/agreements/"
     model = Agreement
     kind = "agreements"
-    reviewed = needs_reason = True
+    reviewed = under_review = True
     change = {"status": "in_force"}
 
     def make(self):
@@ -183,7 +183,7 @@ class TestExercises(ResourceTests):
     path = "/api/v1/exercises/"
     model = Exercise
     kind = "exercises"
-    reviewed = needs_reason = True
+    reviewed = under_review = True
     change = {"personnel": 3000}
 
     def make(self):
@@ -252,7 +252,7 @@ class TestThreats(ResourceTests):
     path = "/api/v1/threats/"
     model = ThreatEntry
     kind = "threats"
-    reviewed = needs_reason = True
+    reviewed = under_review = True
     change = {"severity": 4}
 
     def make(self):
@@ -284,7 +284,7 @@ class TestAttributions(ResourceTests):
     model = Attribution
     kind = "attributions"
     kind_has_slug = False
-    needs_reason = True  # a row of a published record
+    under_review = True  # a row of a published record
     change = {"basis": "A government statement."}
 
     def make(self):

@@ -130,6 +130,17 @@ EXEMPT = {
         "attributed_on_precision": "read with its date",
         "sources": "sources are filtered on /sources/",
     },
+    "revisions": {
+        "record_type": "kind= filters it",
+        "target_type": "read with the record: its own rows",
+        "target_id": "read with the record: its own rows",
+        "payload": "the proposed values, read on the revision",
+        "before": "the values replaced, read on the revision",
+        "reason": "free text, read on the revision",
+        "decided_by": "who did what inside the team",
+        "decided_at": "status= tells decided from pending",
+        "decision_note": "free text, read on the revision",
+    },
     "deletions": {
         "deleted": "since= filters it",
         "object_id": "the record's id, read with the kind",
