@@ -83,7 +83,7 @@ CHANGELIST_QUERIES = {
     "alliances.Country": 6,
     "alliances.Membership": 9,
     "alliances.Organisation": 9,
-    "alliances.Publisher": 5,
+    "alliances.Publisher": 6,
     "alliances.Source": 7,
     "exercises.Exercise": 10,
     "exercises.ExerciseLocation": 7,
