@@ -787,6 +787,9 @@ def _threats(data):
         script="lt", category=data.category, coordinates_source=data.empty_source
     )
     retracted.sources.set([data.empty_source])
+    # With the ratings their sources gave them (ThreatEntry.refresh_assessment).
+    for entry in (full, empty, retracted):
+        entry.refresh_from_db()
     data.full["threat"] = full
     data.empty["threat"] = empty
     data.retracted["threat"] = retracted

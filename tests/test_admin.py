@@ -17,6 +17,7 @@ from alliances.models import (
     Country,
     Membership,
     Organisation,
+    Publisher,
     Source,
 )
 from exercises.models import Exercise, ExerciseLocation, ExerciseSeries, Participation
@@ -34,6 +35,9 @@ def add_rows(model):
         factories.country()
     elif model is Source:
         factories.source(caution="aggregator")
+    elif model is Publisher:
+        # A publisher of its own for each row, with a source each.
+        factories.source(publisher=f"Outlet {Publisher.objects.count()}")
     elif model is Organisation:
         factories.membership(factories.organisation(hq_country=factories.country()))
     elif model is Membership:
@@ -79,6 +83,7 @@ CHANGELIST_QUERIES = {
     "alliances.Country": 6,
     "alliances.Membership": 9,
     "alliances.Organisation": 9,
+    "alliances.Publisher": 6,
     "alliances.Source": 7,
     "exercises.Exercise": 10,
     "exercises.ExerciseLocation": 7,

@@ -125,6 +125,7 @@ def test_the_public_log_starts_at_publication_and_hides_internal_fields(
     assert [e.kind for e in record_history(entry)] == [
         "insert",
         "sources.add",
+        "update",  # the ratings its source gives it (refresh_assessment)
         "update",
         "update",
         "update",

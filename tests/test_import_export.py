@@ -172,6 +172,7 @@ def test_a_csv_import_is_previewed_and_saved_only_on_confirm(
         "insert",
         "sources.add",
         "target_countries.add",
+        "update",  # the ratings its sources give it (refresh_assessment)
     ]
     for event in history:
         assert (event.user, event.reason) == (editor, "Bulk import: threats.csv")

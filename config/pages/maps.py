@@ -110,7 +110,8 @@ class MapRecord:
                 "date": self.date,
                 "place": self.place,
                 "category" if self.kind == THREAT else "domain": str(self.category),
-                "precision": str(self.precision),
+                # Threat entries only: an exercise location is a named place.
+                **({"precision": str(self.precision)} if self.kind == THREAT else {}),
             },
         )
 
