@@ -36,3 +36,9 @@ def editor_api(editor):
 def analyst_api(analyst):
     """A logged-in user without editing rights, with a token."""
     return _token_client(analyst)
+
+
+@pytest.fixture
+def reviewer_api(reviewer):
+    """A reviewer's integration (Editors and Reviewers), with a token."""
+    return _token_client(reviewer)

@@ -60,19 +60,23 @@ def test_an_api_create_and_update_record_the_token_user_and_reason(editor_api, e
     assert [change.name for change in last.changes] == ["severity"]
 
 
-def test_a_deletion_keeps_its_reason(editor_api, editor):
+def test_a_deletion_keeps_its_reason(reviewer_api, reviewer):
+    # Only reviewers delete a published record.
     entry = factories.threat(slug="gone")
-    response = editor_api.delete("/api/v1/threats/gone/?change_reason=A+duplicate.")
+    response = reviewer_api.delete("/api/v1/threats/gone/?change_reason=A+duplicate.")
     assert response.status_code == 204
     *_, deleted = events_of(entry)
     assert deleted.pgh_label == "delete"
     assert deleted.pgh_context.metadata["reason"] == "A duplicate."
-    assert deleted.pgh_context.metadata["user"] == editor.pk
+    assert deleted.pgh_context.metadata["user"] == reviewer.pk
 
 
 def test_the_history_lists_changes_oldest_first(editor_api):
     old, new = factories.source(), factories.source(title="Second report")
-    entry = factories.threat(slug="told", sources=[old])
+    # A draft: the editor's change is written at once.
+    entry = factories.threat(
+        slug="told", sources=[old], publication_status="draft", published_at=None
+    )
     editor_api.patch(
         "/api/v1/threats/told/",
         {"sources": [old.pk, new.pk], "title": "Told twice", "change_reason": "More"},
@@ -112,11 +116,13 @@ def test_the_public_log_hides_names_notes_and_drafts(editor_api, reviewer, anon)
     reviewing = APIClient()
     reviewing.force_login(reviewer)
     reviewing.post("/api/v1/threats/later/publish/", {"reason": "OK"}, format="json")
-    editor_api.patch(
+    pending = editor_api.patch(
         "/api/v1/threats/later/",
         {"severity": 2, "change_reason": "Assessed"},
         format="json",
     )
+    # Published: the change waits for a reviewer, who approves it.
+    reviewing.post(f"{pending['Location']}approve/", {}, format="json")
 
     public = anon.get("/api/v1/threats/later/history/").json()
     assert [event["reason"] for event in public] == ["OK", "Assessed"]
@@ -133,7 +139,11 @@ def test_the_public_log_hides_names_notes_and_drafts(editor_api, reviewer, anon)
 
 def test_reference_records_have_a_public_history(anon, editor_api):
     factories.country("LT", "Lithuania")
-    editor_api.patch("/api/v1/countries/LT/", {"name_lt": "Lietuva"}, format="json")
+    editor_api.patch(
+        "/api/v1/countries/LT/",
+        {"name_lt": "Lietuva", "change_reason": "Lithuanian name"},
+        format="json",
+    )
     events = anon.get("/api/v1/countries/LT/history/").json()
     assert events[-1]["changes"] == [
         {"field": "name_lt", "before": "", "after": "Lietuva"}
@@ -171,14 +181,15 @@ PUBLIC_HISTORY_QUERIES = 7
 FULL_HISTORY_QUERIES = 12
 
 
-def test_history_queries_do_not_grow_with_events(anon, editor_api):
+def test_history_queries_do_not_grow_with_events(anon, editor_api, reviewer_api):
     lithuania = factories.country("LT", "Lithuania")
     factories.threat(slug="busy", location_country=lithuania, targets=[lithuania])
     url = "/api/v1/threats/busy/history/"
-    _edit(editor_api, 1)
+    # A reviewer's edits of a published record are written at once.
+    _edit(reviewer_api, 1)
     few_public, _ = _history_queries(anon, url)
     few_full, _ = _history_queries(editor_api, url)
-    _edit(editor_api, 6)
+    _edit(reviewer_api, 6)
     many_public, sql = _history_queries(anon, url)
     assert few_public == many_public == PUBLIC_HISTORY_QUERIES, sql
     many_full, sql = _history_queries(editor_api, url)

@@ -14,17 +14,11 @@ from core.history import record_history
 from core.models import Revision
 from exercises.models import Participation
 from tests import factories
-from tests.api.conftest import _token_client
 from threats.models import Attribution, ThreatEntry
 
 pytestmark = pytest.mark.django_db
 
 WHY = {"change_reason": "The ministry's report gives a higher figure."}
-
-
-@pytest.fixture
-def reviewer_api(reviewer):
-    return _token_client(reviewer)
 
 
 def approve(reviewer_api, response, note=""):
