@@ -2,8 +2,11 @@
 
 ``TimeStampedModel`` < ``SourcedRecord`` (cites sources, says how sure it is) <
 ``ReviewedRecord`` (goes through the editorial workflow, core/workflow.py), the
-QuerySet of reviewed records, and ``Deletion``: what API mirrors must drop. Vague
-dates live in core/dates.py, search in core/search.py.
+QuerySet of reviewed records, and ``Deletion``: what API mirrors must drop.
+``BilingualName`` gives reference data named in English and Lithuanian its name
+in the reader's language; ``PublishedSummary`` says how much is published and up
+to when (home page, API root). Vague dates live in core/dates.py, search in
+core/search.py.
 """
 
 import contextlib

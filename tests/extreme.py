@@ -453,6 +453,7 @@ class CategoryFactory(DjangoModelFactory):
         script = "lt"
 
     name = factory.LazyAttribute(lambda o: longest(ThreatCategory, "name", o.script))
+    name_lt = factory.LazyAttribute(lambda o: longest(ThreatCategory, "name_lt", "lt"))
     slug = factory.Sequence(lambda n: slug(max_length(ThreatCategory, "slug"), n))
     description = factory.LazyAttribute(lambda o: long_text(o.script, url_n=7))
     position = 32767  # the largest position the column holds

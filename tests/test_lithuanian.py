@@ -241,8 +241,8 @@ def english_vocabulary():
 
 
 class ShownLabels(HTMLParser):
-    """Texts a reader takes for vocabulary: facet options, badges, and the
-    names in the country list."""
+    """Texts a reader takes for vocabulary: facet options, the filter forms'
+    options, badges, and the names in the country list."""
 
     def __init__(self):
         super().__init__()
@@ -260,6 +260,7 @@ class ShownLabels(HTMLParser):
         watched = (
             (tag == "a" and "facet" in self.stack)
             or (tag == "span" and "badge" in classes)
+            or tag == "option"
             or (tag == "a" and self.stack and self.stack[-1] == "row-header")
         )
         if tag == "th" and attrs.get("scope") == "row":
@@ -270,7 +271,7 @@ class ShownLabels(HTMLParser):
     def handle_endtag(self, tag):
         if tag in ("section", "th") and self.stack:
             self.stack.pop()
-        if tag in ("a", "span") and self.current is not None:
+        if tag in ("a", "span", "option") and self.current is not None:
             self.labels.append("".join(self.current).strip())
             self.current = None
 

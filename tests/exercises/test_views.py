@@ -253,9 +253,11 @@ def test_json_export_has_the_filtered_rows(client):
         "hosts",
         "participants",
         "domain",
+        "domain_label",  # in the reader's language (tests/test_lithuanian.py)
         "personnel",
         "sources",
     ]
+    assert row["domain_label"] == "cyber"
 
 
 def test_export_queries_do_not_grow_with_rows(client, django_assert_num_queries):
