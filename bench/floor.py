@@ -563,6 +563,10 @@ def facet_queries(where, params, target_ids):
     the filtered entries. A facet on a relation the filter already joins counts
     the rows the filter matched (as the application's ORM query does)."""
     entries = f"SELECT e.id FROM threats_threatentry e WHERE {where}"
+    # While countries are chosen, the target facet lists only them (as the page).
+    chosen, chosen_params = "", []
+    if target_ids is not None:
+        chosen, chosen_params = "WHERE tc.id = ANY(%s)", [target_ids]
     return [
         (
             "category",
@@ -590,9 +594,9 @@ def facet_queries(where, params, target_ids):
                     UNION
                     SELECT e.id, e.location_country_id FROM threats_threatentry e
                     WHERE {where} AND e.location_country_id IS NOT NULL
-                ) pairs JOIN alliances_country tc ON tc.id = pairs.country
+                ) pairs JOIN alliances_country tc ON tc.id = pairs.country {chosen}
                 GROUP BY tc.iso2, tc.name ORDER BY 3 DESC, 1, 2""",
-            params + params,
+            params + params + chosen_params,
         ),
         (
             "year",

@@ -19,11 +19,15 @@ class TargetCountryFacet(Facet):
 
     def options(self, queryset, request):
         selected = {code.upper() for code in request.GET.getlist(self.param)}
+        # While countries are chosen, only they are listed: the filter keeps
+        # entries targeting any of them, so another country's count among
+        # these entries would not be what choosing it too gives.
         options = [
             FacetOption(
                 country.iso2, country.display_name, count, country.iso2 in selected
             )
             for country, count in queryset.target_counts()
+            if not selected or country.iso2 in selected
         ]
         # A chosen country that matches nothing stays listed, so it can be unticked.
         shown = {option.value for option in options}

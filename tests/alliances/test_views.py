@@ -634,3 +634,16 @@ def test_timeline_draws_an_unknown_start_as_a_mark_at_its_end_not_from_founding(
     assert second["x"] + second["width"] == pytest.approx(tick_2015, abs=0.2)
     assert chart["unknown_group"]["y"] < second["y"]
     assert first["y"] < chart["unknown_group"]["y"]
+
+
+def test_membership_chart_numbers_stay_plain_in_lithuanian(client, jef):
+    """SVG attributes and year labels are never localised ("11,5", "1 949")."""
+    client.cookies["django_language"] = "lt"
+    page = text(client.get("/organisations/jef/?as_of=2016-06-01"))
+    assert "Narystės istorija" in page  # the page is in Lithuanian
+    svg = re.search(r"<svg.*?</svg>", page, re.S).group(0)
+    numbers = re.findall(r'\b(?:x|y|x1|x2|y1|y2|width|height)="([^"]*)"', svg)
+    assert numbers
+    assert all(re.fullmatch(r"-?\d+(\.\d+)?", value) for value in numbers), numbers
+    years = re.findall(r'text-anchor="middle">([^<]*)</text>', svg)
+    assert years and all(re.fullmatch(r"\d{4}", year) for year in years), years

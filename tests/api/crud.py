@@ -277,21 +277,24 @@ class ResourceTests:
     def test_a_published_record_is_written_only_with_if_match(self, clients):
         """A write that does not say which version it read could overwrite,
         unseen, another editor's change to what the public sees: 428. (Public
-        records here are the published ones, or rows of one: needs_reason.)"""
+        records here are the published ones, or rows of one: under_review.)"""
         obj = self.make()
         before = snapshot(obj)
         editor = clients["editor"]
         changed = editor.patch(
             self.detail(obj), {**self.change, **REASON}, format="json"
         )
-        if not self.needs_reason:
-            # Not published (reference data): If-Match stays optional.
+        if not self.under_review:
+            # Not a published record nor a row of one (reference data, drafts):
+            # If-Match stays optional.
             assert changed.status_code == 200, changed.json()
             return
         replaced = editor.put(
             self.detail(obj), {**self.create_data(), **REASON}, format="json"
         )
-        deleted = editor.delete(self.detail(obj), REASON, format="json")
+        # Only reviewers delete a published record: a reviewer's delete is refused.
+        deleter = clients["reviewer"] if self.reviewed else editor
+        deleted = deleter.delete(self.detail(obj), REASON, format="json")
         for response in (changed, replaced, deleted):
             assert response.status_code == 428, response.json()
             assert "send If-Match with the ETag" in response.json()["detail"]

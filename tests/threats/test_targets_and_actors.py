@@ -69,6 +69,12 @@ def test_target_filter_facet_and_country_pages_use_one_rule(
         "LV": 2,
     }
 
+    # Filtered, the facet lists the chosen country with the filter's count.
+    facets = {facet.param: options for facet, options in page.context["facets"]}
+    assert [(o.value, o.count, o.selected) for o in facets["target"]] == [
+        ("LT", 3, True)
+    ]
+
     profile = client.get("/countries/LT/")
     assert {entry.title for entry in profile.context["threats"]} == expected
     listed = client.get("/api/v1/countries/LT/").json()
