@@ -146,6 +146,9 @@ class _FailOpenThrottle(SimpleRateThrottle):
     still locked out by django-axes, which counts in the database."""
 
     def allow_request(self, request, view):
+        # The key first, unguarded: a body that cannot be parsed (the username's
+        # source) is the client's error, answered 400 or 415, not the cache's.
+        self.get_cache_key(request, view)
         try:
             return super().allow_request(request, view)
         except Exception:

@@ -9,6 +9,7 @@ import json
 
 import pytest
 from django.http import StreamingHttpResponse
+from django.utils import translation
 
 from tests import factories
 
@@ -97,8 +98,16 @@ def test_an_empty_export_is_an_empty_file(client, settings):
     assert response.getvalue().decode().strip() == ""
 
 
+@pytest.fixture
+def back_to_english():
+    """The request leaves its language active in this thread: code that runs
+    outside a request in later tests expects English."""
+    yield
+    translation.activate("en")
+
+
 def test_the_notice_is_in_lithuanian_for_lithuanian_readers(
-    client, settings, five_threats
+    client, settings, five_threats, back_to_english
 ):
     settings.EXPORT_MAX_ROWS = 1
     response = client.get("/threats/?format=json", HTTP_ACCEPT_LANGUAGE="lt")

@@ -63,7 +63,8 @@ def _published_without_severity():
 
 
 def _own_parent():
-    organisation = factories.organisation()
+    # A draft: written without If-Match (a published one would need it).
+    organisation = factories.organisation(publication_status="draft", published_at=None)
     return (
         "patch",
         f"/api/v1/organisations/{organisation.slug}/",

@@ -63,7 +63,10 @@ def test_an_api_create_and_update_record_the_token_user_and_reason(editor_api, e
 def test_a_deletion_keeps_its_reason(reviewer_api, reviewer):
     # Only reviewers delete a published record.
     entry = factories.threat(slug="gone")
-    response = reviewer_api.delete("/api/v1/threats/gone/?change_reason=A+duplicate.")
+    response = reviewer_api.delete(
+        "/api/v1/threats/gone/?change_reason=A+duplicate.",
+        HTTP_IF_MATCH=reviewer_api.get("/api/v1/threats/gone/")["ETag"],
+    )
     assert response.status_code == 204
     *_, deleted = events_of(entry)
     assert deleted.pgh_label == "delete"
@@ -81,6 +84,7 @@ def test_the_history_lists_changes_oldest_first(editor_api):
         "/api/v1/threats/told/",
         {"sources": [old.pk, new.pk], "title": "Told twice", "change_reason": "More"},
         format="json",
+        HTTP_IF_MATCH=editor_api.get("/api/v1/threats/told/")["ETag"],
     )
     events = editor_api.get("/api/v1/threats/told/history/").json()
     assert [event["action"] for event in events] == [
@@ -120,6 +124,7 @@ def test_the_public_log_hides_names_notes_and_drafts(editor_api, reviewer, anon)
         "/api/v1/threats/later/",
         {"severity": 2, "change_reason": "Assessed"},
         format="json",
+        HTTP_IF_MATCH=editor_api.get("/api/v1/threats/later/")["ETag"],
     )
     # Published: the change waits for a reviewer, who approves it.
     reviewing.post(f"{pending['Location']}approve/", {}, format="json")
@@ -162,11 +167,13 @@ def _history_queries(client, url):
 
 def _edit(client, times):
     for n in range(times):
-        client.patch(
+        response = client.patch(
             "/api/v1/threats/busy/",
             {"severity": 1 + n % 5, "change_reason": f"Edit {n}"},
             format="json",
+            HTTP_IF_MATCH=client.get("/api/v1/threats/busy/")["ETag"],
         )
+        assert response.status_code == 200, response.content
     entry = ThreatEntry.objects.get(slug="busy")
     entry.sources.add(factories.source())
 

@@ -49,11 +49,13 @@ def test_a_write_with_a_stale_etag_answers_412_and_changes_nothing(editor_api, m
         published_at=None,
     )
     stale = editor_api.get("/api/v1/threats/incident/")["ETag"]
-    editor_api.patch(
+    someone_else = editor_api.patch(
         "/api/v1/threats/incident/",
         {"title": "Someone else's", **REASON},
         format="json",
+        HTTP_IF_MATCH=stale,
     )
+    assert someone_else.status_code == 200
     data = {"title": "My title", **REASON}
     if method == "put":
         data = editor_api.get("/api/v1/threats/incident/").json()
@@ -73,6 +75,42 @@ def test_a_write_with_a_stale_etag_answers_412_and_changes_nothing(editor_api, m
     assert response.status_code == 412
     entry.refresh_from_db()
     assert entry.title == "Someone else's"
+
+
+def test_a_published_record_needs_if_match_and_then_takes_the_write(editor_api):
+    entry = factories.threat(slug="incident", title="First title")
+    refused = editor_api.patch(
+        "/api/v1/threats/incident/", {"title": "Mine", **REASON}, format="json"
+    )
+    assert refused.status_code == 428
+    assert "send If-Match with the ETag you read" in refused.json()["detail"]
+    entry.refresh_from_db()
+    assert entry.title == "First title"
+    etag = editor_api.get("/api/v1/threats/incident/")["ETag"]
+    accepted = editor_api.patch(
+        "/api/v1/threats/incident/",
+        {"title": "Mine", **REASON},
+        format="json",
+        HTTP_IF_MATCH=etag,
+    )
+    assert accepted.status_code == 200
+    entry.refresh_from_db()
+    assert entry.title == "Mine"
+
+
+def test_drafts_and_their_rows_are_written_without_if_match(editor_api):
+    factories.threat(slug="draft", publication_status="draft", published_at=None)
+    response = editor_api.patch(
+        "/api/v1/threats/draft/", {"severity": 2}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    organisation = factories.organisation(publication_status="draft", published_at=None)
+    membership = factories.membership(organisation)
+    response = editor_api.patch(
+        f"/api/v1/memberships/{membership.pk}/", {"role": "partner"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert editor_api.delete("/api/v1/threats/draft/").status_code == 204
 
 
 def test_if_match_star_and_lists_of_etags(editor_api):
@@ -125,6 +163,7 @@ def test_agreement_parties_are_replaced_as_a_list_keeping_unchanged_rows(editor_
         "/api/v1/agreements/pact/",
         {"parties": [{"country": "LT"}, {"name": "KNDS Deutschland"}], **REASON},
         format="json",
+        HTTP_IF_MATCH=editor_api.get("/api/v1/agreements/pact/")["ETag"],
     )
     assert response.status_code == 200, response.json()
     parties = AgreementParty.objects.filter(agreement=agreement)

@@ -131,6 +131,26 @@ def test_rotating_x_forwarded_for_behind_a_proxy_lifts_no_limit(
     assert statuses == [400, 400, 400, 400, 429]
 
 
+def test_a_body_that_is_not_json_is_still_a_400(client, low_token_rates):
+    response = client.post(TOKEN_URL, "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert "JSON parse error" in response.json()["detail"]
+
+
+def test_the_limits_let_requests_through_while_the_cache_is_down(
+    client, editor, low_token_rates, monkeypatch
+):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(cache, "get", down)
+    # axes (in the database) still locks password guessing meanwhile.
+    statuses = {ask(client, "edita").status_code for _ in range(5)}
+    assert statuses == {200}
+
+
 # -- across workers, on Redis ---------------------------------------------------
 
 
