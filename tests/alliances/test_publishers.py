@@ -59,7 +59,12 @@ def test_editor_adds_a_publisher_but_may_not_rate_it(editor, reviewer):
 
     rated = token_client(reviewer).patch(
         f"/api/v1/publishers/{created.json()['id']}/",
-        {"reliability": "B", "rating_note": "A public broadcaster."},
+        {
+            "reliability": "B",
+            "rating_note": "A public broadcaster.",
+            # reference data: a change says why (its history keeps it)
+            "change_reason": "Rated after review.",
+        },
         format="json",
     )
     assert rated.status_code == 200, rated.content
