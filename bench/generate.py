@@ -7,9 +7,14 @@ what a real archive of that size would hold:
 - threat entries dated 2014-2026 (more each year, as reporting grew), at day,
   month or year precision (stored on the first day of the period, as the
   ``*_precision`` constraints require), an end for one in five, 1-3 target
-  countries (Lithuania in most), 1-2 sources, 0-2 attributions (each with a
-  source), a severity and Admiralty rating for most, coordinates for three in
-  five, a related exercise for one in twenty; 300-800-character summaries in
+  countries (Lithuania in most), 1-3 sources, 0-2 attributions (each with a
+  source), a severity for every published one (the database requires it),
+  a location country for three in five and coordinates for most of those
+  (always with the source that gives them), a sea area for most maritime
+  incidents, a related exercise for one in twenty; the source reliability,
+  independent publishers and credibility derived from the sources' publishers
+  exactly as the application derives them (``Reference.assessment``), with a
+  reviewer's credibility for one in 25; 300-800-character summaries in
   English with Lithuanian names and phrases, accents included. One entry in 100
   is a draft and one in 1,000 retracted (with its date and public reason);
   every published one has its publication date;
@@ -17,7 +22,9 @@ what a real archive of that size would hold:
   locations and their sources; ``rows // 200`` agreements with 2-4 parties;
   ``rows // 1000`` organisations with memberships that never overlap (the
   exclusion constraint), some countries leaving and joining again;
-- sources shared the way citations are: most cited once or twice, a few often.
+- sources shared the way citations are: most cited once or twice, a few often;
+  each from one of the vocabulary's publishers, rated with a plausible
+  Admiralty letter (one not rated, one an aggregator relaying others).
 
 Every row is built from ``random.Random`` seeded with the seed, the table and
 the chunk, so the same ``rows`` and ``seed`` give the same data whatever the
