@@ -174,7 +174,7 @@ class Reference:
     """Ids of the reference rows (countries, categories, actors, series) and
     of the id blocks reserved for the generated records."""
 
-    def __init__(self, conn, counts):
+    def __init__(self, conn, counts, seed=SEED):
         self.countries = dict(conn.execute("SELECT iso2, id FROM alliances_country"))
         self.categories = dict(
             conn.execute("SELECT slug, id FROM threats_threatcategory")
@@ -210,7 +210,7 @@ class Reference:
         # Each source's publisher (an index into ``publishers``), drawn here
         # once: the threat entries' derived ratings read the publishers of
         # the sources they cite, whichever process copies them.
-        draw = random.Random(f"{SEED}:source-publishers:{counts['sources']}")
+        draw = random.Random(f"{seed}:source-publishers:{counts['sources']}")
         self.source_publishers = bytes(
             draw.randrange(len(self.publishers)) for _ in range(counts["sources"])
         )
@@ -553,7 +553,8 @@ def copy_threats(conn, ref, seed, chunk, first, last):
                 corroboration,
                 override,
                 credibility,
-                "A court ruling since settles what the sources left open."
+                "The reviewer weighed what the sources say, not only how many "
+                "report it."
                 if override
                 else "",
                 status,
@@ -1124,7 +1125,7 @@ def generate_into(conn, rows, seed=SEED, say=print):
     """Generate into one open connection, in its transaction (tests)."""
     ensure_reference_data(conn)
     counts = counts_for(conn, rows)
-    ref = Reference(conn, counts)
+    ref = Reference(conn, counts, seed)
     history = History(conn)
     # In one transaction, a table with foreign key checks still pending cannot
     # be altered: run them before each ALTER TABLE.
@@ -1155,7 +1156,7 @@ def generate(conninfo, rows, seed=SEED, workers=2, say=print):
     with psycopg.connect(conninfo, autocommit=True) as conn:
         ensure_reference_data(conn)
         counts = counts_for(conn, rows)
-        ref = Reference(conn, counts)
+        ref = Reference(conn, counts, seed)
         history = History(conn)
         history.pause(conn)
     say(
