@@ -112,7 +112,7 @@ class AtlasModelForm(forms.ModelForm):
             ) from None
         rows = type(self.instance)._default_manager.filter(pk=self.instance.pk)
         if transaction.get_connection().in_atomic_block:
-            rows = rows.select_for_update()
+            rows = rows.select_for_update(of=("self",))
         current = rows.values_list("updated", flat=True).first()
         if current is None:
             raise ValidationError(

@@ -253,7 +253,7 @@ def propose_deletion(record, row, user, reason):
 
 
 def _locked(model, pk):
-    return model._default_manager.select_for_update().filter(pk=pk).first()
+    return model._default_manager.select_for_update(of=("self",)).filter(pk=pk).first()
 
 
 def _changed_since(revision, target):
@@ -335,7 +335,7 @@ def approve(revision, user, note=""):
     """Write the proposed change, as one transaction; the revision's author may
     not approve it. Refused (WorkflowError) when the record is no longer
     published or what the editor saw has changed since."""
-    revision = Revision.objects.select_for_update().get(pk=revision.pk)
+    revision = Revision.objects.select_for_update(of=("self",)).get(pk=revision.pk)
     record = _locked(revision.record_model, revision.record_id)
     why_not = refusal(user, revision, record)
     if why_not:
@@ -401,7 +401,7 @@ def approve(revision, user, note=""):
 @transaction.atomic
 def reject(revision, user, note=""):
     """Close ``revision`` unapplied; the note tells its author why."""
-    revision = Revision.objects.select_for_update().get(pk=revision.pk)
+    revision = Revision.objects.select_for_update(of=("self",)).get(pk=revision.pk)
     record = revision.get_record()
     why_not = refusal(user, revision, record)
     if why_not:

@@ -86,7 +86,7 @@ def mark_parent_edited(record, user):
 
 
 def _locked(obj):
-    return type(obj).objects.select_for_update().get(pk=obj.pk)
+    return type(obj).objects.select_for_update(of=("self",)).get(pk=obj.pk)
 
 
 def _save(obj, fields, reason):

@@ -285,7 +285,7 @@ class AtlasViewSet(viewsets.ModelViewSet):
             return False
         current = (
             type(instance)
-            ._default_manager.select_for_update()
+            ._default_manager.select_for_update(of=("self",))
             .filter(pk=instance.pk)
             .values_list("updated", flat=True)
             .first()

@@ -45,7 +45,8 @@ def test_an_api_create_and_update_record_the_token_user_and_reason(editor_api, e
         {"severity": 3, "change_reason": "Rated by the desk."},
         format="json",
     )
-    insert, update = events_of(entry)
+    # (between them, the ratings derived from the sources: an update of their own)
+    insert, *_, update = events_of(entry)
     assert (insert.pgh_label, update.pgh_label) == ("insert", "update")
     assert insert.pgh_context.metadata["user"] == editor.pk
     assert insert.pgh_context.metadata["reason"] == "Reported by LRT today."
@@ -87,20 +88,27 @@ def test_the_history_lists_changes_oldest_first(editor_api):
         HTTP_IF_MATCH=editor_api.get("/api/v1/threats/told/")["ETag"],
     )
     events = editor_api.get("/api/v1/threats/told/history/").json()
+    # An update follows each change of sources: the ratings derived from them.
     assert [event["action"] for event in events] == [
         "insert",
         "sources.add",
+        "update",
         "update",
         "sources.add",
     ]
     assert len({event["id"] for event in events}) == len(events)
     assert [event["at"] for event in events] == sorted(event["at"] for event in events)
-    update = events[2]
+    update = next(
+        event
+        for event in events
+        if event["action"] == "update"
+        and any(change["field"] == "title" for change in event["changes"])
+    )
     assert update["user"] == "edita"
     assert {"field": "title", "before": entry.title, "after": "Told twice"} in update[
         "changes"
     ]
-    assert events[3]["changes"] == [
+    assert events[4]["changes"] == [
         {"field": "sources", "before": "", "after": str(new)}
     ]
     assert set(events[0]) == {"id", "at", "action", "reason", "changes", "user"}
@@ -122,7 +130,7 @@ def test_the_public_log_hides_names_notes_and_drafts(editor_api, reviewer, anon)
     reviewing.post("/api/v1/threats/later/publish/", {"reason": "OK"}, format="json")
     pending = editor_api.patch(
         "/api/v1/threats/later/",
-        {"severity": 2, "change_reason": "Assessed"},
+        {"severity": 4, "change_reason": "Assessed"},
         format="json",
         HTTP_IF_MATCH=editor_api.get("/api/v1/threats/later/")["ETag"],
     )
@@ -179,13 +187,14 @@ def _edit(client, times):
 
 
 # The record (1); its events with their context (1); the events of each of its
-# many-to-many tables: sources, target countries, related exercises (3); the
+# many-to-many tables: sources, target countries, related exercises, the entries
+# it follows up (4); the
 # labels of the foreign keys the events name: category, location country (2).
 # Editors add their token (1), their permissions (2: user and group
 # permissions), the labels of the internal last_edited_by column (1) and the
 # users who made the changes (1).
-PUBLIC_HISTORY_QUERIES = 7
-FULL_HISTORY_QUERIES = 12
+PUBLIC_HISTORY_QUERIES = 8
+FULL_HISTORY_QUERIES = 13
 
 
 def test_history_queries_do_not_grow_with_events(anon, editor_api, reviewer_api):

@@ -21,6 +21,18 @@ pytestmark = pytest.mark.django_db
 WHY = {"change_reason": "The ministry's report gives a higher figure."}
 
 
+# These tests are about review, not preconditions: their clients read before
+# they write and send If-Match (tests/api/test_writes.py covers the 428).
+@pytest.fixture
+def editor_api(careful_editor_api):
+    return careful_editor_api
+
+
+@pytest.fixture
+def reviewer_api(careful_reviewer_api):
+    return careful_reviewer_api
+
+
 def approve(reviewer_api, response, note=""):
     assert response.status_code == 202, response.json()
     decided = reviewer_api.post(
@@ -57,7 +69,9 @@ def test_an_editors_patch_to_a_published_record_waits_for_a_reviewer(
     # The public (the API and the page) still reads the published version.
     assert anon.get(path).json() == before
     assert ThreatEntry.objects.get(pk=entry.pk).severity == 2
-    assert "4 – high" not in client.get(f"/threats/{entry.slug}/").text
+    page = client.get(f"/threats/{entry.slug}/").text
+    assert "Severity 2 of 5" in page
+    assert "Severity 4 of 5" not in page
 
     approve(reviewer_api, response)
 
