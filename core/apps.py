@@ -1,5 +1,11 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_migrate, post_save, pre_delete
+from django.db.models.signals import (
+    post_delete,
+    post_migrate,
+    post_save,
+    pre_delete,
+    pre_save,
+)
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,6 +25,7 @@ class AtlasConfig(AppConfig):
         from core.models import (
             Deletion,
             TimeStampedModel,
+            note_stored_values,
             refresh_embedding_records,
             tracked_models,
         )
@@ -39,6 +46,12 @@ class AtlasConfig(AppConfig):
         # threat entries) gives that record a new ``updated`` for mirrors.
         for model in global_apps.get_models():
             if issubclass(model, TimeStampedModel):
+                pre_save.connect(
+                    note_stored_values,
+                    sender=model,
+                    weak=False,
+                    dispatch_uid=f"stored-{model._meta.label}",
+                )
                 for signal in (post_save, pre_delete):
                     signal.connect(
                         refresh_embedding_records,

@@ -198,6 +198,37 @@ def _history_trigger_uris():
     }
 
 
+def _compared_fields(model):
+    """The stored columns that say whether a save changed a row: not the
+    timestamps, not generated columns (a search vector)."""
+    return [
+        field.attname
+        for field in model._meta.concrete_fields
+        if not field.primary_key
+        and field.name not in ("created", "updated")
+        and not isinstance(field, models.GeneratedField)
+    ]
+
+
+def note_stored_values(sender, instance, raw=False, **kwargs):
+    """pre_save receiver: remember the row as stored, so that saving it unchanged
+    (an import run again) bumps nothing (refresh_embedding_records)."""
+    if raw or instance.pk is None:
+        return
+    names = _compared_fields(sender)
+    instance._stored_values = (
+        sender._base_manager.filter(pk=instance.pk).values_list(*names).first()
+    )
+
+
+def _saved_unchanged(sender, instance):
+    stored = getattr(instance, "_stored_values", None)
+    if stored is None:
+        return False
+    current = tuple(getattr(instance, name) for name in _compared_fields(sender))
+    return current == stored
+
+
 def refresh_embedding_records(sender, instance, created=False, raw=False, **kwargs):
     """post_save and pre_delete receiver: the records whose API representation
     shows ``instance`` (a threat entry its category, its actors through its
@@ -209,6 +240,10 @@ def refresh_embedding_records(sender, instance, created=False, raw=False, **kwar
     """
     if raw:
         return
+    if kwargs.get("signal") is models.signals.post_save and _saved_unchanged(
+        sender, instance
+    ):
+        return  # saved as it was: nothing a mirror must fetch again
     now = timezone.now()
     bumps = []  # (model, filter)
     parent_field = getattr(sender, "reviewed_via", None)

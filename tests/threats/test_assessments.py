@@ -162,10 +162,13 @@ def test_publish_endpoint_refuses_an_entry_without_severity(reviewer):
 def test_clearing_the_severity_of_a_published_entry_is_a_400(editor):
     obj = factories.threat(severity=3)
 
-    response = token_client(editor).patch(
-        f"/api/v1/threats/{obj.slug}/",
+    client = token_client(editor)
+    url = f"/api/v1/threats/{obj.slug}/"
+    response = client.patch(
+        url,
         {"severity": None, "change_reason": "unsure"},
         format="json",
+        HTTP_IF_MATCH=client.get(url)["ETag"],
     )
 
     assert response.status_code == 400
@@ -178,11 +181,13 @@ def test_only_reviewers_grade_credibility_through_the_api(editor, reviewer):
     obj = factories.threat()
     body = {"credibility_override": 1, "change_reason": "Confirmed by a court."}
 
-    refused = token_client(editor).patch(
-        f"/api/v1/threats/{obj.slug}/", body, format="json"
+    url = f"/api/v1/threats/{obj.slug}/"
+    editing, reviewing = token_client(editor), token_client(reviewer)
+    refused = editing.patch(
+        url, body, format="json", HTTP_IF_MATCH=editing.get(url)["ETag"]
     )
-    accepted = token_client(reviewer).patch(
-        f"/api/v1/threats/{obj.slug}/", body, format="json"
+    accepted = reviewing.patch(
+        url, body, format="json", HTTP_IF_MATCH=reviewing.get(url)["ETag"]
     )
 
     assert refused.status_code == 400

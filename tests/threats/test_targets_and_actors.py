@@ -121,6 +121,8 @@ def threat_record(number, **changes):
         "summary": "A test record.",
         "sources": [{"url": f"https://example.org/{number}", "title": "T"}],
         "confidence": "medium",
+        # published entries are assessed (severity required to publish)
+        "severity": 2,
         "notes": None,
         **changes,
     }
