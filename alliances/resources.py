@@ -13,7 +13,6 @@ from .models import (
     Country,
     Membership,
     Organisation,
-    Publisher,
     Source,
 )
 
@@ -26,14 +25,6 @@ class CountryResource(AtlasResource):
         model = Country
         import_id_fields = ("iso2",)
         fields = ("iso2", "name", "name_lt")
-
-
-@register(Publisher)
-class PublisherResource(AtlasResource):
-    class Meta:
-        model = Publisher
-        import_id_fields = ("name",)
-        fields = ("name", "reliability", "relays_others", "rating_note", "notes")
 
 
 @register(Source)

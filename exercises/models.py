@@ -138,9 +138,7 @@ class ExerciseQuerySet(ReviewedQuerySet):
             Prefetch(
                 "locations",
                 ExerciseLocation.objects.select_related(
-                    # the source's name includes its publisher
-                    "country",
-                    "coordinates_source__publisher",
+                    "country", "coordinates_source"
                 ),
             ),
             "sources",

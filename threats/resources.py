@@ -15,7 +15,7 @@ class ThreatCategoryResource(AtlasResource):
     class Meta:
         model = ThreatCategory
         import_id_fields = ("slug",)
-        fields = ("slug", "name", "name_lt", "description", "position")
+        fields = ("slug", "name", "description", "position")
 
 
 @register(Actor)
@@ -43,9 +43,6 @@ class ThreatEntryResource(AtlasResource):
             "reported",
             "location_name",
             "location_country",
-            "geo_precision",
-            "sea_area",
-            "sea_area_detail",
             "latitude",
             "longitude",
             "coordinates_source",
@@ -53,9 +50,8 @@ class ThreatEntryResource(AtlasResource):
             "target_countries",
             "targets_note",
             "severity",
-            "severity_note",
-            # Source reliability and credibility are derived from the sources;
-            # a reviewer's credibility grade is set in the admin, not by a file.
+            "source_reliability",
+            "information_credibility",
             "rating_note",
             "related_exercises",
             "sources",

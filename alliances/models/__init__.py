@@ -10,11 +10,8 @@ from .agreements import (
     AgreementQuerySet,
 )
 from .countries import (
-    NOT_RATED,
     Country,
     CountryQuerySet,
-    Publisher,
-    PublisherQuerySet,
     Source,
     SourceQuerySet,
     SubqueryCount,
@@ -30,7 +27,6 @@ from .organisations import (
 
 __all__ = [
     "MEMBERSHIP_OVERLAP_MESSAGE",
-    "NOT_RATED",
     "Agreement",
     "AgreementParty",
     "AgreementPartyQuerySet",
@@ -41,8 +37,6 @@ __all__ = [
     "MembershipQuerySet",
     "Organisation",
     "OrganisationQuerySet",
-    "Publisher",
-    "PublisherQuerySet",
     "Source",
     "SourceQuerySet",
     "SubqueryCount",

@@ -23,7 +23,6 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from core.exports import point_feature
-from core.models import display_name
 from core.templatetags.atlas import vague_range
 from exercises.filtersets import ExerciseFilterSet
 from exercises.models import Exercise, ExerciseLocation
@@ -77,9 +76,7 @@ def _normalise(query):
 class MapRecord:
     """One point on the map: an exercise location or a threat entry."""
 
-    def __init__(
-        self, kind, obj, place, category, latitude, longitude, sort_date, precision=""
-    ):
+    def __init__(self, kind, obj, place, category, latitude, longitude, sort_date):
         self.kind = kind
         self.kind_label = KIND_LABELS[kind]
         self.title = str(obj)
@@ -94,9 +91,6 @@ class MapRecord:
         self.latitude = float(latitude)
         self.longitude = float(longitude)
         self.sort_date = sort_date
-        # How precisely the point places the record ("nearest town"): a town's
-        # coordinates for an incident somewhere near it say so in the popup.
-        self.precision = precision
 
     def feature(self):
         return point_feature(
@@ -110,8 +104,6 @@ class MapRecord:
                 "date": self.date,
                 "place": self.place,
                 "category" if self.kind == THREAT else "domain": str(self.category),
-                # Threat entries only: an exercise location is a named place.
-                **({"precision": str(self.precision)} if self.kind == THREAT else {}),
             },
         )
 
@@ -211,14 +203,10 @@ class MapFilters:
                         THREAT,
                         entry,
                         entry.location_name,
-                        entry.category.display_name,
+                        entry.category.name,
                         entry.latitude,
                         entry.longitude,
                         entry.occurred_start,
-                        _("placed to: %(precision)s")
-                        % {"precision": entry.get_geo_precision_display()}
-                        if entry.geo_precision
-                        else "",
                     )
                 )
         # Newest first, undated last; ties by kind and title (sorts are stable).
@@ -251,12 +239,7 @@ class MapView(TemplateView):
             q=data.get("q", ""),
             years=", ".join(data.getlist("year")),
             # One query: the category choices, rendered as checkboxes.
-            categories=[
-                (slug, display_name(name, name_lt))
-                for slug, name, name_lt in ThreatCategory.objects.values_list(
-                    "slug", "name", "name_lt"
-                )
-            ],
+            categories=list(ThreatCategory.objects.values_list("slug", "name")),
             chosen_categories=data.getlist("category"),
             domains=Exercise.Domain.choices,
             chosen_domains=data.getlist("domain"),

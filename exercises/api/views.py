@@ -39,9 +39,7 @@ class ExerciseViewSet(ReviewedViewSet):
             Prefetch(
                 "locations",
                 queryset=ExerciseLocation.objects.select_related(
-                    # the source's name includes its publisher
-                    "country",
-                    "coordinates_source__publisher",
+                    "country", "coordinates_source"
                 ),
             ),
             brief_sources(),

@@ -48,7 +48,7 @@ class ThreatEntryViewSet(ReviewedViewSet):
     # for_list: category, location country, attributions with their actors.
     queryset = (
         ThreatEntry.objects.for_list()
-        .select_related("coordinates_source__publisher")
+        .select_related("coordinates_source")
         .prefetch_related(
             "target_countries",
             Prefetch(
