@@ -8,8 +8,10 @@ order with the actors blamed, and every facet's options with their counts.
 import json
 import re
 
-_SUMMARY = re.compile(r'<p class="result-summary">\s*([^<]*?)\s*</p>')
-_RECORDS = re.compile(r'<ol class="records threat-records">(.*?)</ol>', re.DOTALL)
+# Tolerant of the markup around the facts (the tag holding the total, the
+# list's other classes): the page's layout is not what is compared.
+_SUMMARY = re.compile(r'<(\w+)[^>]*\bclass="result-summary"[^>]*>\s*([^<]*?)\s*</\1>')
+_RECORDS = re.compile(r'<ol class="records(?: [^"]*)?">(.*?)</ol>', re.DOTALL)
 _RECORD = re.compile(r'<li class="record">(.*?)</li>', re.DOTALL)
 _TITLE = re.compile(r'<h3><a href="(/threats/[^"]+/)">')
 _ACTOR = re.compile(r'<a class="actor" href="[^"]*">([^<]*)</a>')
@@ -31,7 +33,7 @@ def page_facts(html):
         title = _TITLE.search(record)
         entries.append((title.group(1) if title else None, _ACTOR.findall(record)))
     return {
-        "summary": " ".join(summary.group(1).split()) if summary else None,
+        "summary": " ".join(summary.group(2).split()) if summary else None,
         "entries": entries,
         "facets": {name: _OPTION.findall(body) for name, body in _FACET.findall(html)},
     }
