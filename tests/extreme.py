@@ -15,7 +15,9 @@ constraints as they are saved; ``tests/test_extreme_records.py`` also runs
 ``full_clean`` on every one.
 """
 
+import contextlib
 import datetime
+import importlib
 import itertools
 from decimal import Decimal
 from string import ascii_lowercase, ascii_uppercase
@@ -23,6 +25,8 @@ from string import ascii_lowercase, ascii_uppercase
 import factory
 import factory.random
 import pghistory
+from django.apps import apps
+from django.db import transaction
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
@@ -573,6 +577,21 @@ def _retract(record, reason):
             ]
         )
     Deletion.record_retraction(record)
+
+
+@contextlib.contextmanager
+def rolled_back(seed=SEED):
+    """The records of ``build`` inside a transaction rolled back on leaving: a
+    test module builds them once (its tests run in savepoints of it)."""
+    with transaction.atomic():
+        # What the data migrations install, in case a transactional test
+        # emptied the tables before.
+        categories = importlib.import_module(
+            "threats.migrations.0002_threat_categories"
+        )
+        categories.create_categories(apps, None)
+        yield build(seed)
+        transaction.set_rollback(True)
 
 
 def build(seed=SEED):

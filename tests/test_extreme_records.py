@@ -5,7 +5,6 @@ allows, and whole through every output a program reads: the API's JSON, CSV
 import csv
 import datetime
 import html
-import importlib
 import io
 import json
 import re
@@ -48,17 +47,9 @@ PAGES = {
 
 @pytest.fixture(scope="module")
 def data(django_db_setup, django_db_blocker):
-    """Built once for the module, inside a transaction rolled back at its end
-    (each test runs in a savepoint of it)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        # What the data migrations install, in case a transactional test
-        # emptied the tables before this module.
-        categories = importlib.import_module(
-            "threats.migrations.0002_threat_categories"
-        )
-        categories.create_categories(apps, None)
-        yield extreme.build()
-        transaction.set_rollback(True)
+    """The extreme records, built once for the module."""
+    with django_db_blocker.unblock(), extreme.rolled_back() as records:
+        yield records
 
 
 def domain_models():
