@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import (
@@ -19,6 +20,7 @@ from .models import (
     Country,
     Membership,
     Organisation,
+    Publisher,
     Source,
 )
 
@@ -45,11 +47,60 @@ class HasCautionFilter(admin.SimpleListFilter):
         return queryset
 
 
+@admin.register(Publisher)
+class PublisherAdmin(AtlasModelAdmin):
+    """Reviewers rate each publisher once; editors may add one (not rated) and
+    keep its notes, but not change its letter."""
+
+    list_display = ("name", "reliability_display", "relays_others", "source_count")
+    list_filter = ("reliability", "relays_others")
+    search_fields = ("name", "rating_note")
+    fields = (
+        "name",
+        ("reliability", "relays_others"),
+        "rating_note",
+        ("rated_by", "rated_at"),
+        "notes",
+        ("created", "updated"),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(source_count=Count("sources"))
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = [*super().get_readonly_fields(request, obj), "rated_by", "rated_at"]
+        if not request.user.has_perm("alliances.publish_publisher"):
+            readonly += ["reliability", "relays_others", "rating_note"]
+        return readonly
+
+    def has_import_permission(self, request):
+        # A file sets letters: a reviewer's decision.
+        return super().has_import_permission(request) and request.user.has_perm(
+            "alliances.publish_publisher"
+        )
+
+    def save_model(self, request, obj, form, change):
+        if "reliability" in form.changed_data:
+            obj.rated_by = request.user
+            obj.rated_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("reliability"), ordering="reliability")
+    def reliability_display(self, obj):
+        return obj.reliability_label
+
+    @admin.display(description=_("sources"), ordering="source_count")
+    def source_count(self, obj):
+        return obj.source_count
+
+
 @admin.register(Source)
 class SourceAdmin(AtlasModelAdmin):
     list_display = ("title", "publisher", "published_display", "accessed", "caution")
     list_filter = (HasCautionFilter, "language", "accessed")
-    search_fields = ("title", "publisher", "url")
+    list_select_related = ("publisher",)
+    autocomplete_fields = ("publisher",)
+    search_fields = ("title", "publisher__name", "url")
     published_display = vague_date_column("published", _("published"))
     fieldsets = (
         (None, {"fields": ("url", "title", "publisher", "language", "caution")}),

@@ -18,13 +18,18 @@ from core.filtersets import (
 from core.publication import visible
 
 from .models import (
+    NOT_RATED,
     Agreement,
     AgreementParty,
     Country,
     Membership,
     Organisation,
+    Publisher,
     Source,
 )
+
+# The value of "not rated" in reliability filters (?reliability=unrated).
+NOT_RATED_VALUE = "unrated"
 
 
 def visible_organisations(request):
@@ -129,7 +134,30 @@ class MembershipFilterSet(django_filters.FilterSet):
     organisation's page, which reads only that), and the API's filters."""
 
     as_of = django_filters.DateFilter(
-        method="filter_as_of", label=_("Members on"), widget=DateInput
+        method="filter_as_of",
+        label=_("Members on"),
+        help_text=_(
+            "Memberships known to cover this day: a known start on or before it "
+            "and no end before it (the day left is a member's last day). "
+            "Memberships with no known start are never included: list them with "
+            "start_unknown_on."
+        ),
+        widget=DateInput,
+    )
+    start_unknown_on = django_filters.DateFilter(
+        method="filter_start_unknown_on",
+        label=_("Membership date unknown on"),
+        help_text=_(
+            "Memberships whose start is not known and that had not ended before "
+            "this day: they may or may not cover it, so as_of leaves them out."
+        ),
+        widget=DateInput,
+    )
+    start_known = django_filters.BooleanFilter(
+        field_name="joined",
+        lookup_expr="isnull",
+        exclude=True,
+        label=_("Start date known"),
     )
 
     q = django_filters.CharFilter(
@@ -191,6 +219,39 @@ class MembershipFilterSet(django_filters.FilterSet):
     def filter_as_of(self, queryset, name, value):
         return queryset.active_on(value)
 
+    def filter_start_unknown_on(self, queryset, name, value):
+        return queryset.start_unknown_on(value)
+
+
+class PublisherFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label=_("Search"),
+        help_text=_("Name or note on the rating."),
+    )
+    reliability = django_filters.MultipleChoiceFilter(
+        choices=[*Publisher.Reliability.choices, (NOT_RATED_VALUE, NOT_RATED)],
+        method="filter_reliability",
+        label=_("Reliability"),
+        help_text=_("Admiralty letters; 'unrated' for publishers not rated."),
+    )
+    relays_others = django_filters.BooleanFilter(label=_("Relays other publishers"))
+    ordering = django_filters.OrderingFilter(
+        fields=(("name", "name"), ("reliability", "reliability")),
+        label=_("Order by"),
+    )
+
+    class Meta:
+        model = Publisher
+        fields = ["q", "reliability", "relays_others"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_reliability(self, queryset, name, value):
+        letters = ["" if letter == NOT_RATED_VALUE else letter for letter in value]
+        return queryset.filter(reliability__in=letters)
+
 
 class SourceFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
@@ -199,7 +260,12 @@ class SourceFilterSet(django_filters.FilterSet):
         help_text=_("Title, publisher or URL."),
     )
     publisher = django_filters.CharFilter(
-        field_name="publisher", lookup_expr="iexact", label=_("Publisher")
+        field_name="publisher__name", lookup_expr="iexact", label=_("Publisher")
+    )
+    publisher_id = django_filters.ModelMultipleChoiceFilter(
+        field_name="publisher",
+        queryset=Publisher.objects.all(),
+        label=_("Publisher (id)"),
     )
     language = django_filters.CharFilter(
         field_name="language", lookup_expr="iexact", label=_("Language (ISO 639-1)")
@@ -217,7 +283,7 @@ class SourceFilterSet(django_filters.FilterSet):
         fields=(
             ("published", "published"),
             ("title", "title"),
-            ("publisher", "publisher"),
+            ("publisher__name", "publisher"),
         ),
         label=_("Order by"),
     )

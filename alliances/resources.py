@@ -13,6 +13,7 @@ from .models import (
     Country,
     Membership,
     Organisation,
+    Publisher,
     Source,
 )
 
@@ -25,6 +26,14 @@ class CountryResource(AtlasResource):
         model = Country
         import_id_fields = ("iso2",)
         fields = ("iso2", "name", "name_lt")
+
+
+@register(Publisher)
+class PublisherResource(AtlasResource):
+    class Meta:
+        model = Publisher
+        import_id_fields = ("name",)
+        fields = ("name", "reliability", "relays_others", "rating_note", "notes")
 
 
 @register(Source)

@@ -23,7 +23,15 @@ from core.seed import (
 )
 from core.workflow import mark_edited
 
-from .models import Agreement, AgreementParty, Country, Membership, Organisation, Source
+from .models import (
+    Agreement,
+    AgreementParty,
+    Country,
+    Membership,
+    Organisation,
+    Publisher,
+    Source,
+)
 
 ORGANISATION_TYPES = {
     "military alliance": Organisation.Type.MILITARY_ALLIANCE,
@@ -54,6 +62,9 @@ AGREEMENT_TYPES = {
     "procurement contract": Agreement.Type.PROCUREMENT_CONTRACT,
 }
 ISO2 = re.compile(r"^[A-Z]{2}$")
+# publishers.yaml's rubric rules (its `category`) for outlets that carry other
+# publishers' texts: they repeat a report, they do not corroborate it.
+RELAYING_CATEGORIES = {"relay_b", "relay_c", "aggregator", "mirror"}
 
 
 # -- lookups shared with the other apps' kinds ------------------------------------
@@ -87,26 +98,46 @@ def source(importer, row):
     url = (row.get("url") or "").strip()
     if not url:
         raise RecordError("sources: a source without a URL")
-    seen = importer.savepoint_cache.setdefault("sources", {})
-    if url in seen:
-        return seen[url]
     values = {}
-    for name in ("title", "publisher", "language", "archive_url", "caution"):
+    for name in ("title", "language", "archive_url", "caution"):
         if row.get(name):
             values[name] = str(row[name]).strip()
+    if row.get("publisher"):
+        values["publisher"] = publisher(importer, row["publisher"])
     if row.get("accessed"):
         values["accessed"], _precision = parse_vague_date(row["accessed"])
     if row.get("published"):
         values["published"], values["published_precision"] = parse_vague_date(
             row["published"]
         )
-    existing = Source.objects.filter(url=url).first()
-    if existing is None:
+    # A URL cited again is written again only when this row says more (the
+    # flagged sources of sources.yaml come first, with a caution alone; the
+    # records citing them then give their title and publisher).
+    seen = importer.savepoint_cache.setdefault("sources", {})
+    if url in seen:
+        obj, given = seen[url]
+        if values.items() <= given.items():
+            return obj
+        values = {**given, **values}
+    elif not Source.objects.filter(url=url).exists():
+        # No publisher is guessed: one the row does not name stays unknown.
         values.setdefault("title", _title_from_url(url))
-        values.setdefault("publisher", urllib.parse.urlsplit(url).netloc)
     obj, _outcome = importer.upsert(Source, {"url": url}, values)
-    seen[url] = obj
+    seen[url] = (obj, values)
     return obj
+
+
+def publisher(importer, name):
+    """The publisher of that name; a new one is not rated (a reviewer rates it)."""
+    name = str(name).strip()[:200]
+    if not name:
+        return None
+    seen = importer.savepoint_cache.setdefault("publishers", {})
+    if name not in seen:
+        seen[name] = Publisher.objects.filter(name=name).first()
+        if seen[name] is None:
+            seen[name], _outcome = importer.upsert(Publisher, {"name": name}, {})
+    return seen[name]
 
 
 def coordinates(importer, row):
@@ -143,6 +174,25 @@ def import_country(importer, record):
         {
             "name": importer.text(record, "name"),
             "name_lt": importer.text(record, "name_lt"),
+        },
+    )
+    return outcome
+
+
+# Rated reference data, like the country list: a database holding only
+# publishers is still empty for import_records --if-empty.
+@seed_kind("publisher", Publisher, counts_as_data=False)
+def import_publisher(importer, record):
+    letter = record.get("reliability") or ""
+    if letter not in Publisher.Reliability.values and letter != "":
+        raise RecordError(f"reliability: {letter!r} is not a letter A to F or null")
+    _obj, outcome = importer.upsert(
+        Publisher,
+        {"name": importer.text(record, "name")},
+        {
+            "reliability": letter,
+            "relays_others": record.get("category") in RELAYING_CATEGORIES,
+            "rating_note": importer.text(record, "rating_note"),
         },
     )
     return outcome
@@ -190,8 +240,10 @@ def import_organisation(importer, record):
         Organisation, {"slug": importer.slug(record, "organisation")}, values
     )
     changed = importer.set_m2m(obj.sources, cited)
+    # A membership cites its own sources (memberships.yaml) when the file gives
+    # them, otherwise its organisation's.
     memberships = [
-        {**row, "organisation": obj, "_sources": cited}
+        {**row, "organisation": obj, "_sources": row["_sources"] or cited}
         for row in _memberships(importer, record)
     ]
     changed |= importer.sync_children(
@@ -241,7 +293,15 @@ def _memberships(importer, record):
             "note": lithuania_note
             if member.iso2 == "LT"
             else importer.text(row, "note"),
-            "confidence": record.get("confidence") or "high",
+            # The row's own confidence and editor notes, else its organisation's
+            # confidence (a row derived from a `members` list has neither).
+            **importer.provenance(
+                {
+                    "confidence": row.get("confidence") or record.get("confidence"),
+                    "notes": row.get("notes"),
+                }
+            ),
+            "_sources": sources(importer, row) if row.get("sources") else [],
         }
         key = (member.iso2, values["joined"])
         if key in seen:

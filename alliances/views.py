@@ -6,6 +6,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localdate
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import period_end
 from core.views import AtlasListView, Facet, ReviewedDetailView
 
 from .filtersets import (
@@ -29,8 +30,18 @@ def _vague_iso(obj, field):
 
 def _runs_on(membership, day):
     """MembershipQuerySet.active_on() for memberships already loaded."""
-    return (membership.joined is None or membership.joined <= day) and (
-        membership.left is None or membership.left > day
+    return (
+        membership.joined is not None
+        and period_end(membership.joined, membership.joined_precision) <= day
+        and (membership.left is None or membership.left >= day)
+    )
+
+
+def _start_unknown_on(membership, day):
+    """MembershipQuerySet.start_unknown_on() for memberships already loaded."""
+    return membership.joined is None and (
+        membership.left is None
+        or period_end(membership.left, membership.left_precision) >= day
     )
 
 
@@ -46,6 +57,9 @@ CHART_TOP = 6
 CHART_AXIS = 28
 CHART_LABEL_CHARS = 24
 CHART_NOTE_WIDTH = 76  # room "start unknown" needs at 10px
+# An unknown start is drawn as a short hatched mark at the membership's known
+# end (the day left, or today), never as a bar from a guessed year.
+CHART_UNKNOWN_MARK = 10
 TICK_STEPS = (1, 2, 5, 10, 20, 25, 50)
 
 
@@ -53,32 +67,31 @@ def _shorten(text, limit=CHART_LABEL_CHARS):
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _note_position(begin, finish, plot_left):
-    """Where "start unknown" goes: inside the bar, else before it, else nowhere
-    (the hatching and the legend still say it)."""
-    if finish - begin >= CHART_NOTE_WIDTH:
-        return {"note_x": begin + 4, "note_anchor": "start"}
+def _note_position(begin, finish, plot_left, plot_right):
+    """Where "start unknown" goes: before the mark, else after it, else nowhere
+    (the hatching, the tooltip and the legend still say it)."""
     if begin - plot_left >= CHART_NOTE_WIDTH:
         return {"note_x": begin - 4, "note_anchor": "end"}
+    if plot_right - finish >= CHART_NOTE_WIDTH:
+        return {"note_x": finish + 4, "note_anchor": "start"}
     return {"note_x": None, "note_anchor": ""}
 
 
 def membership_timeline(rows, today, marker=None):
     """Geometry for the membership chart.
 
-    ``rows`` are ``(label, membership, unknown_from)``: a bar runs from the
-    membership's start (or, when the start is unknown, from ``unknown_from``, the
-    organisation's founding, or the chart's start, drawn hatched) to its end or
-    ``today``. ``marker`` is an optional day drawn as a vertical line (as of).
+    ``rows`` are ``(label, membership)``. A membership with a known start is a
+    bar from it to its end or ``today``. One with an unknown start is drawn as
+    unknown: a short hatched mark at its known end, labelled "start unknown",
+    in a group of its own after the dated ones; no year is guessed for it (not
+    the organisation's founding, not the chart's start). The axis spans the
+    known dates only. ``marker`` is an optional day drawn as a vertical line
+    (as of).
     """
     if not rows:
         return None
-    known = [day for _label, m, _from in rows for day in (m.joined, m.left) if day]
-    known += [
-        unknown_from
-        for _label, m, unknown_from in rows
-        if unknown_from and m.joined is None
-    ]
+    rows = sorted(rows, key=lambda row: row[1].joined is None)  # stable
+    known = [day for _label, m in rows for day in (m.joined, m.left) if day]
     if marker:
         known.append(marker)
     start = datetime.date(min([today, *known]).year if known else today.year - 10, 1, 1)
@@ -86,36 +99,51 @@ def membership_timeline(rows, today, marker=None):
     span = max((end - start).days, 365)
     plot_left = CHART_LABEL_WIDTH
     plot_width = CHART_WIDTH - CHART_LABEL_WIDTH - CHART_RIGHT
+    plot_right = plot_left + plot_width
 
     def x(day):
         return round(plot_left + (day - start).days / span * plot_width, 1)
 
     bars = []
-    for index, (label, membership, unknown_from) in enumerate(rows):
+    group = None
+    y = CHART_TOP
+    for label, membership in rows:
         unknown = membership.joined is None
-        begin = membership.joined or max(unknown_from or start, start)
-        finish = membership.left or today
-        y = CHART_TOP + index * CHART_ROW
+        if unknown and group is None:
+            # The heading row of the undated group.
+            group = {"y": y, "text_y": y + CHART_BAR - 3}
+            y += CHART_ROW
+        finish = x(membership.left or today)
+        begin = (
+            max(finish - CHART_UNKNOWN_MARK, plot_left)
+            if unknown
+            else x(membership.joined)
+        )
         joined_text = membership.vague("joined") or _("start unknown")
         left_text = membership.vague("left") or _("today")
         bars.append(
             {
                 "label": _shorten(label),
-                "x": x(begin),
+                "x": begin,
                 "y": y,
-                "width": max(x(finish) - x(begin), 2),
+                "width": max(round(finish - begin, 1), 2),
                 "text_y": y + CHART_BAR - 3,
-                **_note_position(x(begin), x(finish), plot_left),
+                **(
+                    _note_position(begin, finish, plot_left, plot_right)
+                    if unknown
+                    else {}
+                ),
                 "unknown": unknown,
                 "ended": membership.left is not None,
                 "title": f"{label}: {membership.get_role_display()}, "
                 f"{joined_text} – {left_text}",
             }
         )
+        y += CHART_ROW
     years = end.year - start.year + 1
     step = next((s for s in TICK_STEPS if years / s <= 9), 100)
     first_tick = start.year + (-start.year) % step
-    plot_bottom = CHART_TOP + len(rows) * CHART_ROW
+    plot_bottom = y
     ticks = [
         {"x": x(datetime.date(year, 1, 1)), "year": year}
         for year in range(first_tick, end.year + 1, step)
@@ -124,11 +152,12 @@ def membership_timeline(rows, today, marker=None):
         "width": CHART_WIDTH,
         "height": plot_bottom + CHART_AXIS,
         "plot_left": plot_left,
-        "plot_right": plot_left + plot_width,
+        "plot_right": plot_right,
         "plot_bottom": plot_bottom,
         "tick_label_y": plot_bottom + 16,
         "label_x": plot_left - 8,
         "bars": bars,
+        "unknown_group": group,
         "ticks": ticks,
         "start_year": start.year,
         "unknown_count": sum(bar["unknown"] for bar in bars),
@@ -150,6 +179,7 @@ class OrganisationListView(AtlasListView):
             _("Member country"),
             "memberships__country__iso2",
             "memberships__country__name",
+            label_lt_path="memberships__country__name_lt",
         ),
         Facet("founded", _("Founded"), "founded", year=True),
     )
@@ -169,6 +199,7 @@ class OrganisationListView(AtlasListView):
             "hq": obj.hq,
             "hq_country": obj.hq_country.iso2 if obj.hq_country else "",
             "current_members": obj.member_count,
+            "current_members_start_unknown": obj.start_unknown_count,
             "updated": obj.updated,
         }
 
@@ -194,9 +225,11 @@ class OrganisationDetailView(ReviewedDetailView):
             if members.is_valid():
                 as_of = members.form.cleaned_data["as_of"]
                 context["as_of"] = as_of
-                context["members_on"] = members_on = list(members.qs)
-                context["unknown_start_count"] = sum(
-                    m.joined is None for m in members_on
+                context["members_on"] = list(members.qs)
+                # Listed apart: the loaded rows, in the same order.
+                context["start_unknown_on"] = sorted(
+                    (m for m in memberships if _start_unknown_on(m, as_of)),
+                    key=lambda m: m.country.name,
                 )
         else:
             context["as_of_form"] = MembershipFilterSet().form
@@ -206,8 +239,11 @@ class OrganisationDetailView(ReviewedDetailView):
             current_member_count=len(
                 {m.country_id for m in memberships if _runs_on(m, today)}
             ),
+            start_unknown_count=len(
+                {m.country_id for m in memberships if _start_unknown_on(m, today)}
+            ),
             timeline=membership_timeline(
-                [(m.country.name, m, organisation.founded) for m in memberships],
+                [(m.country.display_name, m) for m in memberships],
                 today=today,
                 marker=as_of,
             ),
@@ -236,6 +272,7 @@ class AgreementListView(AtlasListView):
             _("Party country"),
             "parties__country__iso2",
             "parties__country__name",
+            label_lt_path="parties__country__name_lt",
         ),
         Facet("signed", _("Signed"), "signed", year=True),
     )
@@ -249,6 +286,7 @@ class AgreementListView(AtlasListView):
             "type": obj.type,
             "type_label": str(obj.get_type_display()),
             "status": obj.status,
+            "status_label": str(obj.get_status_display() or ""),
             "signed": _vague_iso(obj, "signed"),
             "signed_precision": obj.signed_precision,
             "signed_text": obj.vague("signed"),

@@ -42,6 +42,8 @@ PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 COUNT_WINDOW = 10_000
 HTML_PAGE_SIZE = 25
+# The source-reliability filter's value for "no publisher of its sources is rated".
+NOT_RATED_VALUE = "unrated"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 TIME_ZONE = ZoneInfo(os.environ.get("DJANGO_TIME_ZONE", "Europe/Vilnius"))
 
@@ -50,19 +52,22 @@ TIME_ZONE = ZoneInfo(os.environ.get("DJANGO_TIME_ZONE", "Europe/Vilnius"))
 ENTRY_COLUMNS = """
     e.id, e.slug, e.title, e.summary, e.occurred_start, e.occurred_start_precision,
     e.occurred_end, e.occurred_end_precision, e.reported, e.location_name,
+    e.geo_precision, e.sea_area, e.sea_area_detail,
     e.latitude, e.longitude, e.coordinates_note, e.targets_note, e.severity,
-    e.source_reliability, e.information_credibility, e.rating_note, e.confidence,
+    e.severity_note, e.source_reliability, e.corroboration,
+    e.information_credibility, e.credibility_override, e.rating_note, e.confidence,
     e.publication_status, e.published_at, e.retracted_at, e.retraction_reason,
     e.last_verified, e.created, e.updated,
     c.id, c.slug, c.name,
     lc.id, lc.iso2, lc.name,
-    cs.id, cs.url, cs.title, cs.publisher, cs.caution
+    cs.id, cs.url, cs.title, cp.name, cp.reliability, cs.caution
 """
 ENTRY_FROM = """
     FROM threats_threatentry e
     JOIN threats_threatcategory c ON c.id = e.category_id
     LEFT JOIN alliances_country lc ON lc.id = e.location_country_id
     LEFT JOIN alliances_source cs ON cs.id = e.coordinates_source_id
+    LEFT JOIN alliances_publisher cp ON cp.id = cs.publisher_id
 """
 (
     ID,
@@ -75,13 +80,19 @@ ENTRY_FROM = """
     END_PRECISION,
     REPORTED,
     LOCATION,
+    GEO_PRECISION,
+    SEA_AREA,
+    SEA_AREA_DETAIL,
     LATITUDE,
     LONGITUDE,
     COORDINATES_NOTE,
     TARGETS_NOTE,
     SEVERITY,
+    SEVERITY_NOTE,
     RELIABILITY,
+    CORROBORATION,
     CREDIBILITY,
+    CREDIBILITY_OVERRIDE,
     RATING_NOTE,
     CONFIDENCE,
     STATUS,
@@ -101,8 +112,9 @@ ENTRY_FROM = """
     SOURCE_URL,
     SOURCE_TITLE,
     SOURCE_PUBLISHER,
+    SOURCE_RELIABILITY,
     SOURCE_CAUTION,
-) = range(37)
+) = range(44)
 
 RELATED = {
     "target_countries": """
@@ -124,12 +136,15 @@ RELATED = {
         JOIN threats_actor actor ON actor.id = a.actor_id
         WHERE a.entry_id = ANY(%s)
         ORDER BY actor.name, a.actor_id, a.attributed_by""",
+    # Source's default order: by its publisher's name (none last), then title.
     "sources": """
-        SELECT ts.threatentry_id, s.id, s.url, s.title, s.publisher, s.caution
+        SELECT ts.threatentry_id, s.id, s.url, s.title, p.name, p.reliability,
+               s.caution
         FROM threats_threatentry_sources ts
         JOIN alliances_source s ON s.id = ts.source_id
+        LEFT JOIN alliances_publisher p ON p.id = s.publisher_id
         WHERE ts.threatentry_id = ANY(%s)
-        ORDER BY s.publisher, s.title""",
+        ORDER BY p.name, s.title""",
 }
 
 PUBLISHED = "e.publication_status = 'published'"
@@ -162,11 +177,13 @@ def filters(conn, query):
         conditions.append("e.category_id = ANY(%s)")
         params.append(category_ids)
     if targets:
+        # ThreatEntryQuerySet.targeting: named among the targets, or located there.
         conditions.append(
-            "EXISTS (SELECT 1 FROM threats_threatentry_target_countries t "
-            "WHERE t.threatentry_id = e.id AND t.country_id = ANY(%s))"
+            "(EXISTS (SELECT 1 FROM threats_threatentry_target_countries t "
+            "WHERE t.threatentry_id = e.id AND t.country_id = ANY(%s)) "
+            "OR e.location_country_id = ANY(%s))"
         )
-        params.append(country_ids)
+        params += [country_ids, country_ids]
     return " AND ".join(conditions), params, (country_ids if targets else None)
 
 
@@ -233,13 +250,16 @@ class Urls:
     def country_brief(self, pk, iso2, name):
         return {"id": pk, "url": self.country(iso2), "iso2": iso2, "name": name}
 
-    def source_brief(self, pk, url, title, publisher, caution):
+    def source_brief(self, pk, url, title, publisher, reliability, caution):
+        """SourceBrief: the publisher by name ("" without one) and its letter
+        (null when it is not rated or there is no publisher)."""
         return {
             "id": pk,
             "url": f"{self.api}sources/{pk}/",
             "document_url": url,
             "title": title,
-            "publisher": publisher,
+            "publisher": publisher or "",
+            "reliability": reliability or None,
             "caution": caution,
         }
 
@@ -249,6 +269,7 @@ def entry_json(row, related, urls):
     slug = row[SLUG]
     reliability = row[RELIABILITY]
     credibility = row[CREDIBILITY]
+    override = row[CREDIBILITY_OVERRIDE]
     api = urls.api
     return {
         "id": pk,
@@ -274,6 +295,9 @@ def entry_json(row, related, urls):
         )
         if row[COUNTRY_ID] is not None
         else None,
+        "geo_precision": row[GEO_PRECISION],
+        "sea_area": row[SEA_AREA],
+        "sea_area_detail": row[SEA_AREA_DETAIL],
         "latitude": number(row[LATITUDE]),
         "longitude": number(row[LONGITUDE]),
         "coordinates_source": urls.source_brief(*row[SOURCE_ID : SOURCE_CAUTION + 1])
@@ -284,13 +308,18 @@ def entry_json(row, related, urls):
             urls.country_brief(*target[1:])
             for target in related["target_countries"].get(pk, ())
         ],
+        "targeted_countries": targeted_countries(
+            row, related["target_countries"], urls
+        ),
         "targets_note": row[TARGETS_NOTE],
         "severity": row[SEVERITY],
-        "source_reliability": reliability,
+        "severity_note": row[SEVERITY_NOTE],
+        "source_reliability": reliability or None,
+        "independent_publishers": row[CORROBORATION],
         "information_credibility": credibility,
-        "admiralty_code": f"{reliability}{credibility}"
-        if reliability and credibility
-        else "",
+        "credibility_basis": credibility_basis(credibility, override),
+        "credibility_override": override,
+        "admiralty_code": admiralty_code(reliability, credibility),
         "rating_note": row[RATING_NOTE],
         "related_exercises": [
             {
@@ -328,6 +357,21 @@ def entry_json(row, related, urls):
         "created": moment(row[CREATED]),
         "updated": moment(row[UPDATED]),
     }
+
+
+def credibility_basis(credibility, override):
+    """ThreatEntrySerializer.get_credibility_basis."""
+    if credibility is None:
+        return None
+    return "reviewer" if override is not None else "corroboration"
+
+
+def admiralty_code(reliability, credibility):
+    """ThreatEntry.admiralty_code: "B2"; "–6" while no publisher is rated;
+    empty without a credibility."""
+    if not credibility:
+        return ""
+    return f"{reliability or '–'}{credibility}"
 
 
 def with_param(url, key, value):
@@ -504,6 +548,38 @@ RELIABILITY_LABELS = {
     "D": "D – not usually reliable",
     "E": "E – unreliable",
     "F": "F – reliability cannot be judged",
+    NOT_RATED_VALUE: "not rated",
+}
+# The facets of a field with choices: {field: {value: label}}.
+CHOICE_FACETS = {
+    "information_credibility": {
+        1: "1 – confirmed by other sources",
+        2: "2 – probably true",
+        3: "3 – possibly true",
+        4: "4 – doubtful",
+        5: "5 – improbable",
+        6: "6 – truth cannot be judged",
+    },
+    "severity": {
+        1: "1 – minimal: signalling or nuisance, no disruption",
+        2: "2 – low: limited, short-lived disruption or a contained incident",
+        3: "3 – moderate: noticeable disruption of services, borders or public order",
+        4: "4 – high: serious harm to critical infrastructure, forces or public safety",
+        5: "5 – critical: loss of life, armed attack or lasting national harm",
+    },
+    "geo_precision": {
+        "exact": "exact place",
+        "town": "nearest town",
+        "region": "region",
+        "country": "country",
+        "sea_area": "sea area",
+    },
+    "sea_area": {
+        "baltic_sea": "Baltic Sea",
+        "gulf_of_finland": "Gulf of Finland",
+        "gulf_of_riga": "Gulf of Riga",
+        "gulf_of_bothnia": "Gulf of Bothnia",
+    },
 }
 CONFIDENCE_LABELS = {
     "confirmed": "confirmed (e.g. by a court ruling)",
@@ -540,16 +616,28 @@ def vague(day, precision):
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
+def targeted_countries(row, named, urls):
+    """ThreatEntry.targeted_countries: those named and where it happened, by name."""
+    countries = {target[1]: target[1:] for target in named.get(row[ID], ())}
+    if row[COUNTRY_ID] is not None:
+        countries.setdefault(
+            row[COUNTRY_ID], (row[COUNTRY_ID], row[COUNTRY_ISO2], row[COUNTRY_NAME])
+        )
+    return [
+        urls.country_brief(*country)
+        for country in sorted(countries.values(), key=lambda country: country[2])
+    ]
+
+
 def facet_queries(where, params, target_ids):
     """(facet, SQL, parameters) for the six facets of the list page, each over
     the filtered entries. A facet on a relation the filter already joins counts
     the rows the filter matched (as the application's ORM query does)."""
     entries = f"SELECT e.id FROM threats_threatentry e WHERE {where}"
-    target_match = "JOIN alliances_country tc ON tc.id = t.country_id"
-    target_params = []
+    # While countries are chosen, the target facet lists only them (as the page).
+    chosen, chosen_params = "", []
     if target_ids is not None:
-        target_match += " AND t.country_id = ANY(%s)"
-        target_params = [target_ids]
+        chosen, chosen_params = "WHERE tc.id = ANY(%s)", [target_ids]
     return [
         (
             "category",
@@ -569,11 +657,17 @@ def facet_queries(where, params, target_ids):
         ),
         (
             "target",
-            f"""SELECT tc.iso2, tc.name, count(DISTINCT t.threatentry_id)
-                FROM threats_threatentry_target_countries t {target_match}
-                WHERE t.threatentry_id IN ({entries})
+            # Entries per country by the one rule (named or located): pairs.
+            f"""SELECT tc.iso2, tc.name, count(*) FROM (
+                    SELECT t.threatentry_id AS entry, t.country_id AS country
+                    FROM threats_threatentry_target_countries t
+                    WHERE t.threatentry_id IN ({entries})
+                    UNION
+                    SELECT e.id, e.location_country_id FROM threats_threatentry e
+                    WHERE {where} AND e.location_country_id IS NOT NULL
+                ) pairs JOIN alliances_country tc ON tc.id = pairs.country {chosen}
                 GROUP BY tc.iso2, tc.name ORDER BY 3 DESC, 1, 2""",
-            target_params + params,
+            params + params + chosen_params,
         ),
         (
             "year",
@@ -589,11 +683,22 @@ def facet_queries(where, params, target_ids):
             params,
         ),
         (
+            # "Not rated" is an option of its own (ThreatEntryListView).
             "source_reliability",
-            f"""SELECT e.source_reliability, count(*) FROM threats_threatentry e
-                WHERE {where} AND e.source_reliability <> ''
-                GROUP BY 1 ORDER BY 2 DESC, 1""",
+            f"""SELECT CASE WHEN e.source_reliability = '' THEN '{NOT_RATED_VALUE}'
+                ELSE e.source_reliability END, count(*) FROM threats_threatentry e
+                WHERE {where} GROUP BY 1 ORDER BY 2 DESC, 1""",
             params,
+        ),
+        *(
+            (
+                name,
+                f"""SELECT e.{name}, count(*) FROM threats_threatentry e
+                    WHERE {where} AND e.{name} IS NOT NULL AND e.{name}::text <> ''
+                    GROUP BY 1 ORDER BY 2 DESC, 1""",
+                params,
+            )
+            for name in CHOICE_FACETS
         ),
     ]
 
@@ -606,6 +711,9 @@ def facet_options(name, rows):
         return [(value, CONFIDENCE_LABELS[value], count) for value, count in rows]
     if name == "source_reliability":
         return [(value, RELIABILITY_LABELS[value], count) for value, count in rows]
+    if name in CHOICE_FACETS:
+        labels = CHOICE_FACETS[name]
+        return [(str(value), labels[value], count) for value, count in rows]
     return [(value, label, count) for value, label, count in rows]
 
 
@@ -701,8 +809,9 @@ def threat_page(conn, query):
         )
         if place:
             out.append(f" <span>{escape(place)}</span>")
-        if reliability and credibility:
-            out.append(f' <span class="badge rating">{reliability}{credibility}</span>')
+        code = admiralty_code(reliability, credibility)
+        if code:
+            out.append(f' <span class="badge rating">{code}</span>')
         if severity:
             out.append(f' <span class="badge severity">Severity {severity} of 5</span>')
         out.append("</p>")

@@ -7,9 +7,14 @@ what a real archive of that size would hold:
 - threat entries dated 2014-2026 (more each year, as reporting grew), at day,
   month or year precision (stored on the first day of the period, as the
   ``*_precision`` constraints require), an end for one in five, 1-3 target
-  countries (Lithuania in most), 1-2 sources, 0-2 attributions (each with a
-  source), a severity and Admiralty rating for most, coordinates for three in
-  five, a related exercise for one in twenty; 300-800-character summaries in
+  countries (Lithuania in most), 1-3 sources, 0-2 attributions (each with a
+  source), a severity for every published one (the database requires it),
+  a location country for three in five and coordinates for most of those
+  (always with the source that gives them), a sea area for most maritime
+  incidents, a related exercise for one in twenty; the source reliability,
+  independent publishers and credibility derived from the sources' publishers
+  exactly as the application derives them (``Reference.assessment``), with a
+  reviewer's credibility for one in 25; 300-800-character summaries in
   English with Lithuanian names and phrases, accents included. One entry in 100
   is a draft and one in 1,000 retracted (with its date and public reason);
   every published one has its publication date;
@@ -17,7 +22,9 @@ what a real archive of that size would hold:
   locations and their sources; ``rows // 200`` agreements with 2-4 parties;
   ``rows // 1000`` organisations with memberships that never overlap (the
   exclusion constraint), some countries leaving and joining again;
-- sources shared the way citations are: most cited once or twice, a few often.
+- sources shared the way citations are: most cited once or twice, a few often;
+  each from one of the vocabulary's publishers, rated with a plausible
+  Admiralty letter (one not rated, one an aggregator relaying others).
 
 Every row is built from ``random.Random`` seeded with the seed, the table and
 the chunk, so the same ``rows`` and ``seed`` give the same data whatever the
@@ -45,7 +52,7 @@ from bench import vocabulary as words
 SEED = 20261204
 # Bump when the data set changes shape: benchmark databases made by an older
 # generator are generated again.
-VERSION = 1
+VERSION = 2
 CHUNK = 5000
 UTC = datetime.UTC
 YEAR_WEIGHTS = {
@@ -167,7 +174,7 @@ class Reference:
     """Ids of the reference rows (countries, categories, actors, series) and
     of the id blocks reserved for the generated records."""
 
-    def __init__(self, conn, counts):
+    def __init__(self, conn, counts, seed=SEED):
         self.countries = dict(conn.execute("SELECT iso2, id FROM alliances_country"))
         self.categories = dict(
             conn.execute("SELECT slug, id FROM threats_threatcategory")
@@ -187,8 +194,26 @@ class Reference:
         self.series = [
             row[0] for row in conn.execute("SELECT id FROM exercises_exerciseseries")
         ]
+        # (id, letter, relays others, lower-case name) of the vocabulary's
+        # publishers, as stored (the seed data's rating wins where it has one).
+        rated = {
+            name: (pk, letter, relays, folded)
+            for pk, name, letter, relays, folded in conn.execute(
+                "SELECT id, name, reliability, relays_others, lower(name) "
+                "FROM alliances_publisher WHERE name = ANY(%s)",
+                [[name for name, *_rest in words.PUBLISHERS]],
+            )
+        }
+        self.publishers = [rated[name] for name, *_rest in words.PUBLISHERS]
         self.counts = counts
         self.base = {}
+        # Each source's publisher (an index into ``publishers``), drawn here
+        # once: the threat entries' derived ratings read the publishers of
+        # the sources they cite, whichever process copies them.
+        draw = random.Random(f"{seed}:source-publishers:{counts['sources']}")
+        self.source_publishers = bytes(
+            draw.randrange(len(self.publishers)) for _ in range(counts["sources"])
+        )
         for table, count in (
             ("alliances_source", counts["sources"]),
             ("threats_threatentry", counts["threats_total"]),
@@ -212,6 +237,40 @@ class Reference:
     def sources(self, rng, low=1, high=2):
         chosen = {self.source(rng) for _ in range(rng.randint(low, high))}
         return sorted(chosen)
+
+    def publisher_of(self, source):
+        """(id, letter, relays others, lower-case name) of a generated source's
+        publisher."""
+        index = source - self.base["alliances_source"]
+        return self.publishers[self.source_publishers[index]]
+
+    def assessment(self, sources, override=None):
+        """(source reliability, corroboration, information credibility) of an
+        entry citing ``sources``, derived as ThreatEntryQuerySet.
+        refresh_assessment derives them: the best letter among the publishers,
+        the independent publishers (spellings of one name once; relays not
+        counted, but a relayed report still counts as reported once), and the
+        reviewer's credibility if set, else corroboration's."""
+        publishers = [self.publisher_of(source) for source in sources]
+        letters = sorted(letter for _pk, letter, _relays, _name in publishers if letter)
+        independent = len({name for _pk, _l, relays, name in publishers if not relays})
+        corroboration = max(independent, 1 if publishers else 0)
+        return (
+            letters[0] if letters else "",
+            corroboration,
+            override or credibility_from_corroboration(corroboration),
+        )
+
+
+def credibility_from_corroboration(independent_publishers):
+    """threats.models.credibility_from_corroboration, without Django."""
+    if independent_publishers >= 3:
+        return 2
+    if independent_publishers == 2:
+        return 3
+    if independent_publishers == 1:
+        return 6
+    return None
 
 
 def reserve_ids(conn, table, count):
@@ -239,6 +298,21 @@ def ensure_reference_data(conn):
             "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
             [now, now, iso2, name, name_lt],
         )
+    for name, _domain, _caution, letter, relays in words.PUBLISHERS:
+        conn.execute(
+            "INSERT INTO alliances_publisher (created, updated, name, reliability, "
+            "relays_others, rating_note, rated_at, notes) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, '') ON CONFLICT DO NOTHING",
+            [
+                now,
+                now,
+                name,
+                letter,
+                relays,
+                "Rated from its record of corrections." if letter else "",
+                now if letter else None,
+            ],
+        )
     countries = dict(conn.execute("SELECT iso2, id FROM alliances_country"))
     for slug, name, kind, country, _weight in words.ACTORS:
         conn.execute(
@@ -258,7 +332,7 @@ def ensure_reference_data(conn):
 # -- the records, chunk by chunk ----------------------------------------------------
 
 SOURCE_COLUMNS = (
-    "id, created, updated, url, title, publisher, published, published_precision, "
+    "id, created, updated, url, title, publisher_id, published, published_precision, "
     "accessed, language, archive_url, caution"
 )
 
@@ -271,7 +345,10 @@ def copy_sources(conn, ref, seed, chunk, first, last):
     ) as copy:
         for index in range(first, last):
             pk = base + index
-            publisher, domain, caution = rng.choice(words.PUBLISHERS)
+            _name, domain, caution, _letter, _relays = words.PUBLISHERS[
+                ref.source_publishers[index]
+            ]
+            publisher = ref.publishers[ref.source_publishers[index]][0]
             day = random_day(rng)
             published, precision = vague_date(rng, day, (90, 8, 2))
             place = rng.choice(words.PLACES)[0]
@@ -306,14 +383,36 @@ def copy_sources(conn, ref, seed, chunk, first, last):
 THREAT_COLUMNS = (
     "id, created, updated, confidence, notes, title, slug, summary, category_id, "
     "occurred_start, occurred_start_precision, occurred_end, occurred_end_precision, "
-    "reported, location_name, location_country_id, latitude, longitude, "
-    "coordinates_source_id, coordinates_note, targets_note, severity, "
-    "source_reliability, information_credibility, rating_note, "
+    "reported, location_name, location_country_id, geo_precision, sea_area, "
+    "sea_area_detail, latitude, longitude, coordinates_source_id, coordinates_note, "
+    "targets_note, severity, severity_note, source_reliability, corroboration, "
+    "credibility_override, information_credibility, rating_note, "
     "publication_status, published_at, retracted_at, retraction_reason, last_verified"
+)
+# Categories whose incidents happen at sea (or over it) often enough to be
+# placed by their sea area.
+AT_SEA = {"maritime-incident": 0.8, "gps-interference": 0.3, "airspace-violation": 0.1}
+SEA_AREAS = (
+    ("baltic_sea", 60),
+    ("gulf_of_finland", 20),
+    ("gulf_of_riga", 12),
+    ("gulf_of_bothnia", 8),
+)
+SEA_AREA_DETAILS = (
+    "east of Gotland (Swedish EEZ)",
+    "north of Bornholm",
+    "off the Curonian Spit",
+    "between Hanko and Paldiski",
+)
+SEVERITY_NOTES = (
+    "Services were disrupted for several hours, as the operator confirmed.",
+    "No damage was reported; the incident was contained the same day.",
+    "Officials called it a deliberate act against critical infrastructure.",
 )
 ATTRIBUTION_COLUMNS = (
     "id, created, updated, confidence, notes, entry_id, actor_id, attributed_by, "
-    "attributed_on, attributed_on_precision, attribution_confidence, basis"
+    "attributed_on, attributed_on_precision, attribution_confidence, basis, "
+    "actor_unit"
 )
 
 
@@ -374,6 +473,21 @@ def copy_threats(conn, ref, seed, chunk, first, last):
             extra,
         )
         located = rng.random() < 0.6
+        has_coordinates = located and rng.random() < 0.85
+        geo_precision = ""
+        if has_coordinates:
+            geo_precision = rng.choices(
+                ("exact", "town", "region", ""), (30, 40, 20, 10)
+            )[0]
+        elif located:
+            geo_precision = rng.choices(("region", "country", ""), (30, 50, 20))[0]
+        sea_area, sea_area_detail = "", ""
+        if rng.random() < AT_SEA.get(category, 0):
+            sea_area = weighted(rng, SEA_AREAS)
+            if rng.random() < 0.3:
+                sea_area_detail = rng.choice(SEA_AREA_DETAILS)
+            if not has_coordinates:
+                geo_precision = "sea_area"
         created = moment(rng, day, 0, 45)
         updated = moment(rng, created.date(), 0, 90)
         status = threat_status(index, ref.counts)
@@ -387,16 +501,23 @@ def copy_threats(conn, ref, seed, chunk, first, last):
         retracted_at = (
             moment(rng, updated.date(), 1, 200) if status == "retracted" else None
         )
-        severity = rng.choices((None, 1, 2, 3, 4, 5), (25, 20, 25, 18, 9, 3))[0]
-        reliability = rng.choices(
-            ("", "A", "B", "C", "D", "E", "F"), (15, 10, 30, 20, 8, 2, 15)
-        )[0]
-        credibility = (
-            rng.choices((1, 2, 3, 4, 5, 6), (15, 35, 25, 10, 5, 10))[0]
-            if reliability
+        # Published (and once published, retracted) entries have a severity:
+        # the database refuses to publish one without it.
+        severity = rng.choices((1, 2, 3, 4, 5), (25, 32, 24, 12, 4))[0]
+        if status == "draft" and rng.random() < 0.4:
+            severity = None
+        severity_note = (
+            rng.choice(SEVERITY_NOTES) if severity and rng.random() < 0.3 else ""
+        )
+        sources = ref.sources(rng, 1, 3 if rng.random() < 0.15 else 2)
+        # A reviewer grades the information otherwise now and then; the rest
+        # is derived from the sources' publishers, as the application does.
+        override = (
+            rng.choices((1, 2, 3, 4, 5), (30, 25, 15, 20, 10))[0]
+            if rng.random() < 0.04
             else None
         )
-        sources = ref.sources(rng)
+        reliability, corroboration, credibility = ref.assessment(sources, override)
         entries.append(
             (
                 pk,
@@ -417,15 +538,25 @@ def copy_threats(conn, ref, seed, chunk, first, last):
                 else None,
                 place if located or rng.random() < 0.5 else "",
                 ref.countries[iso2] if located else None,
-                coordinate(latitude, rng) if located else None,
-                coordinate(longitude, rng) if located else None,
-                sources[0] if located and rng.random() < 0.5 else None,
+                geo_precision,
+                sea_area,
+                sea_area_detail,
+                # Coordinates only with the source that gives them (a constraint).
+                coordinate(latitude, rng) if has_coordinates else None,
+                coordinate(longitude, rng) if has_coordinates else None,
+                rng.choice(sources) if has_coordinates else None,
                 "",
                 target if rng.random() < 0.6 else "",
                 severity,
+                severity_note,
                 reliability,
+                corroboration,
+                override,
                 credibility,
-                "Rated from the sources cited." if reliability else "",
+                "The reviewer weighed what the sources say, not only how many "
+                "report it."
+                if override
+                else "",
                 status,
                 published_at,
                 retracted_at,
@@ -462,6 +593,7 @@ def copy_threats(conn, ref, seed, chunk, first, last):
                     on_precision,
                     weighted(rng, words.ATTRIBUTION_CONFIDENCES),
                     "Stated in the official's public remarks.",
+                    "",
                 )
             )
             attribution_sources.append((attribution_id, rng.choice(sources)))
@@ -993,7 +1125,7 @@ def generate_into(conn, rows, seed=SEED, say=print):
     """Generate into one open connection, in its transaction (tests)."""
     ensure_reference_data(conn)
     counts = counts_for(conn, rows)
-    ref = Reference(conn, counts)
+    ref = Reference(conn, counts, seed)
     history = History(conn)
     # In one transaction, a table with foreign key checks still pending cannot
     # be altered: run them before each ALTER TABLE.
@@ -1024,7 +1156,7 @@ def generate(conninfo, rows, seed=SEED, workers=2, say=print):
     with psycopg.connect(conninfo, autocommit=True) as conn:
         ensure_reference_data(conn)
         counts = counts_for(conn, rows)
-        ref = Reference(conn, counts)
+        ref = Reference(conn, counts, seed)
         history = History(conn)
         history.pause(conn)
     say(

@@ -162,24 +162,28 @@ ATTRIBUTION_CONFIDENCES = [
     ("not_attributed", 3),
 ]
 
+# (name, web domain, caution shown next to its sources, Admiralty reliability
+# letter ("" = not rated yet), relays other publishers' texts). The letters are
+# what a reviewer would plausibly give; the benchmark only needs a spread.
 PUBLISHERS = [
-    ("LRT", "lrt.lt", ""),
-    ("Delfi", "delfi.lt", ""),
-    ("15min", "15min.lt", ""),
-    ("BNS", "bns.lt", ""),
-    ("National Cyber Security Centre", "nksc.lt", ""),
-    ("Ministry of National Defence", "kam.lt", ""),
-    ("State Security Department", "vsd.lt", ""),
-    ("Reuters", "reuters.com", ""),
-    ("ERR News", "news.err.ee", ""),
-    ("LSM", "lsm.lv", ""),
-    ("Politico Europe", "politico.eu", ""),
-    ("Notes from Poland", "notesfrompoland.com", ""),
-    ("The Record", "therecord.media", ""),
-    ("Jamestown Foundation", "jamestown.org", ""),
-    ("Sputnik", "sputniknews.com", "Russian state media"),
-    ("News Front", "news-front.su", "Pro-Kremlin outlet"),
-    ("BelTA", "belta.by", "Belarusian state news agency"),
+    ("LRT", "lrt.lt", "", "B", False),
+    ("Delfi", "delfi.lt", "", "C", False),
+    ("15min", "15min.lt", "", "C", False),
+    ("BNS", "bns.lt", "", "B", False),
+    ("National Cyber Security Centre", "nksc.lt", "", "A", False),
+    ("Ministry of National Defence", "kam.lt", "", "B", False),
+    ("State Security Department", "vsd.lt", "", "B", False),
+    ("Reuters", "reuters.com", "", "A", False),
+    ("ERR News", "news.err.ee", "", "B", False),
+    ("LSM", "lsm.lv", "", "B", False),
+    ("Politico Europe", "politico.eu", "", "C", False),
+    ("Notes from Poland", "notesfrompoland.com", "", "C", False),
+    ("The Record", "therecord.media", "", "", False),
+    ("Jamestown Foundation", "jamestown.org", "", "C", False),
+    ("MSN", "msn.com", "Aggregator: carries other outlets' stories", "F", True),
+    ("Sputnik", "sputniknews.com", "Russian state media", "E", False),
+    ("News Front", "news-front.su", "Pro-Kremlin outlet", "E", False),
+    ("BelTA", "belta.by", "Belarusian state news agency", "D", False),
 ]
 
 # A category's titles: "{place}" is the location, "{target}" what was hit.

@@ -1,5 +1,6 @@
 """/api/v1/: each app's router, the root (built from the routers, so a resource
-registered in its app's api/urls.py is listed without a change here), deletions,
+registered in its app's api/urls.py is listed without a change here; it also says
+how many records are published and how current they are), deletions,
 the token endpoint and the OpenAPI schema with its documentation (Swagger UI and
 Redoc, served offline)."""
 
@@ -13,13 +14,15 @@ from drf_spectacular.views import (
     SpectacularSwaggerView,
 )
 from rest_framework import permissions
+from rest_framework.fields import DateTimeField
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
 from alliances.api import urls as alliances_api
 from core.api.views import TokenView, not_found
-from core.api.viewsets import DeletionViewSet
+from core.api.viewsets import DeletionViewSet, RevisionViewSet
+from core.models import PublishedSummary
 from exercises.api import urls as exercises_api
 from threats.api import urls as threats_api
 
@@ -54,13 +57,16 @@ class RedocView(SpectacularRedocView):
 
 router = SimpleRouter()
 router.register("deletions", DeletionViewSet, basename="deletion")
+router.register("revisions", RevisionViewSet, basename="revision")
 
 # In the order the root lists them.
 ROUTERS = [alliances_api.router, exercises_api.router, threats_api.router, router]
 
 
 class ApiRootView(APIView):
-    """The resources of the API, the OpenAPI schema and its documentation."""
+    """The resources of the API, the OpenAPI schema and its documentation, the
+    number of published records of each reviewed kind and the moment of the
+    latest public change (the home page says the same)."""
 
     permission_classes = [permissions.AllowAny]
 
@@ -68,6 +74,23 @@ class ApiRootView(APIView):
         responses={
             200: {
                 "type": "object",
+                "properties": {
+                    "data_current_to": {
+                        "type": "string",
+                        "format": "date-time",
+                        "nullable": True,
+                        "description": "The latest change the public could see: "
+                        "a record published, edited while published, retracted or "
+                        "deleted. Null while nothing was ever published.",
+                    },
+                    "counts": {
+                        "type": "object",
+                        "description": "Published records per resource "
+                        "(organisations, agreements, exercises, threats); drafts "
+                        "and retracted records are not counted.",
+                        "additionalProperties": {"type": "integer"},
+                    },
+                },
                 "additionalProperties": {"type": "string", "format": "uri"},
             }
         }
@@ -80,6 +103,14 @@ class ApiRootView(APIView):
         }
         for name in ("schema", "docs", "redoc", "token"):
             links[name] = request.build_absolute_uri(reverse(f"api:{name}"))
+        summary = PublishedSummary()
+        # Written like every record's ``updated``, so clients compare alike.
+        links["data_current_to"] = (
+            DateTimeField().to_representation(summary.current_to)
+            if summary.current_to
+            else None
+        )
+        links["counts"] = {model.api_kind: count for model, count in summary.counts}
         return Response(links)
 
 

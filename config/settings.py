@@ -124,6 +124,8 @@ MIDDLEWARE = [
     "core.middleware.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "core.middleware.RequestLimitsMiddleware",
+    # A NUL character in an admin request: 400, not a database error.
+    "core.middleware.AdminNullCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -377,6 +379,10 @@ ANONYMOUS_RATES = {
     "feeds": env_str("DJANGO_FEED_RATE", "30/minute"),
     "map-data": env_str("DJANGO_MAP_DATA_RATE", "30/minute"),
 }
+# Most records one page export (?format=csv|json) or calendar holds; an export
+# cut there says so (core/views.py).
+EXPORT_MAX_ROWS = env_int("DJANGO_EXPORT_MAX_ROWS", 10_000)
+
 # Addresses never limited (a monitoring host, the load test on loopback).
 RATE_LIMIT_EXEMPT = env_list("DJANGO_RATE_LIMIT_EXEMPT")
 
@@ -405,7 +411,10 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("DJANGO_API_ANON_RATE", "120/minute"),
-        "token": "10/minute",
+        # The token endpoint: per client address, and per username from any
+        # address (core/ratelimit.py), successful requests included.
+        "token": env_str("DJANGO_TOKEN_RATE", "10/minute"),
+        "token-account": env_str("DJANGO_TOKEN_ACCOUNT_RATE", "5/minute"),
     },
     "COERCE_DECIMAL_TO_STRING": False,
     "DATETIME_FORMAT": "iso-8601",

@@ -24,12 +24,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportModelAdmin
 
-from core import workflow
+from core import revisions, workflow
 from core.forms import AtlasModelForm, DeleteReasonForm, RetractForm
 from core.history import record_history
 from core.models import ReviewedRecord, Status
 from core.publication import (
+    PUBLIC_STATUSES,
+    citing_published,
     is_published,
+    is_reviewed,
     published_lookup,
     reviewed_model,
     reviewed_parent,
@@ -110,22 +113,132 @@ class AtlasModelAdmin(ImportExportModelAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
+        if self.record_under_review(request, obj) is not None:
+            return  # written when a reviewer approves it (save_related)
         super().save_model(request, obj, form, change)
         if not change or form.content_changed():
             workflow.mark_parent_edited(reviewed_parent(obj), request.user)
+
+    def save_related(self, request, form, formsets, change):
+        if self.record_under_review(request, form.instance) is not None:
+            request.atlas_revision = self.propose_revision(
+                request, form, formsets, change
+            )
+            return
+        super().save_related(request, form, formsets, change)
+
+    # Changes that wait for a reviewer (core/revisions.py)
+
+    def record_under_review(self, request, obj):
+        """The published record that this user's change to ``obj`` (a record or
+        a row of one) must wait for a reviewer of, or None."""
+        record = obj if is_reviewed(type(obj)) else reviewed_parent(obj)
+        if record is obj and obj.pk is not None:
+            # The form has set the new values on obj: the status is as stored.
+            record = type(obj)._default_manager.get(pk=obj.pk)
+        return record if revisions.needs_revision(request.user, record) else None
+
+    def propose_revision(self, request, form, formsets, change):
+        """The form's and the inlines' changes as a pending revision, compared
+        with the record as stored."""
+        obj = form.instance
+        record = self.record_under_review(request, obj)
+        reason = form.cleaned_data.get("change_reason", "")
+        names = {field.name for field in revisions.editable_fields(type(obj))}
+        if not change:
+            values = {n: v for n, v in form.cleaned_data.items() if n in names}
+            return revisions.propose_row(
+                record, type(obj), request.user, reason, values
+            )
+        stored = type(obj)._default_manager.get(pk=obj.pk)
+        if stored.pk == record.pk and type(stored) is type(record):
+            record = stored
+        values = {n: form.cleaned_data[n] for n in form.changed_data if n in names}
+        children = {}
+        for formset in formsets:
+            if formset.has_changed():
+                accessor = formset.fk.remote_field.get_accessor_name()
+                children[accessor] = inline_rows(formset)
+        return revisions.propose_change(
+            record, stored, request.user, reason, values, children
+        )
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        if hasattr(request, "atlas_revision"):
+            return []  # nothing was saved: the revision says what would change
+        return super().construct_change_message(request, form, formsets, add)
+
+    def log_addition(self, request, obj, message):
+        if not hasattr(request, "atlas_revision"):
+            super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        if not hasattr(request, "atlas_revision"):
+            super().log_change(request, obj, message)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if hasattr(request, "atlas_revision"):
+            return self.response_pending(request, request.atlas_revision)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if hasattr(request, "atlas_revision"):
+            return self.response_pending(request, request.atlas_revision)
+        return super().response_change(request, obj)
+
+    def response_pending(self, request, revision):
+        """To the revision's page (old against new), or back to the record when
+        nothing would change."""
+        if revision is None:
+            self.message_user(
+                request, _("Nothing was changed: no revision made."), messages.INFO
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        self.message_user(
+            request,
+            _(
+                "The record is published: your change waits for a reviewer as "
+                "revision %(id)s. The public sees the published version until "
+                "it is approved."
+            )
+            % {"id": revision.pk},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(
+            reverse(
+                "admin:atlas_revision_change",
+                args=[revision.pk],
+                current_app=self.admin_site.name,
+            )
+        )
 
     # Deleting
 
     def delete_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))
-        if (
-            obj is None
-            or not self.has_delete_permission(request, obj)
-            or not is_published(obj)
-        ):
+        if obj is None or not self.has_delete_permission(request, obj):
             return super().delete_view(request, object_id, extra_context)
+        reference = reviewed_model(type(obj)) is None
+        if reference:
+            cited_by = citing_published(obj)
+            if cited_by:
+                self.message_user(request, cited_message(obj, cited_by), messages.ERROR)
+                return HttpResponseRedirect(
+                    reverse(
+                        f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                        args=[obj.pk],
+                        current_app=self.admin_site.name,
+                    )
+                )
+        if not (reference or is_published(obj)):
+            return super().delete_view(request, object_id, extra_context)
+        record = self.record_under_review(request, obj)
         if request.method != "POST":
-            extra_context = {**(extra_context or {}), "reason_form": DeleteReasonForm()}
+            extra_context = {
+                **(extra_context or {}),
+                "reason_form": DeleteReasonForm(),
+                "delete_note": delete_note(reference, record),
+            }
             return super().delete_view(request, object_id, extra_context)
         form = DeleteReasonForm(request.POST)
         if not form.is_valid():
@@ -139,13 +252,18 @@ class AtlasModelAdmin(ImportExportModelAdmin):
                 messages.ERROR,
             )
             return HttpResponseRedirect(request.get_full_path())
+        if record is not None:
+            revision = revisions.propose_deletion(
+                record, obj, request.user, form.cleaned_data["reason"]
+            )
+            return self.response_pending(request, revision)
         with pghistory.context(reason=form.cleaned_data["reason"]):
             return super().delete_view(request, object_id, extra_context)
 
     def public_records(self, queryset):
-        """The records in ``queryset`` that the public sees."""
+        """The records in ``queryset`` that the public sees: all reference data."""
         if reviewed_model(self.model) is None:
-            return queryset.none()
+            return queryset
         return queryset.filter(**published_lookup(self.model))
 
     @admin.action(
@@ -196,6 +314,49 @@ class AtlasModelAdmin(ImportExportModelAdmin):
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.object_history_template, context)
+
+
+def inline_rows(formset):
+    """The rows an inline formset would keep, as a revision proposes them: the
+    stored row's id (None for a new one) and the form's values."""
+    rows = []
+    names = {
+        field.name
+        for field in revisions.editable_fields(formset.model, formset.fk.name)
+    }
+    for form in formset.forms:
+        if formset.can_delete and formset._should_delete_form(form):
+            continue
+        if form.instance.pk is None and not form.has_changed():
+            continue  # an empty extra form
+        values = {n: v for n, v in form.cleaned_data.items() if n in names}
+        rows.append({"id": form.instance.pk, **values})
+    return rows
+
+
+def cited_message(obj, cited_by):
+    return _(
+        "“%(record)s” cannot be deleted: published records cite it (%(records)s). "
+        "Change those records first; their changes are reviewed. Nothing was "
+        "deleted."
+    ) % {
+        "record": obj,
+        "records": ", ".join(f"“{row}”" for row in cited_by),
+    }
+
+
+def delete_note(reference, record):
+    if record is not None:
+        return _(
+            "This row belongs to a published record: your deletion waits for a "
+            "reviewer, and the public sees the row until it is approved."
+        )
+    if reference:
+        return _(
+            "The public reads this record and the records that name it: say why "
+            "you delete it; the reason is kept in its history."
+        )
+    return ""
 
 
 def history_action(entry):
@@ -271,6 +432,16 @@ class ReviewedModelAdmin(AtlasModelAdmin):
     def has_publish_permission(self, request, obj=None):
         return workflow.can_review(request.user, obj or self.model)
 
+    def has_delete_permission(self, request, obj=None):
+        """Only reviewers delete what the public has seen (or retract it)."""
+        if (
+            obj is not None
+            and obj.publication_status in PUBLIC_STATUSES
+            and not self.has_publish_permission(request, obj)
+        ):
+            return False
+        return super().has_delete_permission(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
         return [
             *super().get_readonly_fields(request, obj),
@@ -289,6 +460,8 @@ class ReviewedModelAdmin(AtlasModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         obj = form.instance
+        if hasattr(request, "atlas_revision"):
+            return
         if (
             change
             and not form.content_changed()
@@ -516,3 +689,8 @@ def vague_date_column(field, description, ordering=None):
 
     column.__name__ = f"{field}_display"
     return column
+
+
+# The revisions' own admin (editors' changes waiting for a reviewer) lives in
+# core/revision_admin.py; importing it registers it.
+from core import revision_admin  # noqa: E402, F401

@@ -1,5 +1,11 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_migrate
+from django.db.models.signals import (
+    post_delete,
+    post_migrate,
+    post_save,
+    pre_delete,
+    pre_save,
+)
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,8 +19,16 @@ class AtlasConfig(AppConfig):
     verbose_name = _("Baltic Security Atlas")
 
     def ready(self):
+        from django.apps import apps as global_apps
+
         from core import triggers
-        from core.models import Deletion, tracked_models
+        from core.models import (
+            Deletion,
+            TimeStampedModel,
+            note_stored_values,
+            refresh_embedding_records,
+            tracked_models,
+        )
         from core.permissions import sync_groups_after_migrate
 
         # History triggers after migrate, forwards and backwards (core/triggers.py).
@@ -28,6 +42,23 @@ class AtlasConfig(AppConfig):
                 weak=False,
                 dispatch_uid=f"deletion-{model._meta.label}",
             )
+        # A change to what a record shows of another (an actor's name on its
+        # threat entries) gives that record a new ``updated`` for mirrors.
+        for model in global_apps.get_models():
+            if issubclass(model, TimeStampedModel):
+                pre_save.connect(
+                    note_stored_values,
+                    sender=model,
+                    weak=False,
+                    dispatch_uid=f"stored-{model._meta.label}",
+                )
+                for signal in (post_save, pre_delete):
+                    signal.connect(
+                        refresh_embedding_records,
+                        sender=model,
+                        weak=False,
+                        dispatch_uid=f"refresh-{signal is post_save}-{model._meta.label}",
+                    )
         # The Editors and Reviewers groups follow the models (core/permissions.py).
         post_migrate.connect(
             sync_groups_after_migrate, sender=self, dispatch_uid="atlas-sync-groups"

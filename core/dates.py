@@ -86,6 +86,31 @@ def period_reaches(field, day):
     )
 
 
+class PeriodEnd(models.Func):
+    """``period_end()`` in SQL: the last day the vague date ``field`` may mean.
+
+    "A membership known to have begun by a day" compares this, not the stored
+    first day: "2004" has begun for certain only from 31 December 2004. The day
+    compared with may itself be an expression (today in the database).
+    """
+
+    output_field = models.DateField()
+
+    def __init__(self, field):
+        super().__init__(models.F(field), models.F(f"{field}_precision"))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        date_sql, date_params = compiler.compile(self.source_expressions[0])
+        precision_sql, precision_params = compiler.compile(self.source_expressions[1])
+        sql = (
+            f"(CASE {precision_sql}"
+            f" WHEN 'year' THEN ({date_sql} + INTERVAL '1 year - 1 day')::date"
+            f" WHEN 'month' THEN ({date_sql} + INTERVAL '1 month - 1 day')::date"
+            f" ELSE {date_sql} END)"
+        )
+        return sql, (*precision_params, *date_params, *date_params, *date_params)
+
+
 def format_vague_date(value, precision):
     """Show a date at its precision, in the active language."""
     if value is None:

@@ -43,6 +43,32 @@ def write_csv(out, header, rows):
         writer.writerow([escape_formula(csv_cell(row.get(key))) for key in header])
 
 
+class _Echo:
+    """A file that hands back what is written to it: csv.writer's lines one at
+    a time, for a streamed response."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(rows, trailer=None):
+    """``rows`` (dicts, possibly a lazy iterator) as CSV lines, the header from
+    the first row's keys; ``trailer``, if given, as a last one-cell line."""
+    writer = csv.writer(_Echo())
+    header = None
+    for row in rows:
+        if header is None:
+            header = list(row)
+            yield writer.writerow(header)
+        yield writer.writerow(
+            [escape_formula(csv_cell(row.get(key))) for key in header]
+        )
+    if header is None:
+        yield writer.writerow([])
+    if trailer:
+        yield writer.writerow([escape_formula(trailer)])
+
+
 def point_feature(latitude, longitude, properties, feature_id=None):
     """A GeoJSON point (coordinates in longitude, latitude order)."""
     feature = {"type": "Feature"}

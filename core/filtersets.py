@@ -56,16 +56,28 @@ def reject_nul(value):
         )
 
 
+def option_label(obj):
+    """A choice's text: the name in the reader's language for reference data
+    named in both (``display_name``), ``str(obj)`` otherwise."""
+    return str(getattr(obj, "display_name", obj))
+
+
 class NulSafeModelChoiceField(django_filters.fields.ModelChoiceField):
     def clean(self, value):
         reject_nul(value)
         return super().clean(value)
+
+    def label_from_instance(self, obj):
+        return option_label(obj)
 
 
 class NulSafeModelMultipleChoiceField(django_filters.fields.ModelMultipleChoiceField):
     def clean(self, value):
         reject_nul(value)
         return super().clean(value)
+
+    def label_from_instance(self, obj):
+        return option_label(obj)
 
 
 class ModelChoiceFilter(django_filters.ModelChoiceFilter):

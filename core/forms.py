@@ -3,8 +3,9 @@
 ``AtlasModelForm`` is the base of every domain model's admin form. It asks for
 the reason for a change (required when the record being edited is published:
 the public history shows it), and refuses to save over somebody else's newer
-save. ``DuplicateCheckedForm`` also warns, when a record is added, that a
-record with a similar title and a close date already exists.
+save, or without the version the form was opened at (``loaded_updated``).
+``DuplicateCheckedForm`` also warns, when a record is added, that a record with
+a similar title and a close date already exists.
 """
 
 import datetime
@@ -16,7 +17,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.publication import is_published
+from core.publication import is_published, reviewed_model
 
 # Form fields that are not the record's content.
 BOOKKEEPING_FIELDS = {"change_reason", "loaded_updated", "not_duplicate"}
@@ -49,7 +50,8 @@ class AtlasModelForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
         help_text=_(
             "Kept in the record's history. Required when you change a published "
-            "record: readers see its history."
+            "record or reference data: readers see its history. A change to a "
+            "published record waits for a reviewer."
         ),
     )
     # The record's "updated" timestamp when the form was opened.
@@ -60,12 +62,19 @@ class AtlasModelForm(forms.ModelForm):
         if self.instance.pk is None:
             return
         self.fields["loaded_updated"].initial = self.instance.updated.isoformat()
+        reason = self.fields["change_reason"]
         if is_published(self.instance):
-            reason = self.fields["change_reason"]
             reason.required = True
             reason.error_messages["required"] = _(
                 "This record is published: say why you change it. The reason is "
                 "kept in its public history."
+            )
+        elif reviewed_model(type(self.instance)) is None:
+            reason.required = True
+            reason.error_messages["required"] = _(
+                "The public reads this reference data, here and in every record "
+                "that names it: say why you change it. The reason is kept in its "
+                "history."
             )
 
     def content_changed(self):
@@ -84,7 +93,16 @@ class AtlasModelForm(forms.ModelForm):
         so two saves at the same moment cannot both pass."""
         loaded = self.cleaned_data.get("loaded_updated")
         if not loaded:
-            return  # not opened from the change page (scripts, old tabs)
+            # Without the version it was opened at, a post could overwrite any
+            # later change unseen (a script, a tab from before this check): refused.
+            raise ValidationError(
+                _(
+                    "This form does not say which version of the record you "
+                    "opened, so saving it could overwrite someone else's change. "
+                    "Open the record again and make your changes there."
+                ),
+                code="unversioned",
+            )
         try:
             loaded = datetime.datetime.fromisoformat(loaded)
         except ValueError:
@@ -94,7 +112,7 @@ class AtlasModelForm(forms.ModelForm):
             ) from None
         rows = type(self.instance)._default_manager.filter(pk=self.instance.pk)
         if transaction.get_connection().in_atomic_block:
-            rows = rows.select_for_update()
+            rows = rows.select_for_update(of=("self",))
         current = rows.values_list("updated", flat=True).first()
         if current is None:
             raise ValidationError(

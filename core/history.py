@@ -192,9 +192,15 @@ def record_history(obj, public=False):
         owner = m2m.m2m_field_name()
         target = m2m.m2m_reverse_field_name()
         target_field = through._meta.get_field(target)
+        # What the target's name reads besides its own row (a source's
+        # publisher): declared by its model as ``str_related``.
+        named_with = [
+            f"{target}__{name}"
+            for name in getattr(target_field.related_model, "str_related", ())
+        ]
         for row in (
             through_events.objects.filter(**{f"{owner}_id": obj.pk})
-            .select_related("pgh_context", target)
+            .select_related("pgh_context", target, *named_with)
             .order_by("pgh_id")
         ):
             m2m_events.append((m2m, target_field, row))

@@ -1,5 +1,6 @@
 """Middleware for running the Atlas as a service: health checks, a database
-outage answered 503, request-size limits and the Content-Security-Policy."""
+outage answered 503, request-size limits, NUL characters in the admin and the
+Content-Security-Policy."""
 
 import logging
 import sys
@@ -163,6 +164,51 @@ class RequestLimitsMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message}, status=400)
         return HttpResponse(message, status=400, content_type="text/plain")
+
+
+class AdminNullCharacterMiddleware:
+    """400 with a message for a NUL character in an admin request: its path, its
+    query string (changelist search and filters, autocomplete terms) or a form
+    field it posts.
+
+    PostgreSQL text cannot hold NUL, so a NUL that reaches a query is a
+    ``DataError`` (a 500). The public pages' and the API's filters already answer
+    it with a message per field (core/filtersets.py); the admin builds queries
+    from any parameter (``?title__icontains=``), so it is refused here, before
+    any of them runs.
+    """
+
+    PREFIX = "/admin/"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith(self.PREFIX) and self.has_null(request):
+            return HttpResponse(
+                _(
+                    "The request contains a null character (NUL), which the Atlas "
+                    "cannot store or search for. Remove it and try again."
+                ),
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
+
+    @staticmethod
+    def has_null(request):
+        if "\x00" in request.path_info:
+            return True
+        parameters = [request.GET]
+        if request.method == "POST":
+            # Form bodies only (urlencoded or multipart); others give an empty
+            # QueryDict without reading the body.
+            parameters.append(request.POST)
+        return any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for query in parameters
+            for key, values in query.lists()
+        )
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):

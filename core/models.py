@@ -2,17 +2,24 @@
 
 ``TimeStampedModel`` < ``SourcedRecord`` (cites sources, says how sure it is) <
 ``ReviewedRecord`` (goes through the editorial workflow, core/workflow.py), the
-QuerySet of reviewed records, and ``Deletion``: what API mirrors must drop. Vague
-dates live in core/dates.py, search in core/search.py.
+QuerySet of reviewed records, and ``Deletion``: what API mirrors must drop.
+``BilingualName`` gives reference data named in English and Lithuanian its name
+in the reader's language; ``PublishedSummary`` says how much is published and up
+to when (home page, API root). Vague dates live in core/dates.py, search in
+core/search.py.
 """
 
+import contextlib
 import datetime
 
+import pgtrigger
 from django.apps import apps
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import format_vague_date, period_end, period_reaches
@@ -25,6 +32,41 @@ class Confidence(models.TextChoices):
 
     HIGH = "high", _("high: stated plainly in the sources")
     MEDIUM = "medium", _("medium: inferred, single weak source or sources conflict")
+
+
+def lithuanian_active():
+    """Is the page, feed or export being rendered in Lithuanian?"""
+    return (get_language() or "").split("-")[0] == "lt"
+
+
+def display_name(name, name_lt):
+    """The name in the reader's language: the Lithuanian one on LT pages, when
+    it has been written; the English one otherwise."""
+    return name_lt if name_lt and lithuanian_active() else name
+
+
+class BilingualName:
+    """Reference data named in English (``name``) and Lithuanian (``name_lt``,
+    blank until written): pages show ``display_name``. ``__str__`` stays
+    English, so the admin, exports' stable columns and logs do not change with
+    the reader's language."""
+
+    @property
+    def display_name(self):
+        return display_name(self.name, self.name_lt)
+
+    @property
+    def other_name(self):
+        """The name in the other language, for pages that give both (the
+        Lithuanian one on English pages, the English one on Lithuanian pages);
+        blank when there is no other name."""
+        other = self.name if lithuanian_active() else self.name_lt
+        return other if other and other != self.display_name else ""
+
+    @property
+    def other_name_lang(self):
+        """The language of ``other_name``, for its ``lang`` attribute."""
+        return "en" if lithuanian_active() else "lt"
 
 
 class TimeStampedModel(models.Model):
@@ -148,10 +190,133 @@ class Deletion(models.Model):
         )
 
 
+def _history_trigger_uris():
+    return {
+        f"{model._meta.label}:{trigger.name}"
+        for model, trigger in pgtrigger.registered()
+        if trigger.name == "update_update"
+    }
+
+
+def _compared_fields(model):
+    """The stored columns that say whether a save changed a row: not the
+    timestamps, not generated columns (a search vector)."""
+    return [
+        field.attname
+        for field in model._meta.concrete_fields
+        if not field.primary_key
+        and field.name not in ("created", "updated")
+        and not isinstance(field, models.GeneratedField)
+    ]
+
+
+def note_stored_values(sender, instance, raw=False, **kwargs):
+    """pre_save receiver: remember the row as stored, so that saving it unchanged
+    (an import run again) bumps nothing (refresh_embedding_records)."""
+    if raw or instance.pk is None:
+        return
+    names = _compared_fields(sender)
+    instance._stored_values = (
+        sender._base_manager.filter(pk=instance.pk).values_list(*names).first()
+    )
+
+
+def _saved_unchanged(sender, instance):
+    stored = getattr(instance, "_stored_values", None)
+    if stored is None:
+        return False
+    current = tuple(getattr(instance, name) for name in _compared_fields(sender))
+    return current == stored
+
+
+def refresh_embedding_records(sender, instance, created=False, raw=False, **kwargs):
+    """post_save and pre_delete receiver: the records whose API representation
+    shows ``instance`` (a threat entry its category, its actors through its
+    attributions, its sources; an organisation its memberships' count) get a
+    new ``updated``, so that clients mirroring with ``updated_since`` fetch
+    them again. The rows that name ``instance`` and, for rows of a reviewed
+    record (an attribution naming a renamed actor), their record; and a row's
+    own record. Written without a history event: their content did not change.
+    """
+    if raw:
+        return
+    if kwargs.get("signal") is models.signals.post_save and _saved_unchanged(
+        sender, instance
+    ):
+        return  # saved as it was: nothing a mirror must fetch again
+    now = timezone.now()
+    bumps = []  # (model, filter)
+    parent_field = getattr(sender, "reviewed_via", None)
+    if parent_field:
+        parent = sender._meta.get_field(parent_field)
+        parent_id = getattr(instance, parent.attname)
+        if parent_id is not None and parent.related_model is not sender:
+            bumps.append((parent.related_model, Q(pk=parent_id)))
+    if not created:
+        for relation in sender._meta.related_objects:
+            model = relation.related_model
+            if not issubclass(model, TimeStampedModel):
+                continue
+            naming = Q(**{relation.field.name: instance})
+            if model is sender:
+                naming &= ~Q(pk=instance.pk)
+            bumps.append((model, naming))
+            via = getattr(model, "reviewed_via", None)
+            if via:
+                record_model = model._meta.get_field(via).related_model
+                rows = model._default_manager.filter(naming).values(via)
+                records = Q(pk__in=rows)
+                if record_model is sender:
+                    records &= ~Q(pk=instance.pk)
+                bumps.append((record_model, records))
+    if not bumps:
+        return
+    # The history triggers of these tables stay quiet for the bump.
+    uris = {f"{model._meta.label}:update_update" for model, _naming in bumps}
+    uris &= _history_trigger_uris()
+    # (pgtrigger.ignore() with no URI would ignore every trigger.)
+    with pgtrigger.ignore(*uris) if uris else contextlib.nullcontext():
+        for model, naming in bumps:
+            model._default_manager.filter(naming).update(updated=now)
+
+
 def reviewed_models():
     """The models that go through review (organisations, agreements, exercises,
     threat entries), in app order."""
     return [model for model in apps.get_models() if issubclass(model, ReviewedRecord)]
+
+
+class PublishedSummary:
+    """How much the public can read and how fresh it is.
+
+    ``counts``: ``(model, number of published records)`` per reviewed model, in
+    app order; drafts, records in review and retractions are not counted.
+    ``current_to``: the moment of the latest change the public could see: a record
+    published, edited while published or retracted (its ``updated``), or a public
+    record deleted (``Deletion``); None while nothing was ever public. One query
+    per reviewed model and one for the deletions.
+    """
+
+    def __init__(self):
+        published = Q(publication_status=Status.PUBLISHED)
+        public = Q(publication_status__in=list(PUBLIC_STATUSES))
+        self.counts = []
+        moments = []
+        for model in reviewed_models():
+            row = model._default_manager.aggregate(
+                count=models.Count("pk", filter=published),
+                latest=models.Max("updated", filter=public),
+            )
+            self.counts.append((model, row["count"]))
+            moments.append(row["latest"])
+        moments.append(
+            Deletion.objects.aggregate(latest=models.Max("deleted"))["latest"]
+        )
+        known = [moment for moment in moments if moment is not None]
+        self.current_to = max(known) if known else None
+
+    def count_of(self, model):
+        return dict(self.counts)[model]
 
 
 def tracked_models():
@@ -344,3 +509,169 @@ def workflow_constraints(prefix):
             violation_error_message=_("Unknown publication status."),
         ),
     ]
+
+
+class RevisionQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=Revision.Status.PENDING)
+
+    def for_record(self, record):
+        """The revisions proposed for ``record`` (its own fields or its rows)."""
+        from django.contrib.contenttypes.models import ContentType
+
+        return self.filter(
+            record_type=ContentType.objects.get_for_model(record), record_id=record.pk
+        )
+
+    def visible_to(self, user):
+        """The revisions of the models whose unpublished states ``user`` may see
+        (editors and reviewers); none for anyone else."""
+        from django.contrib.contenttypes.models import ContentType
+
+        models_seen = [
+            model for model in reviewed_models() if can_see_unpublished(user, model)
+        ]
+        if not models_seen:
+            return self.none()
+        types = ContentType.objects.get_for_models(*models_seen).values()
+        return self.filter(record_type__in=list(types))
+
+
+class Revision(models.Model):
+    """A change to a published record that an editor proposed and a reviewer
+    has yet to approve: until then the public sees the published version.
+
+    The change writes the record itself (its fields, and the rows shown inside
+    it: an agreement's parties, an exercise's participants) or one row of it
+    that is an API resource of its own (add, change or delete a membership of
+    an organisation). ``payload`` holds the proposed values as stored (related
+    records by id, dates in ISO form): ``{"fields": {name: value}, "children":
+    {relation: [row, ...]}}``; ``before`` the same keys as they were when it was
+    proposed, so editors and reviewers read old against new, and an approval
+    can tell that someone changed them since. core/revisions.py proposes,
+    approves and rejects.
+    """
+
+    class Action(models.TextChoices):
+        CHANGE = "change", _("change the record")
+        ADD = "add", _("add a row")
+        DELETE = "delete", _("delete a row")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending review")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    # The published record the change is to (its pending revisions are listed
+    # with it); its model's reviewers decide.
+    record_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("kind of record"),
+    )
+    record_id = models.BigIntegerField(_("id of the record"))
+    # What the change writes: the record, or one of its rows (none for a row
+    # to add).
+    target_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("kind of what changes"),
+    )
+    target_id = models.BigIntegerField(_("id of what changes"), null=True, blank=True)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    payload = models.JSONField(_("proposed values"), default=dict)
+    before = models.JSONField(_("values when proposed"), default=dict)
+    reason = models.TextField(_("reason for the change"))
+    author = models.ForeignKey(
+        "auth.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    created = models.DateTimeField(_("proposed"), auto_now_add=True, db_index=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.PENDING,
+        db_index=True,
+    )
+    decided_by = models.ForeignKey(
+        "auth.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("reviewer's note"), blank=True)
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+        indexes = [
+            # A record's pending revisions (its admin page, the API).
+            models.Index(
+                fields=["record_type", "record_id", "status"],
+                name="revision_record_status",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "rejected"]),
+                name="revision_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(action__in=["change", "add", "delete"]),
+                name="revision_action_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="revision_has_reason",
+                violation_error_message=_("A revision needs a reason."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="revision_decided_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(action="add", target_id__isnull=True)
+                | (~Q(action="add") & Q(target_id__isnull=False)),
+                name="revision_target_known",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Revision %(id)s of %(record)s") % {
+            "id": self.pk,
+            "record": self.record_label(),
+        }
+
+    @property
+    def record_model(self):
+        return self.record_type.model_class()
+
+    @property
+    def target_model(self):
+        return self.target_type.model_class()
+
+    def get_record(self):
+        return self.record_model._default_manager.filter(pk=self.record_id).first()
+
+    def record_label(self):
+        record = self.get_record()
+        if record is None:
+            return f"{self.record_type.name} {self.record_id}"
+        return str(record)
+
+    @property
+    def is_pending(self):
+        return self.status == self.Status.PENDING

@@ -129,3 +129,22 @@ def visible(queryset, user):
     if reviewed is None or can_see_unpublished(user, reviewed):
         return queryset
     return queryset.filter(**published_lookup(queryset.model))
+
+
+def citing_published(obj, limit=20):
+    """The published records, and rows of published records, that name ``obj``
+    in one of their lists (a source among their sources, a country among their
+    targets): deleting ``obj`` would change what the public reads unreviewed.
+    Up to ``limit`` of them."""
+    found = []
+    for relation in type(obj)._meta.related_objects:
+        model = relation.related_model
+        if not relation.many_to_many or reviewed_model(model) is None:
+            continue
+        rows = model._default_manager.filter(
+            **{relation.field.name: obj}, **published_lookup(model)
+        ).distinct()
+        found += list(rows[: limit - len(found)])
+        if len(found) >= limit:
+            break
+    return found

@@ -11,20 +11,26 @@ warning when it starts.
   Logged-in users (editors) are not limited; the admin, the API (DRF's own
   throttles below), static files and the health checks are not counted here.
 - ``AnonymousApiThrottle`` is DRF's anonymous throttle keyed on the same address.
+- ``TokenAddressThrottle`` and ``TokenAccountThrottle`` limit the token endpoint
+  per client address and, separately, per username asked for, so rotating
+  addresses does not buy more attempts at one account (django-axes also locks an
+  account after failed passwords; these count successful requests too).
 
 The counting itself (fixed windows, atomic increments) is django-ratelimit's
 ``get_usage``. Its app is not installed: its system check refuses the local-memory
 fallback outright, where we prefer the site to run and warn.
 """
 
+import hashlib
 import logging
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 
 from core.clientip import client_ip
 
@@ -132,6 +138,47 @@ class AnonymousApiThrottle(AnonRateThrottle):
         except Exception:
             logger.exception("API throttle not counted: the cache did not answer")
             return True
+
+
+class _FailOpenThrottle(SimpleRateThrottle):
+    """A throttle that lets requests through when the cache does not answer:
+    /readyz reports the cache, and the token endpoint's password guessing is
+    still locked out by django-axes, which counts in the database."""
+
+    def allow_request(self, request, view):
+        # The key first, unguarded: a body that cannot be parsed (the username's
+        # source) is the client's error, answered 400 or 415, not the cache's.
+        self.get_cache_key(request, view)
+        try:
+            return super().allow_request(request, view)
+        except Exception:
+            logger.exception("Token throttle not counted: the cache did not answer")
+            return True
+
+
+class TokenAddressThrottle(_FailOpenThrottle):
+    """The token endpoint, per client address (the ``token`` rate)."""
+
+    scope = "token"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
+
+
+class TokenAccountThrottle(_FailOpenThrottle):
+    """The token endpoint, per username asked for, whatever the address (the
+    ``token-account`` rate). Usernames are compared case-insensitively and kept
+    in the cache only as a hash."""
+
+    scope = "token-account"
+
+    def get_cache_key(self, request, view):
+        data = request.data
+        username = data.get("username") if isinstance(data, Mapping) else None
+        if not isinstance(username, str) or not username.strip():
+            return None  # nothing to count; the address limit still applies
+        digest = hashlib.sha256(username.strip().casefold().encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": digest}
 
 
 def cache_answers():

@@ -36,7 +36,7 @@ from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
-from core import workflow
+from core import revisions, workflow
 from core.dates import DatePrecision, parse_vague_date
 from core.exports import FORMULA_PREFIXES, escape_formula
 from core.models import ReviewedRecord, Status
@@ -46,7 +46,7 @@ RESOURCES = {}
 _discovered = []
 
 # How a related row is named in a file, in order of preference.
-NATURAL_KEY_FIELDS = ("iso2", "url", "slug", "username")
+NATURAL_KEY_FIELDS = ("iso2", "url", "slug", "username", "name")
 LIST_SEPARATOR = "|"
 
 
@@ -358,6 +358,22 @@ class AtlasResource(resources.ModelResource):
         return _("Every record must cite at least one source (URLs separated by |).")
 
     def before_save_instance(self, instance, row, **kwargs):
+        user = kwargs.get("user")
+        record = (
+            type(instance)._default_manager.filter(pk=instance.pk).first()
+            if hasattr(instance, "publication_status") and instance.pk
+            else reviewed_parent(instance)
+        )
+        if user is not None and revisions.needs_revision(user, record):
+            # An import writes at once: it would bypass the review.
+            raise ValidationError(
+                _(
+                    "“%(record)s” is published: an import cannot change it or its "
+                    "rows. Change it on its admin page, where the change waits "
+                    "for a reviewer."
+                )
+                % {"record": record}
+            )
         if hasattr(instance, "publication_status"):
             if instance._state.adding:
                 # Never trust a status from anywhere but the workflow.

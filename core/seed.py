@@ -41,9 +41,11 @@ CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "reje
 # The statuses an import may give, in the order a record moves through them.
 IMPORT_STATUSES = FORWARD_PATH
 
-# The seed data, in the order it must load (countries and flagged sources first).
+# The seed data, in the order it must load (countries, publishers and flagged
+# sources first).
 SEED_FILES = [
     "countries.yaml",
+    "publishers.yaml",
     "sources.yaml",
     "organisations.yaml",
     "agreements.yaml",
@@ -163,13 +165,21 @@ def record_kind(record):
         return kind
     if "iso2" in record:
         return "country"
+    if "reliability" in record:
+        return "publisher"
     if "url" in record:
         return "source"
     return None
 
 
 def record_label(record):
-    return str(record.get("id") or record.get("iso2") or record.get("url") or "?")
+    return str(
+        record.get("id")
+        or record.get("iso2")
+        or record.get("url")
+        or record.get("name")
+        or "?"
+    )
 
 
 def where(origin, record):

@@ -14,11 +14,12 @@ preview for editors while a draft or in review (404 for everyone else), and a
 
 import sys
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import InterfaceError, OperationalError
 from django.db.models import Count
 from django.db.models.functions import ExtractYear
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.template import loader
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
@@ -27,12 +28,15 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
-from core.exports import write_csv
+from core.exports import csv_lines
 from core.history import record_history
+from core.models import display_name, lithuanian_active
 from core.publication import Status, can_see_unpublished
 
 EXPORT_FORMATS = ("csv", "json")
-EXPORT_LIMIT = 10_000
+# Rows fetched from the database at a time while a CSV export streams (the
+# prefetches of each chunk run once for it).
+EXPORT_CHUNK_SIZE = 500
 
 
 class FacetOption:
@@ -47,17 +51,27 @@ class Facet:
     """Counts of the filtered rows per value of one field.
 
     ``path`` is the ORM path of the value put in the URL (a slug, an ISO code, a
-    choice value); ``label_path`` the path of the text shown, or ``choices`` to
-    name choice values; ``year=True`` groups a date field by year.
+    choice value); ``label_path`` the path of the text shown, ``label_lt_path``
+    that of its Lithuanian form (shown on LT pages when written), or ``choices``
+    to name choice values; ``year=True`` groups a date field by year.
     """
 
     def __init__(
-        self, param, label, path, label_path=None, *, choices=None, year=False
+        self,
+        param,
+        label,
+        path,
+        label_path=None,
+        *,
+        label_lt_path=None,
+        choices=None,
+        year=False,
     ):
         self.param = param
         self.label = label
         self.path = path
         self.label_path = label_path
+        self.label_lt_path = label_lt_path
         self.choices = dict(choices or ())
         self.year = year
 
@@ -81,7 +95,10 @@ class Facet:
                 for row in rows
                 if row["facet_value"] is not None
             ]
+        in_lithuanian = bool(self.label_lt_path) and lithuanian_active()
         fields = [self.path] + ([self.label_path] if self.label_path else [])
+        if in_lithuanian:
+            fields.append(self.label_lt_path)
         rows = (
             queryset.order_by()
             .values(*fields)
@@ -98,6 +115,8 @@ class Facet:
                 if self.label_path
                 else self.choices.get(value, value)
             )
+            if in_lithuanian:
+                label = display_name(label, row[self.label_lt_path])
             options.append(
                 FacetOption(str(value), label, row["count"], str(value) in selected)
             )
@@ -116,7 +135,11 @@ def _value_names(field, cleaned):
     if hasattr(field, "queryset"):
         # model choices arrive as evaluated objects: no query here
         objects = cleaned if hasattr(cleaned, "__iter__") else [cleaned]
-        return {str(getattr(obj, to_field or "pk")): str(obj) for obj in objects}
+        # (names in the reader's language where the model has them)
+        return {
+            str(getattr(obj, to_field or "pk")): str(getattr(obj, "display_name", obj))
+            for obj in objects
+        }
     choices = getattr(field, "choices", None)
     if choices:
         return {str(value): str(label) for value, label in choices}
@@ -139,7 +162,13 @@ class AtlasListView(FilterView):
     shows ``form_fields`` (default: every visible filter), the other filters in
     the query string (chosen from facets or links) ride along as hidden inputs,
     and the filters in use and the ones that failed are listed the same way on
-    every page, each with a link that removes it."""
+    every page, each with a link that removes it.
+
+    Exports hold at most ``EXPORT_MAX_ROWS`` records (a setting) and say when
+    they were cut: ``X-Export-Truncated`` and ``X-Total-Count`` headers, a last
+    ``# Truncated: ...`` line in CSV, ``truncated``, ``total`` and ``message``
+    in JSON. CSV is streamed as it is read from the database.
+    """
 
     paginate_by = 25
     facets = ()
@@ -211,19 +240,48 @@ class AtlasListView(FilterView):
         filterset = self.get_filterset(self.get_filterset_class())
         if not filterset.is_valid():
             return JsonResponse(filterset.errors.get_json_data(), status=400)
-        rows = [self.export_row(obj) for obj in filterset.qs[:EXPORT_LIMIT]]
+        limit = settings.EXPORT_MAX_ROWS
+        total = filterset.qs.count()
+        truncated = total > limit
+        # Built here, in the request's language: a streamed body is written after
+        # the view has returned.
+        notice = (
+            str(
+                _(
+                    "Truncated: only the first %(limit)s of %(total)s records are in "
+                    "this file. Narrow the filters to export the rest, or page "
+                    "through the API."
+                )
+                % {"limit": limit, "total": total}
+            )
+            if truncated
+            else None
+        )
         if export == "json":
+            rows = [self.export_row(obj) for obj in filterset.qs[:limit]]
+            body = {"count": len(rows), "total": total, "truncated": truncated}
+            if truncated:
+                body["message"] = notice
             response = JsonResponse(
-                {"count": len(rows), "results": rows},
+                {**body, "results": rows},
                 encoder=DjangoJSONEncoder,
                 json_dumps_params={"ensure_ascii": False},
             )
         else:
-            response = HttpResponse(content_type="text/csv; charset=utf-8")
-            write_csv(response, list(rows[0]) if rows else [], rows)
+            rows = (
+                self.export_row(obj)
+                for obj in filterset.qs[:limit].iterator(chunk_size=EXPORT_CHUNK_SIZE)
+            )
+            response = StreamingHttpResponse(
+                csv_lines(rows, trailer=f"# {notice}" if truncated else None),
+                content_type="text/csv; charset=utf-8",
+            )
         response["Content-Disposition"] = (
             f'attachment; filename="{self.export_name}.{export}"'
         )
+        response["X-Total-Count"] = str(total)
+        response["X-Export-Limit"] = str(limit)
+        response["X-Export-Truncated"] = "true" if truncated else "false"
         return response
 
 

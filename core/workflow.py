@@ -59,7 +59,9 @@ def publish_refusal(user, obj):
             "You submitted or last edited this record: another reviewer must "
             "publish it."
         )
-    return None
+    # What the record itself still lacks (a threat entry's severity).
+    own_refusal = getattr(obj, "publication_refusal", None)
+    return own_refusal() if own_refusal else None
 
 
 def mark_edited(obj, user):
@@ -84,7 +86,7 @@ def mark_parent_edited(record, user):
 
 
 def _locked(obj):
-    return type(obj).objects.select_for_update().get(pk=obj.pk)
+    return type(obj).objects.select_for_update(of=("self",)).get(pk=obj.pk)
 
 
 def _save(obj, fields, reason):

@@ -5,6 +5,7 @@ Both carry published exercises only.
 
 import datetime
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
@@ -15,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from icalendar import Calendar, Event
 
 from core.dates import format_vague_date, period_end
-from core.views import EXPORT_LIMIT
 
 from .filtersets import ExerciseFilterSet
 from .models import Exercise
@@ -140,7 +140,7 @@ def _event(exercise, request):
         exercise.end_precision if exercise.end else exercise.start_precision,
     )
     places = [place.name for place in exercise.locations.all()] or [
-        country.name for country in exercise.host_countries.all()
+        country.display_name for country in exercise.host_countries.all()
     ]
     dates = format_vague_date(exercise.start, exercise.start_precision)
     if exercise.end:
@@ -202,7 +202,8 @@ def exercise_calendar(request):
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
-    for exercise in filterset.qs.filter(start__isnull=False)[:EXPORT_LIMIT]:
+    limit = settings.EXPORT_MAX_ROWS
+    for exercise in filterset.qs.filter(start__isnull=False)[:limit]:
         calendar.add_component(_event(exercise, request))
 
     response = HttpResponse(

@@ -138,7 +138,9 @@ class ExerciseQuerySet(ReviewedQuerySet):
             Prefetch(
                 "locations",
                 ExerciseLocation.objects.select_related(
-                    "country", "coordinates_source"
+                    # the source's name includes its publisher
+                    "country",
+                    "coordinates_source__publisher",
                 ),
             ),
             "sources",

@@ -21,13 +21,18 @@ class ExerciseListView(AtlasListView):
         Facet("domain", _("Domain"), "domain", choices=Exercise.Domain.choices),
         Facet("series", _("Series"), "series__slug", "series__name"),
         Facet(
-            "host", _("Host country"), "host_countries__iso2", "host_countries__name"
+            "host",
+            _("Host country"),
+            "host_countries__iso2",
+            "host_countries__name",
+            label_lt_path="host_countries__name_lt",
         ),
         Facet(
             "participant",
             _("Participating country"),
             "participations__country__iso2",
             "participations__country__name",
+            label_lt_path="participations__country__name_lt",
         ),
         # the year the filter uses: the start's, or the end's when the start is unknown
         Facet("year", _("Year"), Coalesce("start", "end"), year=True),
@@ -59,6 +64,7 @@ class ExerciseListView(AtlasListView):
             "hosts": [country.iso2 for country in obj.host_countries.all()],
             "participants": [p.country.iso2 for p in obj.participations.all()],
             "domain": obj.domain,
+            "domain_label": str(obj.get_domain_display()),
             "personnel": obj.personnel,
             "sources": [source.url for source in obj.sources.all()],
         }

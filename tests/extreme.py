@@ -36,6 +36,7 @@ from alliances.models import (
     Country,
     Membership,
     Organisation,
+    Publisher,
     Source,
 )
 from core.models import Deletion, Status
@@ -212,6 +213,24 @@ class CountryFactory(DjangoModelFactory):
     )
 
 
+class PublisherFactory(DjangoModelFactory):
+    class Meta:
+        model = Publisher
+
+    class Params:
+        script = "lt"
+
+    # Unique: every extreme source has a publisher of its own.
+    name = factory.LazyAttributeSequence(
+        lambda o, n: (
+            f"{n} " + words(max_length(Publisher, "name") - len(str(n)) - 1, o.script)
+        )
+    )
+    reliability = "E"
+    rating_note = factory.LazyAttribute(lambda o: long_text(o.script, url_n=13))
+    notes = factory.LazyAttribute(lambda o: long_text(o.script, url_n=14))
+
+
 class SourceFactory(DjangoModelFactory):
     class Meta:
         model = Source
@@ -222,7 +241,7 @@ class SourceFactory(DjangoModelFactory):
         empty = factory.Trait(
             url=factory.Sequence(lambda n: f"https://example.lt/s/{n}"),
             title=factory.Sequence(lambda n: f"Šaltinis {n}"),
-            publisher="",
+            publisher=None,
             published=None,
             published_precision="",
             accessed=None,
@@ -233,7 +252,9 @@ class SourceFactory(DjangoModelFactory):
 
     url = factory.Sequence(lambda n: long_url(URL_LENGTH, n))
     title = factory.LazyAttribute(lambda o: longest(Source, "title", o.script))
-    publisher = factory.LazyAttribute(lambda o: longest(Source, "publisher", o.script))
+    publisher = factory.SubFactory(
+        PublisherFactory, script=factory.SelfAttribute("..script")
+    )
     published = factory.LazyAttribute(lambda o: o.dated[0])
     published_precision = factory.LazyAttribute(lambda o: o.dated[1])
     accessed = LATEST
@@ -436,6 +457,7 @@ class CategoryFactory(DjangoModelFactory):
         script = "lt"
 
     name = factory.LazyAttribute(lambda o: longest(ThreatCategory, "name", o.script))
+    name_lt = factory.LazyAttribute(lambda o: longest(ThreatCategory, "name_lt", "lt"))
     slug = factory.Sequence(lambda n: slug(max_length(ThreatCategory, "slug"), n))
     description = factory.LazyAttribute(lambda o: long_text(o.script, url_n=7))
     position = 32767  # the largest position the column holds
@@ -491,9 +513,13 @@ class ThreatFactory(ReviewedFactory):
             longitude=None,
             coordinates_note="",
             targets_note="",
-            severity=None,
-            source_reliability="",
-            information_credibility=None,
+            # A published entry needs a severity; everything else may be empty.
+            severity=1,
+            severity_note="",
+            geo_precision="",
+            sea_area="",
+            sea_area_detail="",
+            credibility_override=None,
             rating_note="",
             notes="",
             confidence="high",
@@ -523,8 +549,15 @@ class ThreatFactory(ReviewedFactory):
     )
     targets_note = factory.LazyAttribute(lambda o: long_text(o.script, url_n=11))
     severity = 5
-    source_reliability = "F"
-    information_credibility = 6
+    severity_note = factory.LazyAttribute(
+        lambda o: longest(ThreatEntry, "severity_note", o.script)
+    )
+    geo_precision = ThreatEntry.GeoPrecision.SEA_AREA
+    sea_area = ThreatEntry.SeaArea.GULF_OF_BOTHNIA
+    sea_area_detail = factory.LazyAttribute(
+        lambda o: longest(ThreatEntry, "sea_area_detail", o.script)
+    )
+    credibility_override = ThreatEntry.Credibility.IMPROBABLE
     rating_note = factory.LazyAttribute(lambda o: long_text(o.script, url_n=12))
 
 
@@ -754,6 +787,7 @@ def _threats(data):
         attribution = Attribution.objects.create(
             entry=full,
             actor=actor,
+            actor_unit=longest(Attribution, "actor_unit", SCRIPTS[(i + 2) % 4]),
             attributed_by=longest(Attribution, "attributed_by", SCRIPTS[i % 4]),
             attributed_on=on,
             attributed_on_precision=precision,
@@ -769,8 +803,13 @@ def _threats(data):
         empty=True, category=ThreatCategory.objects.get(slug="cyber-attack")
     )
     empty.sources.set([data.empty_source])
-    retracted = ThreatFactory(script="lt", category=data.category)
+    retracted = ThreatFactory(
+        script="lt", category=data.category, coordinates_source=data.empty_source
+    )
     retracted.sources.set([data.empty_source])
+    # With the ratings their sources gave them (ThreatEntry.refresh_assessment).
+    for entry in (full, empty, retracted):
+        entry.refresh_from_db()
     data.full["threat"] = full
     data.empty["threat"] = empty
     data.retracted["threat"] = retracted

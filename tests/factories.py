@@ -11,6 +11,7 @@ from alliances.models import (
     Country,
     Membership,
     Organisation,
+    Publisher,
     Source,
 )
 from core.models import Status
@@ -18,6 +19,7 @@ from exercises.models import Exercise, ExerciseLocation, ExerciseSeries, Partici
 from threats.models import Actor, Attribution, ThreatCategory, ThreatEntry
 
 _counter = itertools.count(1)
+DERIVED_RATINGS = ("source_reliability", "corroboration", "information_credibility")
 
 
 def _n():
@@ -41,7 +43,16 @@ def country(iso2=None, name=None, **extra):
     return obj
 
 
+def publisher(name="Example News", reliability="", **extra):
+    """The publisher of that name (rated ``reliability``, "" = not rated)."""
+    obj, _created = Publisher.objects.get_or_create(
+        name=name, defaults={"reliability": reliability, **extra}
+    )
+    return obj
+
+
 def source(**extra):
+    """A source; ``publisher`` may be a name (that publisher, made if new)."""
     n = _n()
     values = {
         "url": f"https://news.example.org/article-{n}",
@@ -50,6 +61,8 @@ def source(**extra):
         "accessed": datetime.date(2026, 11, 24),
     }
     values.update(extra)
+    if isinstance(values["publisher"], str):
+        values["publisher"] = publisher(values["publisher"])
     return Source.objects.create(**values)
 
 
@@ -153,11 +166,18 @@ def threat(sources=None, targets=(), **extra):
         "category": category(),
         "occurred_start": datetime.date(2024, 3, 1),
         "occurred_start_precision": "month",
+        # Published entries need one.
+        "severity": 2,
     }
     values.update(extra)
+    if values.get("latitude") is not None and "coordinates_source" not in values:
+        # Coordinates only come with the source that gives them.
+        values["coordinates_source"] = source(title="Gazetteer")
     obj = ThreatEntry.objects.create(**values)
     obj.sources.set(sources or [source()])
     obj.target_countries.set(targets)
+    # The ratings the sources gave it (saved by ThreatEntry.refresh_assessment).
+    obj.refresh_from_db(fields=[*DERIVED_RATINGS, "updated"])
     return obj
 
 

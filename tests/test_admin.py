@@ -17,6 +17,7 @@ from alliances.models import (
     Country,
     Membership,
     Organisation,
+    Publisher,
     Source,
 )
 from exercises.models import Exercise, ExerciseLocation, ExerciseSeries, Participation
@@ -34,6 +35,9 @@ def add_rows(model):
         factories.country()
     elif model is Source:
         factories.source(caution="aggregator")
+    elif model is Publisher:
+        # A publisher of its own for each row, with a source each.
+        factories.source(publisher=f"Outlet {Publisher.objects.count()}")
     elif model is Organisation:
         factories.membership(factories.organisation(hq_country=factories.country()))
     elif model is Membership:
@@ -56,7 +60,8 @@ def add_rows(model):
     elif model in (Actor, Attribution, ThreatEntry):
         factories.attribution(
             entry=factories.threat(
-                targets=[factories.country()], source_reliability="B"
+                targets=[factories.country()],
+                sources=[factories.source(publisher=factories.publisher("Wire", "B"))],
             ),
             actor_obj=factories.actor(country=factories.country()),
         )
@@ -78,6 +83,7 @@ CHANGELIST_QUERIES = {
     "alliances.Country": 6,
     "alliances.Membership": 9,
     "alliances.Organisation": 9,
+    "alliances.Publisher": 6,
     "alliances.Source": 7,
     "exercises.Exercise": 10,
     "exercises.ExerciseLocation": 7,
@@ -154,9 +160,17 @@ def test_editors_group_has_exactly_the_domain_permissions():
     granted = set(
         editors.permissions.values_list("content_type__app_label", "codename")
     )
+    # The models editors edit: on their own pages or inline on another's
+    # (an actor's aliases).
+    edited = set(DOMAIN_MODELS) | {
+        inline.model
+        for model_admin in admin.site._registry.values()
+        for inline in model_admin.inlines
+        if inline.model._meta.app_label in DOMAIN_APPS
+    }
     expected = {
         (model._meta.app_label, f"{action}_{model._meta.model_name}")
-        for model in DOMAIN_MODELS
+        for model in edited
         for action in ("add", "change", "delete", "view")
     }
     # ...and may read the history kept of those records, not change it.

@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliances.models import Membership, Organisation
+from core import revisions
 from core.history import record_history
-from core.models import Deletion, Status
+from core.models import Deletion, Revision, Status
 from exercises.models import Exercise
 from tests import factories
 from threats.models import ThreatEntry
@@ -106,6 +107,13 @@ def in_review(editor, **extra):
         submitted_at=timezone.now(),
         **extra,
     )
+
+
+def approve_pending(reviewer):
+    """A reviewer approves the revisions waiting (an editor's changes to
+    published records)."""
+    for revision in Revision.objects.pending():
+        revisions.approve(revision, reviewer)
 
 
 def run_action(client, action, *records, **extra):
@@ -438,7 +446,7 @@ def test_history_page_queries_do_not_grow_with_events(editor_client, editor):
     ]
 
 
-def test_editing_a_published_record_needs_a_reason(editor_client):
+def test_editing_a_published_record_needs_a_reason(editor_client, reviewer):
     entry = factories.threat(title="Jamming near Klaipėda")
     data = page_data(editor_client.get(change_url(entry)))
     data["title"] = "Jamming over Klaipėda"
@@ -452,6 +460,8 @@ def test_editing_a_published_record_needs_a_reason(editor_client):
 
     data["change_reason"] = "The sources say over, not near"
     assert editor_client.post(change_url(entry), data).status_code == 302
+    # A revision: written once a reviewer approves it (tests/test_admin_review.py).
+    approve_pending(reviewer)
     entry.refresh_from_db()
     assert entry.title == "Jamming over Klaipėda"
     assert entry.publication_status == Status.PUBLISHED
@@ -465,7 +475,7 @@ def test_a_draft_can_be_edited_without_a_reason(editor_client):
     assert editor_client.post(change_url(entry), data).status_code == 302
 
 
-def test_a_child_of_a_published_record_needs_a_reason_too(editor_client):
+def test_a_child_of_a_published_record_needs_a_reason_too(editor_client, reviewer):
     membership = factories.membership(
         organisation_obj=factories.organisation(), role="member"
     )
@@ -478,10 +488,13 @@ def test_a_child_of_a_published_record_needs_a_reason_too(editor_client):
     )
     data["change_reason"] = "Source found"
     assert editor_client.post(url, data).status_code == 302
+    approve_pending(reviewer)
     assert Membership.objects.get().note == "Observer first"
 
 
-def test_deleting_a_published_record_needs_a_reason(editor_client, editor):
+def test_deleting_a_published_record_needs_a_reason(reviewer_client, reviewer):
+    # Only reviewers delete published records (tests/test_admin_review.py).
+    editor_client, editor = reviewer_client, reviewer
     entry = factories.threat(title="Hoax bomb threats")
     url = reverse("admin:threats_threatentry_delete", args=[entry.pk])
     assert "Reason for deleting this published record" in (
@@ -621,8 +634,9 @@ def test_reference_data_is_protected_from_lost_updates_as_well(editor, reviewer)
     url = change_url(country)
     first, second = logged_in(editor), logged_in(reviewer)
     first_data, second_data = page_data(first.get(url)), page_data(second.get(url))
-    first.post(url, {**first_data, "name": "First name"})
-    response = second.post(url, {**second_data, "name": "Second name"})
+    why = {"change_reason": "Renamed"}  # reference data changes need a reason
+    first.post(url, {**first_data, "name": "First name", **why})
+    response = second.post(url, {**second_data, "name": "Second name", **why})
     assert "This record was changed by edita" in response.content.decode()
     country.refresh_from_db()
     assert country.name == "First name"

@@ -88,6 +88,17 @@ def test_generated_records_look_like_an_archive(generated):
     assert entries.filter(summary__contains="ė").exists()
 
 
+def test_generated_ratings_are_those_the_application_derives(generated):
+    """The generator derives each entry's source reliability, corroboration and
+    credibility from its sources' publishers itself (COPY, no signals): the
+    application's own derivation finds nothing to change."""
+    entries = ThreatEntry.objects.all()
+    assert entries.exclude(source_reliability="").exists()
+    assert entries.filter(corroboration__gte=2).exists()
+    assert entries.filter(credibility_override__isnull=False).exists()
+    assert entries.refresh_assessment() == 0
+
+
 def test_every_generated_record_has_its_insert_event(generated):
     """The history triggers are paused during the load and their insert events
     written afterwards: nothing is missing from the history."""

@@ -25,12 +25,15 @@ from core.exports import escape_formula
 from core.models import ReviewedRecord
 from tests import extreme
 from tests.extreme import EARLIEST, LATEST, LEGACY_IMPORT_PATH, title_of
+from threats.models import ThreatEntry
 
 pytestmark = pytest.mark.django_db
 
 DOMAIN_APPS = ("alliances", "exercises", "threats")
 # The fields the workflow sets, and the bookkeeping ones: not content.
 NOT_CONTENT = {*ReviewedRecord.WORKFLOW_FIELDS, "id", "created", "updated"}
+# Optional on a draft, needed once published (the empty records are published).
+REQUIRED_TO_PUBLISH = {ThreatEntry: {"severity"}}
 API = {
     "organisation": "organisations",
     "agreement": "agreements",
@@ -137,11 +140,20 @@ def test_one_character_more_is_refused_by_the_database(data):
     assert {"name", "title", "slug", "acronym", "location_name"} <= set(refused)
 
 
+def date_of(model, field):
+    """The date field ``field`` gives the precision of ("occurred_start" for
+    "occurred_start_precision"), or None (a threat entry's geo_precision)."""
+    if not field.name.endswith("_precision"):
+        return None
+    stem = field.name.removesuffix("_precision")
+    names = {other.name for other in model._meta.concrete_fields}
+    return stem if stem in names else None
+
+
 def required_date_precision(model, field):
     """The precision of a date the record must have (a threat entry's start)."""
-    if not field.name.endswith("_precision"):
-        return False
-    return not model._meta.get_field(field.name.removesuffix("_precision")).blank
+    stem = date_of(model, field)
+    return stem is not None and not model._meta.get_field(stem).blank
 
 
 def test_empty_records_leave_every_optional_field_empty(data):
@@ -156,6 +168,7 @@ def test_empty_records_leave_every_optional_field_empty(data):
         for field in type(row)._meta.get_fields():
             if (
                 field.name in NOT_CONTENT
+                or field.name in REQUIRED_TO_PUBLISH.get(type(row), ())
                 or not getattr(field, "blank", False)
                 or isinstance(field, models.GeneratedField)
                 or required_date_precision(type(row), field)
@@ -196,8 +209,8 @@ def test_every_date_precision_and_the_calendar_limits(data):
     precisions, dates = set(), set()
     for model in domain_models():
         for field in model._meta.concrete_fields:
-            if field.name.endswith("_precision"):
-                date_field = field.name.removesuffix("_precision")
+            date_field = date_of(model, field)
+            if date_field:
                 for day, precision in model._default_manager.exclude(
                     **{date_field: None}
                 ).values_list(date_field, field.name):
@@ -220,14 +233,21 @@ def assert_whole(row, body):
         if key not in body or isinstance(field, models.DateTimeField):
             continue
         value, got = getattr(row, field.attname), body[key]
-        if field.is_relation:
+        if field.is_relation and isinstance(got, str):
+            # Written by name (a source's publisher).
+            assert got == str(getattr(row, field.name) or ""), (row, key)
+        elif field.is_relation:
             assert (got or {}).get("id") == value, (row, key)
         elif isinstance(field, models.DateField):
             assert got == (value.isoformat() if value else None), (row, key)
         elif isinstance(field, models.DecimalField):
             assert (None if got is None else Decimal(str(got))) == value, (row, key)
         else:
-            assert got == value, (row, key)
+            # A derived letter no publisher gave is null in the API, "" stored.
+            assert got == (value if value != "" or got is not None else None), (
+                row,
+                key,
+            )
         compared += 1
     return compared
 
@@ -344,7 +364,8 @@ def test_the_public_history_keeps_long_reasons_and_hides_command_lines(client, d
 def csv_rows(response):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    # getvalue(): page exports are streamed (they have no .content).
+    return list(csv.DictReader(io.StringIO(response.getvalue().decode())))
 
 
 def assert_csv_row_whole(row, record):

@@ -25,6 +25,7 @@ from alliances.models import (
     Country,
     Membership,
     Organisation,
+    Publisher,
     Source,
 )
 from exercises.models import Exercise, ExerciseLocation, ExerciseSeries, Participation
@@ -580,12 +581,22 @@ def test_seed_data_loads_with_expected_counts(seeded):
         unsourced = list(model.objects.filter(sources=None))
         assert unsourced == [], f"{model.__name__} without a source: {unsourced}"
 
-    # A record relying only on flagged sources says so in its rating.
-    for entry in ThreatEntry.objects.prefetch_related("sources"):
-        sources = list(entry.sources.all())
-        if all(source.caution for source in sources):
-            assert entry.source_reliability == "D", entry
-            assert "needs care" in entry.rating_note
+    # Reliability comes from the publishers (publishers.yaml), never a
+    # placeholder: an entry has the best letter its sources' publishers have.
+    letters = {
+        row["name"]: row["reliability"] or "" for row in fixtures("publishers.yaml")
+    }
+    assert Publisher.objects.filter(name__in=letters, reliability="").count() == sum(
+        1 for letter in letters.values() if not letter
+    )
+    for entry in ThreatEntry.objects.prefetch_related("sources__publisher"):
+        given = [letters[source.publisher.name] for source in entry.sources.all()]
+        assert entry.source_reliability == min(
+            (letter for letter in given if letter), default=""
+        ), entry
+        assert entry.severity is not None, entry
+        assert entry.geo_precision, entry
+        assert entry.information_credibility in (2, 3, 6), entry
     flagged = Source.objects.exclude(caution="")
     assert flagged.count() == len(
         [row for row in fixtures("sources.yaml") if row.get("caution")]

@@ -125,6 +125,7 @@ def test_the_public_log_starts_at_publication_and_hides_internal_fields(
     assert [e.kind for e in record_history(entry)] == [
         "insert",
         "sources.add",
+        "update",  # the ratings its source gives it (refresh_assessment)
         "update",
         "update",
         "update",
@@ -220,9 +221,10 @@ def test_reading_history_takes_the_same_queries_for_few_and_many_events(
                 entry.sources.add(source)
 
     edit(1)
-    # events, one per many-to-many table (3), labels for the category,
-    # location country and coordinates source, users
-    with django_assert_num_queries(6) as few:
+    # events, one per many-to-many table (4: targets, follow-ups, related
+    # exercises, sources), labels for the category, location country and
+    # coordinates source, users
+    with django_assert_num_queries(7) as few:
         record_history(entry)
     edit(5)
     with django_assert_num_queries(len(few.captured_queries)):

@@ -153,10 +153,12 @@ def test_chart_is_left_out_when_there_is_nothing_to_draw(client):
 
 
 def _home_queries(client, django_assert_num_queries):
-    # six counts (organisations, agreements, exercises, threat entries, sources,
-    # countries with records); the latest entries and their attributions;
-    # exercises under way, coming up and recent; the chart's monthly counts
-    with django_assert_num_queries(12):
+    # published counts and latest change of organisations, agreements, exercises
+    # and threat entries (one each), the latest deletion; sources cited;
+    # countries with records; recently added (one union); the latest entries
+    # and their attributions; exercises under way, coming up and recent; the
+    # chart's monthly counts
+    with django_assert_num_queries(14):
         response = client.get("/")
     assert response.status_code == 200
     return response

@@ -339,7 +339,10 @@ def test_a_threat_in_the_facts_shape_gets_an_attribution_and_a_rating(tmp_path):
         "claimed",
     )
     assert [c.iso2 for c in entry.target_countries.all()] == ["LT"]
-    assert (entry.source_reliability, entry.information_credibility) == ("F", 3)
+    # Its one source's publisher ("X") is new, so not rated: no letter (never a
+    # placeholder F), and one publisher alone gives 6 (truth cannot be judged).
+    assert (entry.source_reliability, entry.information_credibility) == ("", 6)
+    assert entry.sources.get().publisher.name == "X"
     assert entry.category.slug == "cyber-attack"
 
 

@@ -136,6 +136,7 @@ def test_features_carry_what_a_popup_shows(client, places):
         "date": "June 2022",
         "place": "Vilnius",
         "category": "Cyber attack",
+        "precision": "",  # not recorded for this entry
     }
     assert by_place["Gdynia"]["properties"]["date"] == "June 2023"
 

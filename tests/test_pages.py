@@ -100,7 +100,8 @@ DRAFT = {"publication_status": Status.DRAFT, "published_at": None}
 def rows(response, export):
     if export == "json":
         return json.loads(response.content)["results"]
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    # getvalue(): CSV exports are streamed (they have no .content).
+    return list(csv.DictReader(io.StringIO(response.getvalue().decode())))
 
 
 @pytest.mark.parametrize("kind", sorted(PAGES))

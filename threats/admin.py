@@ -11,16 +11,23 @@ from core.admin import (
 )
 from core.forms import DuplicateCheckedForm
 
-from .models import Actor, Attribution, ThreatCategory, ThreatEntry
+from .models import Actor, ActorAlias, Attribution, ThreatCategory, ThreatEntry
 
 
 @admin.register(ThreatCategory)
 class ThreatCategoryAdmin(AtlasModelAdmin):
-    list_display = ("name", "slug", "position", "entry_count")
+    list_display = ("name", "name_lt", "slug", "position", "entry_count")
     list_editable = ("position",)
-    search_fields = ("name", "description")
+    search_fields = ("name", "name_lt", "description")
     prepopulated_fields = {"slug": ("name",)}
-    fields = ("name", "slug", "position", "description", ("created", "updated"))
+    fields = (
+        "name",
+        "name_lt",
+        "slug",
+        "position",
+        "description",
+        ("created", "updated"),
+    )
 
     def get_queryset(self, request):
         return (
@@ -36,12 +43,21 @@ class ThreatCategoryAdmin(AtlasModelAdmin):
         return obj.entry_count
 
 
+class ActorAliasInline(admin.TabularInline):
+    """Other names of the actor, which imports resolve to it (no duplicates)."""
+
+    model = ActorAlias
+    extra = 1
+    fields = ("name",)
+
+
 @admin.register(Actor)
 class ActorAdmin(AtlasModelAdmin):
     list_display = ("name", "kind", "country", "attribution_count")
     list_filter = ("kind", ("country", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("country",)
-    search_fields = ("name", "description")
+    search_fields = ("name", "description", "alias_names__name")
+    inlines = (ActorAliasInline,)
     autocomplete_fields = ("country",)
     prepopulated_fields = {"slug": ("name",)}
     fields = (
@@ -72,7 +88,7 @@ class AttributionInline(admin.StackedInline):
     extra = 0
     autocomplete_fields = ("actor", "sources")
     fields = (
-        ("actor", "attribution_confidence"),
+        ("actor", "actor_unit", "attribution_confidence"),
         ("attributed_by", "attributed_on", "attributed_on_precision"),
         "basis",
         "sources",
@@ -104,6 +120,8 @@ class ThreatEntryAdmin(ReviewedModelAdmin):
         "severity",
         "source_reliability",
         "information_credibility",
+        "geo_precision",
+        "sea_area",
         "confidence",
         ("target_countries", admin.RelatedOnlyFieldListFilter),
     )
@@ -144,6 +162,8 @@ class ThreatEntryAdmin(ReviewedModelAdmin):
             {
                 "fields": (
                     ("location_name", "location_country"),
+                    "geo_precision",
+                    ("sea_area", "sea_area_detail"),
                     ("latitude", "longitude"),
                     "coordinates_source",
                     "coordinates_note",
@@ -156,12 +176,18 @@ class ThreatEntryAdmin(ReviewedModelAdmin):
             _("Assessment"),
             {
                 "description": _(
-                    "Admiralty code: rate the source's reliability (A-F) and the "
-                    "information's credibility (1-6) separately."
+                    "Severity is needed before publishing. The Admiralty code is "
+                    "derived: source reliability is the best letter among the "
+                    "publishers of the sources (rated on the publishers' pages), "
+                    "information credibility follows the number of independent "
+                    "publishers (3 or more: 2, two: 3, one: 6) unless a reviewer "
+                    "sets it otherwise."
                 ),
                 "fields": (
                     "severity",
-                    ("source_reliability", "information_credibility"),
+                    "severity_note",
+                    ("source_reliability", "corroboration"),
+                    ("information_credibility", "credibility_override"),
                     "rating_note",
                     "related_exercises",
                 ),
@@ -169,6 +195,14 @@ class ThreatEntryAdmin(ReviewedModelAdmin):
         ),
         PROVENANCE_FIELDSET,
     )
+
+    def get_readonly_fields(self, request, obj=None):
+        derived = ("source_reliability", "corroboration", "information_credibility")
+        readonly = [*super().get_readonly_fields(request, obj), *derived]
+        # A grade against the corroboration count is a reviewer's judgement.
+        if not request.user.has_perm("threats.publish_threatentry"):
+            readonly.append("credibility_override")
+        return readonly
 
     @admin.display(description=_("Admiralty"))
     def admiralty_code(self, obj):
@@ -189,7 +223,7 @@ class AttributionAdmin(AtlasModelAdmin):
             {
                 "fields": (
                     "entry",
-                    ("actor", "attribution_confidence"),
+                    ("actor", "actor_unit", "attribution_confidence"),
                     ("attributed_by", "attributed_on", "attributed_on_precision"),
                     "basis",
                 )

@@ -66,7 +66,7 @@ class ThreatEntryFeed(Feed):
 
     def item_description(self, item):
         facts = [
-            item.category.name,
+            item.category.display_name,
             format_vague_date(item.occurred_start, item.occurred_start_precision),
         ]
         if item.location_name:
@@ -93,7 +93,7 @@ class ThreatEntryFeed(Feed):
         )
 
     def item_categories(self, item):
-        return [item.category.name]
+        return [item.category.display_name]
 
     def item_pubdate(self, item):
         # When readers could first see it, not when its draft was begun.

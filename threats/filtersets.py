@@ -7,7 +7,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from alliances.models import Country
+from alliances.filtersets import NOT_RATED_VALUE
+from alliances.models import NOT_RATED, Country
 from core.dates import period_reaches
 from core.filtersets import (
     CountryCodeFilter,
@@ -60,9 +61,13 @@ class ThreatEntryFilterSet(django_filters.FilterSet):
         label=_("Attribution confidence"),
     )
     target = CountryCodesFilter(
-        field_name="target_countries__iso2",
+        method="filter_target",
         queryset=Country.objects.all(),
         label=_("Target country"),
+        help_text=_(
+            "Entries naming the country among their targets or located in it "
+            "(repeat for any of several)."
+        ),
     )
     location_country = CountryCodeFilter(
         field_name="location_country",
@@ -73,10 +78,22 @@ class ThreatEntryFilterSet(django_filters.FilterSet):
         choices=ThreatEntry.Severity.choices, label=_("Severity")
     )
     source_reliability = django_filters.MultipleChoiceFilter(
-        choices=ThreatEntry.Reliability.choices, label=_("Source reliability")
+        choices=[*ThreatEntry.Reliability.choices, (NOT_RATED_VALUE, NOT_RATED)],
+        method="filter_source_reliability",
+        label=_("Source reliability"),
+        help_text=_(
+            "The best letter among the publishers of its sources; 'unrated' "
+            "when none of them is rated."
+        ),
     )
     information_credibility = django_filters.MultipleChoiceFilter(
         choices=ThreatEntry.Credibility.choices, label=_("Information credibility")
+    )
+    geo_precision = django_filters.MultipleChoiceFilter(
+        choices=ThreatEntry.GeoPrecision.choices, label=_("Placed to")
+    )
+    sea_area = django_filters.MultipleChoiceFilter(
+        choices=ThreatEntry.SeaArea.choices, label=_("Sea area")
     )
     occurred_after = django_filters.DateFilter(
         method="filter_occurred_after",
@@ -117,6 +134,13 @@ class ThreatEntryFilterSet(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
+
+    def filter_target(self, queryset, name, value):
+        return queryset.targeting(value) if value else queryset
+
+    def filter_source_reliability(self, queryset, name, value):
+        letters = ["" if letter == NOT_RATED_VALUE else letter for letter in value]
+        return queryset.filter(source_reliability__in=letters)
 
     def filter_occurred_after(self, queryset, name, value):
         return queryset.filter(reaches(value, "occurred_start", "occurred_end"))

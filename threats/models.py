@@ -1,12 +1,17 @@
+import re
+
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower, TruncMonth
+from django.db.models.functions import Coalesce, Lower, TruncMonth
+from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliances.models import Country, Source
+from alliances.models import NOT_RATED, Country, Publisher, Source, SubqueryCount
 from core.dates import (
     coordinates_constraints,
     latitude_field,
@@ -18,9 +23,11 @@ from core.dates import (
 from core.history import track_history
 from core.kinds import SearchKind, TimelineKind
 from core.models import (
+    BilingualName,
     ReviewedQuerySet,
     ReviewedRecord,
     SourcedRecord,
+    Status,
     TimeStampedModel,
     workflow_constraints,
 )
@@ -32,19 +39,45 @@ from core.search import (
 )
 from exercises.models import Exercise
 
+PUBLISH_NEEDS_SEVERITY = _(
+    "Assess the severity (1-5) before publishing: a published threat entry needs one."
+)
+
+
+def credibility_from_corroboration(independent_publishers):
+    """The Admiralty information-credibility grade that corroboration alone
+    supports (README "Assessments"):
+
+    - 3 or more independent publishers report it: 2, probably true;
+    - 2: 3, possibly true;
+    - 1: 6, truth cannot be judged (nothing to judge it against);
+    - none (no source yet): not rated.
+
+    A count never gives 1 (confirmed) or the negative grades 4 and 5: they
+    judge the content itself, which only a reviewer does (the override).
+    """
+    if independent_publishers >= 3:
+        return ThreatEntry.Credibility.PROBABLY_TRUE
+    if independent_publishers == 2:
+        return ThreatEntry.Credibility.POSSIBLY_TRUE
+    if independent_publishers == 1:
+        return ThreatEntry.Credibility.CANNOT_BE_JUDGED
+    return None
+
 
 class ThreatCategoryQuerySet(SlugQuerySet):
-    search_fields = ("name", "description")
+    search_fields = ("name", "name_lt", "description")
 
 
 @track_history
-class ThreatCategory(TimeStampedModel):
+class ThreatCategory(BilingualName, TimeStampedModel):
     """An entry of the controlled list of threat kinds (cyber attack, sabotage...)."""
 
     # Its API resource (/api/v1/threat-categories/) and kind in /deletions/.
     api_kind = "threat-categories"
 
     name = models.CharField(_("name"), max_length=100)
+    name_lt = models.CharField(_("name in Lithuanian"), max_length=100, blank=True)
     slug = models.SlugField(_("slug"), max_length=60, db_index=False)
     description = models.TextField(_("description"), blank=True)
     position = models.PositiveSmallIntegerField(_("position in lists"), default=0)
@@ -73,8 +106,41 @@ class ThreatCategory(TimeStampedModel):
         return (self.slug,)
 
 
+# "Russia (Navy)": an actor's name and, in brackets, a part of it.
+_NAME_AND_UNIT = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<unit>[^()]+)\)$")
+
+
 class ActorQuerySet(SlugQuerySet):
     search_fields = ("name", "description")
+
+    def named(self, name):
+        """The actor called ``name`` or known by it (ActorAlias), in any case;
+        None when no actor is."""
+        name = " ".join(str(name or "").split())
+        if not name:
+            return None
+        return (
+            self.filter(name__iexact=name).first()
+            or self.filter(alias_names__name__iexact=name).first()
+        )
+
+    def resolve(self, name):
+        """``(actor, unit)`` for a name as sources write it, so imports never
+        make a near-duplicate actor: "Russian Federation" is Russia (an alias);
+        "Russia (Navy)" is Russia with the unit "Navy" (a known actor and, in
+        brackets, what is not itself an actor); "Russian military intelligence
+        (GRU)" is the GRU. ``(None, "")`` when the name is no known actor."""
+        actor = self.named(name)
+        if actor is not None:
+            return actor, ""
+        match = _NAME_AND_UNIT.match(" ".join(str(name or "").split()))
+        if match is None:
+            return None, ""
+        actor = self.named(match["name"])
+        if actor is None:
+            return None, ""
+        in_brackets = self.named(match["unit"])
+        return actor, "" if in_brackets == actor else match["unit"]
 
 
 @track_history
@@ -132,6 +198,50 @@ class Actor(TimeStampedModel):
         return (self.slug,)
 
 
+@track_history
+class ActorAlias(TimeStampedModel):
+    """Another name of an actor ("Russian Federation" for Russia, "UNC1151" for
+    Ghostwriter). Imports and the admin resolve it to the actor, so a record
+    naming an actor differently never adds a near-duplicate one."""
+
+    actor = models.ForeignKey(
+        Actor,
+        on_delete=models.CASCADE,
+        related_name="alias_names",
+        verbose_name=_("actor"),
+    )
+    name = models.CharField(_("alias"), max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("actor alias")
+        verbose_name_plural = _("actor aliases")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="actor_alias_name_unique_ci",
+                violation_error_message=_(
+                    "This alias already names an actor (aliases are unique, "
+                    "whatever their case)."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        # An alias that is another actor's own name would make that name mean
+        # two actors; the database cannot see across the two tables.
+        other = Actor.objects.filter(name__iexact=self.name.strip())
+        if self.actor_id:
+            other = other.exclude(pk=self.actor_id)
+        if other.exists():
+            raise ValidationError(
+                {"name": _("This is the name of another actor, not an alias.")}
+            )
+
+
 class ThreatEntryQuerySet(ReviewedQuerySet):
     search_fields = (
         "title",
@@ -162,7 +272,7 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
     def for_detail(self):
         """Everything a detail page shows, in a fixed number of queries."""
         return self.select_related(
-            "category", "location_country", "coordinates_source"
+            "category", "location_country", "coordinates_source__publisher"
         ).prefetch_related(
             "target_countries",
             "sources",
@@ -172,7 +282,16 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
                 .prefetch_related("sources")
                 .order_by("actor__name", "attributed_on", "attributed_by"),
             ),
-            # Only the published exercises: a draft is not named on the page.
+            # Linked entries and exercises: the published ones only, so a
+            # draft is not named on the page.
+            models.Prefetch(
+                "follows_up",
+                queryset=ThreatEntry.objects.published().order_by("occurred_start"),
+            ),
+            models.Prefetch(
+                "followed_up_by",
+                queryset=ThreatEntry.objects.published().order_by("occurred_start"),
+            ),
             models.Prefetch(
                 "related_exercises",
                 queryset=Exercise.objects.published().order_by(
@@ -181,18 +300,109 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
             ),
         )
 
-    def involving(self, country):
-        """Entries that targeted ``country`` or happened in it, annotated
-        ``targeted`` (the country profile), with their category."""
-        targets = self.model.target_countries.through.objects.filter(country=country)
-        return (
-            self.filter(
-                Q(pk__in=targets.values("threatentry")) | Q(location_country=country)
-            )
+    def refresh_assessment(self):
+        """Recompute the ratings derived from the sources of these entries
+        (source reliability, corroboration, credibility) and save those that
+        changed, with a new ``updated`` so API mirrors fetch them again. Called
+        when an entry's sources, a source's publisher or a publisher's rating
+        change. Two queries: one to read, one bulk update."""
+        cited = ThreatEntry.sources.through.objects.filter(
+            threatentry=models.OuterRef("pk"), source__publisher__isnull=False
+        ).order_by()
+        best_letter = (
+            cited.exclude(source__publisher__reliability="")
+            .order_by("source__publisher__reliability")
+            .values("source__publisher__reliability")[:1]
+        )
+        # One outlet under two spellings ("Censor.NET", "Censor.net") counts once.
+        independent = (
+            cited.filter(source__publisher__relays_others=False)
+            .values("threatentry")
             .annotate(
-                targeted=models.Exists(
-                    targets.filter(threatentry=models.OuterRef("pk"))
-                )
+                count=models.Count(Lower("source__publisher__name"), distinct=True)
+            )
+            .values("count")
+        )
+        any_publisher = models.Exists(cited)
+        rows = self.order_by().annotate(
+            new_reliability=Coalesce(models.Subquery(best_letter), models.Value("")),
+            new_independent=Coalesce(models.Subquery(independent), 0),
+            has_publisher=any_publisher,
+        )
+        now = timezone.now()
+        changed = []
+        for entry in rows:
+            # Sources that only relay others still show it was reported once.
+            count = max(entry.new_independent, 1 if entry.has_publisher else 0)
+            before = entry.assessment()
+            entry.source_reliability = entry.new_reliability
+            entry.corroboration = count
+            entry.derive_credibility()
+            if entry.assessment() != before:
+                entry.updated = now
+                changed.append(entry)
+        self.model.objects.bulk_update(
+            changed,
+            [
+                "source_reliability",
+                "corroboration",
+                "information_credibility",
+                "updated",
+            ],
+        )
+        return len(changed)
+
+    def targeting(self, countries):
+        """Entries targeting any of ``countries``: THE rule of "targets a
+        country", which the ``target`` filter (pages, exports, feeds, map, API),
+        its facet, the country profile and the country list's counts all use.
+
+        An entry targets a country when it names it among its target countries
+        (editors may add any) or happened in it (``location_country``): an
+        incident located in Lithuania targets Lithuania without being listed.
+        ``countries``: countries or their ids, one of them, or an ``OuterRef``
+        to a country (a per-country count in a subquery).
+        """
+        named = self.model.target_countries.through.objects
+        if isinstance(countries, models.OuterRef):
+            # The named targets are one subquery deeper than the entries.
+            named = named.filter(country=models.OuterRef(countries))
+            located = Q(location_country=countries)
+        else:
+            if isinstance(countries, Country | int):
+                countries = [countries]
+            named = named.filter(country__in=countries)
+            located = Q(location_country__in=countries)
+        return self.filter(Q(pk__in=named.values("threatentry")) | located)
+
+    def target_counts(self):
+        """``[(country, count)]``: how many of these entries target each country
+        (by ``targeting``), most first; countries targeted by none are left out.
+        One query, whatever the number of entries or countries."""
+        entries = self.order_by().values("pk")
+        counted = Country.objects.annotate(
+            targeting_count=SubqueryCount(
+                entries.targeting(models.OuterRef("pk")).values("pk")
+            )
+        ).order_by()
+        return sorted(
+            (
+                (country, country.targeting_count)
+                for country in counted
+                if country.targeting_count
+            ),
+            key=lambda pair: (-pair[1], pair[0].iso2),
+        )
+
+    def involving(self, country):
+        """Entries targeting ``country`` (``targeting``), annotated ``targeted``
+        when they name it among their target countries (not only happened in
+        it), for the country profile, with their category."""
+        named = self.model.target_countries.through.objects.filter(country=country)
+        return (
+            self.targeting(country)
+            .annotate(
+                targeted=models.Exists(named.filter(threatentry=models.OuterRef("pk")))
             )
             .select_related("category")
         )
@@ -242,7 +452,8 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
 
     def monthly_counts(self):
         """Entries per month (of the start) and category: dicts with month,
-        precision, category slug, name and position, and count. Entries dated
+        precision, category slug, names (English and Lithuanian) and position,
+        and count. Entries dated
         only to the year come back with precision "year" so a chart can leave
         them out instead of piling them on January."""
         return (
@@ -253,6 +464,7 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
                 "occurred_start_precision",
                 "category__slug",
                 "category__name",
+                "category__name_lt",
                 "category__position",
             )
             .annotate(count=models.Count("pk"))
@@ -298,15 +510,8 @@ class ThreatEntry(ReviewedRecord):
             _("5 – critical: loss of life, armed attack or lasting national harm"),
         )
 
-    class Reliability(models.TextChoices):
-        """Admiralty code: how reliable the source is, judged apart from the content."""
-
-        A = "A", _("A – completely reliable")
-        B = "B", _("B – usually reliable")
-        C = "C", _("C – fairly reliable")
-        D = "D", _("D – not usually reliable")
-        E = "E", _("E – unreliable")
-        F = "F", _("F – reliability cannot be judged")
+    # Source reliability is rated per publisher (alliances.Publisher).
+    Reliability = Publisher.Reliability
 
     class Credibility(models.IntegerChoices):
         """Admiralty code: how credible the information is, judged apart from the source."""
@@ -317,6 +522,23 @@ class ThreatEntry(ReviewedRecord):
         DOUBTFUL = 4, _("4 – doubtful")
         IMPROBABLE = 5, _("5 – improbable")
         CANNOT_BE_JUDGED = 6, _("6 – truth cannot be judged")
+
+    class GeoPrecision(models.TextChoices):
+        """How precisely the entry is placed (README "Assessments")."""
+
+        EXACT = "exact", _("exact place")
+        TOWN = "town", _("nearest town")
+        REGION = "region", _("region")
+        COUNTRY = "country", _("country")
+        SEA_AREA = "sea_area", _("sea area")
+
+    class SeaArea(models.TextChoices):
+        """The sea where a maritime, cable or over-sea incident happened."""
+
+        BALTIC_SEA = "baltic_sea", _("Baltic Sea")
+        GULF_OF_FINLAND = "gulf_of_finland", _("Gulf of Finland")
+        GULF_OF_RIGA = "gulf_of_riga", _("Gulf of Riga")
+        GULF_OF_BOTHNIA = "gulf_of_bothnia", _("Gulf of Bothnia")
 
     title = models.CharField(_("title"), max_length=300)
     slug = models.SlugField(_("slug"), max_length=100, db_index=False)
@@ -346,6 +568,32 @@ class ThreatEntry(ReviewedRecord):
         related_name="threat_locations",
         verbose_name=_("location country"),
     )
+    geo_precision = models.CharField(
+        _("placed to"),
+        max_length=10,
+        choices=GeoPrecision.choices,
+        blank=True,
+        help_text=_(
+            "How precisely the location is known: an exact place (a named site), "
+            "the nearest town, a region, only the country, or a sea area."
+        ),
+    )
+    sea_area = models.CharField(
+        _("sea area"),
+        max_length=20,
+        choices=SeaArea.choices,
+        blank=True,
+        help_text=_("For maritime, cable and over-sea incidents."),
+    )
+    sea_area_detail = models.CharField(
+        _("part of the sea"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The part of the sea area the sources name, e.g. "
+            "'east of Gotland (Swedish EEZ)'."
+        ),
+    )
     latitude = latitude_field()
     longitude = longitude_field()
     coordinates_source = models.ForeignKey(
@@ -364,6 +612,10 @@ class ThreatEntry(ReviewedRecord):
         blank=True,
         related_name="targeted_by_threats",
         verbose_name=_("target countries"),
+        help_text=_(
+            "Countries it names among its targets. The country where it happened "
+            "counts as a target without being listed here."
+        ),
     )
     targets_note = models.TextField(
         _("targets"),
@@ -375,30 +627,76 @@ class ThreatEntry(ReviewedRecord):
         choices=Severity.choices,
         null=True,
         blank=True,
-        help_text=_("Editors' assessment on the 1-5 scale; empty until assessed."),
+        help_text=_(
+            "Editors' assessment on the 1-5 scale; needed before the entry is "
+            "published."
+        ),
     )
+    severity_note = models.CharField(
+        _("why this severity"),
+        max_length=500,
+        blank=True,
+        help_text=_("One sentence: what the sources state that sets the level."),
+    )
+    # Derived from the sources (refresh_assessment), never typed in: the best
+    # letter among the publishers of its sources, and how many independent
+    # publishers report it.
     source_reliability = models.CharField(
         _("source reliability"),
         max_length=1,
         choices=Reliability.choices,
         blank=True,
+        editable=False,
+        help_text=_(
+            "The best rating among the publishers of its sources; empty: none of "
+            "them is rated."
+        ),
+    )
+    corroboration = models.PositiveSmallIntegerField(
+        _("independent publishers"),
+        default=0,
+        editable=False,
+        help_text=_(
+            "Publishers among its sources that report it independently (those "
+            "relaying another publisher's text are not counted)."
+        ),
+    )
+    credibility_override = models.PositiveSmallIntegerField(
+        _("credibility set by a reviewer"),
+        choices=Credibility.choices,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Only when a reviewer judges the information otherwise than its "
+            "corroboration says; say why in the note on the rating."
+        ),
     )
     information_credibility = models.PositiveSmallIntegerField(
         _("information credibility"),
         choices=Credibility.choices,
         null=True,
         blank=True,
+        editable=False,
+        help_text=_("The reviewer's grade if set, else the one corroboration gives."),
     )
     rating_note = models.TextField(
         _("note on the rating"),
         blank=True,
-        help_text=_("Why the sources and information were rated as they are."),
+        help_text=_("Why a reviewer set the credibility otherwise, if they did."),
     )
     related_exercises = models.ManyToManyField(
         Exercise,
         blank=True,
         related_name="related_threats",
         verbose_name=_("related exercises"),
+    )
+    follows_up = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="followed_up_by",
+        verbose_name=_("follows up"),
+        help_text=_("Earlier entries this one follows up, continues or answers."),
     )
     sources = models.ManyToManyField(
         Source, related_name="threat_entries", verbose_name=_("sources")
@@ -438,6 +736,12 @@ class ThreatEntry(ReviewedRecord):
                 violation_error_message=_("Severity must be between 1 and 5."),
             ),
             models.CheckConstraint(
+                condition=~Q(publication_status=Status.PUBLISHED)
+                | Q(severity__isnull=False),
+                name="threat_entry_published_has_severity",
+                violation_error_message=PUBLISH_NEEDS_SEVERITY,
+            ),
+            models.CheckConstraint(
                 condition=Q(source_reliability__in=["", "A", "B", "C", "D", "E", "F"]),
                 name="threat_entry_reliability_range",
                 violation_error_message=_(
@@ -450,6 +754,61 @@ class ThreatEntry(ReviewedRecord):
                 name="threat_entry_credibility_range",
                 violation_error_message=_(
                     "Information credibility must be between 1 and 6."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(credibility_override__isnull=True)
+                | Q(credibility_override__gte=1, credibility_override__lte=6),
+                name="threat_entry_credibility_override_range",
+                violation_error_message=_(
+                    "Information credibility must be between 1 and 6."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    geo_precision__in=[
+                        "",
+                        "exact",
+                        "town",
+                        "region",
+                        "country",
+                        "sea_area",
+                    ]
+                ),
+                name="threat_entry_geo_precision_valid",
+                violation_error_message=_("Unknown geo-precision code."),
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    sea_area__in=[
+                        "",
+                        "baltic_sea",
+                        "gulf_of_finland",
+                        "gulf_of_riga",
+                        "gulf_of_bothnia",
+                    ]
+                ),
+                name="threat_entry_sea_area_valid",
+                violation_error_message=_("Unknown sea area."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(geo_precision="sea_area") | ~Q(sea_area=""),
+                name="threat_entry_sea_area_given",
+                violation_error_message=_(
+                    "An entry placed by its sea area needs the sea area."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(sea_area_detail="") | ~Q(sea_area=""),
+                name="threat_entry_sea_area_detail_needs_area",
+                violation_error_message=_("Name the sea area of which this is a part."),
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True)
+                | Q(coordinates_source__isnull=False),
+                name="threat_entry_coordinates_sourced",
+                violation_error_message=_(
+                    "Coordinates need the source that gives them."
                 ),
             ),
             *coordinates_constraints("threat_entry"),
@@ -468,16 +827,71 @@ class ThreatEntry(ReviewedRecord):
         """One more fact to tell similar titles apart on the search page."""
         return self.category
 
+    def save(self, *args, **kwargs):
+        self.derive_credibility()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "credibility_override" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "information_credibility"}
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.publication_status == Status.PUBLISHED and self.severity is None:
+            raise ValidationError({"severity": PUBLISH_NEEDS_SEVERITY})
+
+    def derive_credibility(self):
+        """The reviewer's grade if they set one, else corroboration's."""
+        self.information_credibility = (
+            self.credibility_override
+            or credibility_from_corroboration(self.corroboration)
+        )
+
+    def assessment(self):
+        return (
+            self.source_reliability,
+            self.corroboration,
+            self.information_credibility,
+        )
+
+    def publication_refusal(self):
+        """Why this entry may not be published yet (core.workflow), or None."""
+        if self.severity is None:
+            return PUBLISH_NEEDS_SEVERITY
+        return None
+
+    @property
+    def targeted_countries(self):
+        """The countries it targets by the one rule (``targeting``): those it
+        names and the one it happened in, by name. Read from the loaded
+        ``target_countries`` and ``location_country``."""
+        countries = {country.pk: country for country in self.target_countries.all()}
+        if self.location_country_id:
+            countries.setdefault(self.location_country_id, self.location_country)
+        return sorted(countries.values(), key=lambda country: country.name)
+
     @property
     def admiralty_code(self):
-        """'B2' style rating, or an empty string until both halves are rated."""
-        if self.source_reliability and self.information_credibility:
-            return f"{self.source_reliability}{self.information_credibility}"
-        return ""
+        """'B2' style rating; the letter is "–" while no publisher of its sources
+        is rated, and the code is empty while there is no credibility."""
+        if not self.information_credibility:
+            return ""
+        return f"{self.source_reliability or '–'}{self.information_credibility}"
+
+    @property
+    def reliability_label(self):
+        if self.source_reliability:
+            return self.get_source_reliability_display()
+        return NOT_RATED
+
+    @property
+    def credibility_is_derived(self):
+        return self.information_credibility is not None and (
+            self.credibility_override is None
+        )
 
 
 class AttributionQuerySet(SearchQuerySet):
-    search_fields = ("attributed_by", "basis", "actor__name")
+    search_fields = ("attributed_by", "basis", "actor__name", "actor_unit")
 
     def get_by_natural_key(self, entry_slug, actor_slug, attributed_by):
         return self.get(
@@ -516,6 +930,16 @@ class Attribution(SourcedRecord):
         on_delete=models.PROTECT,
         related_name="attributions",
         verbose_name=_("actor"),
+    )
+    actor_unit = models.CharField(
+        _("unit"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The branch or body of the actor the sources name (Baltic Fleet, "
+            "Ministry of Defence, intelligence services); the actor stays the "
+            "state or group itself."
+        ),
     )
     attributed_by = models.CharField(
         _("attributed by"),
@@ -561,3 +985,48 @@ class Attribution(SourcedRecord):
         return (self.entry.slug, self.actor.slug, self.attributed_by)
 
     natural_key.dependencies = ["threats.threatentry", "threats.actor"]
+
+
+# The derived ratings follow their inputs: an entry's sources, a source's
+# publisher, a publisher's letter or independence.
+
+
+@receiver(models.signals.m2m_changed, sender=ThreatEntry.sources.through)
+def _sources_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if reverse:  # source.threat_entries.add(...)
+        entries = ThreatEntry.objects.filter(pk__in=pk_set or ())
+        if action == "post_clear":
+            entries = ThreatEntry.objects.filter(sources__isnull=True)
+    else:
+        entries = ThreatEntry.objects.filter(pk=instance.pk)
+    entries.refresh_assessment()
+
+
+@receiver(models.signals.post_save, sender=Source)
+def _source_saved(sender, instance, created, raw=False, **kwargs):
+    if not created and not raw:
+        ThreatEntry.objects.filter(sources=instance).refresh_assessment()
+
+
+@receiver(models.signals.post_save, sender=Publisher)
+def _publisher_saved(sender, instance, created, raw=False, **kwargs):
+    if not created and not raw:
+        ThreatEntry.objects.filter(
+            sources__publisher=instance
+        ).distinct().refresh_assessment()
+
+
+@receiver(models.signals.pre_delete, sender=Source)
+def _source_deleting(sender, instance, **kwargs):
+    instance._cited_by_entries = list(
+        ThreatEntry.objects.filter(sources=instance).values_list("pk", flat=True)
+    )
+
+
+@receiver(models.signals.post_delete, sender=Source)
+def _source_deleted(sender, instance, **kwargs):
+    entries = getattr(instance, "_cited_by_entries", None)
+    if entries:
+        ThreatEntry.objects.filter(pk__in=entries).refresh_assessment()

@@ -15,7 +15,7 @@ class ThreatCategoryResource(AtlasResource):
     class Meta:
         model = ThreatCategory
         import_id_fields = ("slug",)
-        fields = ("slug", "name", "description", "position")
+        fields = ("slug", "name", "name_lt", "description", "position")
 
 
 @register(Actor)
@@ -43,6 +43,9 @@ class ThreatEntryResource(AtlasResource):
             "reported",
             "location_name",
             "location_country",
+            "geo_precision",
+            "sea_area",
+            "sea_area_detail",
             "latitude",
             "longitude",
             "coordinates_source",
@@ -50,8 +53,9 @@ class ThreatEntryResource(AtlasResource):
             "target_countries",
             "targets_note",
             "severity",
-            "source_reliability",
-            "information_credibility",
+            "severity_note",
+            # Source reliability and credibility are derived from the sources;
+            # a reviewer's credibility grade is set in the admin, not by a file.
             "rating_note",
             "related_exercises",
             "sources",

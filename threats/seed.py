@@ -8,7 +8,7 @@ from alliances.seed import coordinates, country, sources
 from core.dates import parse_vague_date
 from core.seed import RecordError, as_list, clean_and_save, seed_kind
 
-from .models import Actor, Attribution, ThreatCategory, ThreatEntry
+from .models import Actor, ActorAlias, Attribution, ThreatCategory, ThreatEntry
 
 # The facts' category labels, mapped onto the controlled list (threats migration 0002).
 THREAT_CATEGORIES = {
@@ -35,6 +35,13 @@ THREAT_CATEGORIES = {
     "forced diversion of civil aircraft": "civil-aviation-interference",
     "territorial/border provocation": "border-provocation",
 }
+# Sea areas as the seed files name them, each the start of `location.sea_area`.
+SEA_AREA_NAMES = [
+    (ThreatEntry.SeaArea.GULF_OF_FINLAND, "gulf of finland"),
+    (ThreatEntry.SeaArea.GULF_OF_RIGA, "gulf of riga"),
+    (ThreatEntry.SeaArea.GULF_OF_BOTHNIA, "gulf of bothnia"),
+    (ThreatEntry.SeaArea.BALTIC_SEA, "baltic sea"),
+]
 ATTRIBUTION_CONFIDENCE = {
     "confirmed (court ruling)": Attribution.Confidence.CONFIRMED,
     "confirmed": Attribution.Confidence.CONFIRMED,
@@ -74,8 +81,9 @@ def import_threat(importer, record):
             importer, location.get("country"), "location.country"
         ),
         **coordinates(importer, location),
+        **_placement(importer, location),
         "targets_note": importer.text(record, "targets"),
-        **_rating(importer, record, cited),
+        **_assessment(importer, record),
         **importer.provenance(record),
     }
     if record.get("reported"):
@@ -92,41 +100,70 @@ def import_threat(importer, record):
         [{**row, "entry": obj} for row in attributions],
         key=("entry", "actor", "attributed_by"),
     )
+    if record.get("follows_up") is not None:
+        # The entries it follows up may come later in the files.
+        importer.defer(lambda origin: _link_follow_ups(importer, record, origin))
     return importer.outcome(obj, outcome, changed)
 
 
-def _rating(importer, record, cited):
-    """Admiralty rating: the record's own, else an initial one from the facts.
+def _link_follow_ups(importer, record, origin=None):
+    """Set the entries a record follows up, once all are in. Returns whether
+    they changed, or None (after rejecting the record) for an unknown id."""
+    entry = ThreatEntry.objects.get(slug=importer.slug(record, "threat"))
+    earlier = []
+    for identifier in as_list(record["follows_up"]):
+        slug = importer.slug({"id": identifier}, "threat")
+        other = ThreatEntry.objects.filter(slug=slug).exclude(pk=entry.pk).first()
+        if other is None:
+            importer.reject(origin, record, f"follows_up: unknown entry {identifier!r}")
+            return None
+        earlier.append(other)
+    return importer.set_m2m(entry.follows_up, earlier)
 
-    The initial rating is mechanical and says so: reliability F (not yet judged)
-    unless every source carries a caution flag (D, not usually reliable);
-    credibility 2 (probably true) for high confidence, 3 (possibly true) for
-    medium.
-    """
-    reliability = record.get("source_reliability")
-    credibility = record.get("information_credibility")
-    note = importer.text(record, "rating_note")
-    if reliability is None and credibility is None:
-        flagged = [source for source in cited if source.caution]
-        if cited and len(flagged) == len(cited):
-            reliability = "D"
-            note = "Every source cited needs care: " + "; ".join(
-                f"{source.publisher} ({source.caution})" for source in flagged
-            )
-        else:
-            reliability = "F"
-            note = "Source reliability not yet judged by an editor."
-        credibility = 2 if record.get("confidence", "high") == "high" else 3
-        note += (
-            " Initial credibility follows the compiler's confidence "
-            "(high gives 2, medium gives 3)."
-        )
+
+def _assessment(importer, record):
+    """Severity with its reason, and a reviewer's credibility grade if the record
+    gives one. Source reliability and the corroboration grade are not read: they
+    follow from the publishers of the sources (ThreatEntry.refresh_assessment)."""
+    severity = record.get("severity")
+    if severity not in (None, "") and str(severity) not in {"1", "2", "3", "4", "5"}:
+        raise RecordError(f"severity: {severity!r} is not 1 to 5")
+    override = record.get("credibility_override")
+    if override not in (None, "") and str(override) not in {
+        str(value) for value in ThreatEntry.Credibility.values
+    }:
+        raise RecordError(f"credibility_override: {override!r} is not 1 to 6")
     return {
-        "source_reliability": reliability or "",
-        "information_credibility": int(credibility) if credibility else None,
-        "rating_note": note,
-        "severity": int(record["severity"]) if record.get("severity") else None,
+        "severity": int(severity) if severity not in (None, "") else None,
+        "severity_note": importer.text(record, "severity_note")[:500],
+        "credibility_override": int(override) if override not in (None, "") else None,
+        "rating_note": importer.text(record, "rating_note"),
     }
+
+
+def _placement(importer, location):
+    """How precisely the entry is placed, and its sea area ("Baltic Sea east of
+    Gotland (Swedish EEZ)" -> the Baltic Sea, "east of Gotland (Swedish EEZ)")."""
+    precision = location.get("geo_precision") or ""
+    if precision not in ("", *ThreatEntry.GeoPrecision.values):
+        raise RecordError(f"location.geo_precision: unknown code {precision!r}")
+    text = importer.text(location, "sea_area")
+    area, detail = "", ""
+    if text:
+        lowered = text.lower()
+        for value, label in SEA_AREA_NAMES:
+            if lowered.startswith(label):
+                area, detail = value, text[len(label) :].strip(" ,;:-–")
+                break
+        else:
+            known = ", ".join(label for _value, label in SEA_AREA_NAMES)
+            raise RecordError(
+                f"location.sea_area: {text!r} does not start with a known sea "
+                f"area ({known})"
+            )
+        if detail.startswith("(") and detail.endswith(")") and detail.count("(") == 1:
+            detail = detail[1:-1]
+    return {"geo_precision": precision, "sea_area": area, "sea_area_detail": detail}
 
 
 def _target_countries(importer, record):
@@ -155,7 +192,7 @@ def _attributions(importer, record, cited):
         ]
     out = []
     for row in rows:
-        actor = _actor(importer, row)
+        actor, unit = _actor(importer, row)
         confidence = row.get("confidence") or Attribution.Confidence.NOT_ATTRIBUTED
         confidence = ATTRIBUTION_CONFIDENCE.get(str(confidence).lower(), confidence)
         if confidence not in Attribution.Confidence.values:
@@ -165,6 +202,8 @@ def _attributions(importer, record, cited):
         out.append(
             {
                 "actor": actor,
+                # The file's unit, else the one the actor's name carried.
+                "actor_unit": importer.text(row, "actor_unit") or unit,
                 "attributed_by": importer.text(row, "attributed_by"),
                 **importer.dates(row, "attributed_on"),
                 "attribution_confidence": confidence,
@@ -177,20 +216,33 @@ def _attributions(importer, record, cited):
 
 
 def _actor(importer, row):
+    """``(actor, unit)`` for an attribution row: the actor its name or an alias
+    means ("Russian Federation", "Russia (Navy)" -> Russia, unit "Navy"), else a
+    new actor. The row's ``actor_aliases`` become the actor's aliases."""
     name = importer.text(row, "actor")
     if not name:
         raise RecordError("attributions: an attribution without an actor")
     kind = row.get("actor_kind") or Actor.Kind.UNKNOWN
     if kind not in Actor.Kind.values:
         raise RecordError(f"attributions: unknown actor kind {kind!r}")
-    actor = Actor.objects.filter(name__iexact=name).first()
+    aliases = [str(alias).strip() for alias in as_list(row.get("actor_aliases"))]
+    actor, unit = Actor.objects.resolve(name)
     if actor is None:
         actor = Actor(
             name=name,
             slug=slugify(name)[:100] or "actor",
             kind=kind,
             country=country(importer, row.get("actor_country"), "actor_country"),
-            aliases=list(row.get("actor_aliases") or []),
+            aliases=aliases,
         )
         clean_and_save(actor)
-    return actor
+    for alias in aliases:
+        owner = Actor.objects.named(alias)
+        if owner is None:
+            clean_and_save(ActorAlias(actor=actor, name=alias))
+        elif owner != actor:
+            raise RecordError(
+                f"attributions: the alias {alias!r} of {actor.name!r} already "
+                f"names {owner.name!r}"
+            )
+    return actor, unit

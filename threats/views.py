@@ -1,10 +1,40 @@
+from django.db.models import Case, F, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.views import AtlasListView, Facet, ReviewedDetailView
+from alliances.filtersets import NOT_RATED_VALUE
+from alliances.models import NOT_RATED
+from core.views import AtlasListView, Facet, FacetOption, ReviewedDetailView
 
 from .filtersets import ThreatEntryFilterSet
 from .models import Attribution, ThreatEntry
+
+
+class TargetCountryFacet(Facet):
+    """Entries per target country by the one rule the ``target`` filter and the
+    country profile use (ThreatEntryQuerySet.targeting): named or located."""
+
+    def __init__(self, param, label):
+        super().__init__(param, label, "targeting")
+
+    def options(self, queryset, request):
+        selected = {code.upper() for code in request.GET.getlist(self.param)}
+        # While countries are chosen, only they are listed: the filter keeps
+        # entries targeting any of them, so another country's count among
+        # these entries would not be what choosing it too gives.
+        options = [
+            FacetOption(
+                country.iso2, country.display_name, count, country.iso2 in selected
+            )
+            for country, count in queryset.target_counts()
+            if not selected or country.iso2 in selected
+        ]
+        # A chosen country that matches nothing stays listed, so it can be unticked.
+        shown = {option.value for option in options}
+        options += [
+            FacetOption(code, code, 0, True) for code in sorted(selected - shown)
+        ]
+        return options
 
 
 class ThreatEntryListView(AtlasListView):
@@ -16,19 +46,20 @@ class ThreatEntryListView(AtlasListView):
     # The others are facet links (or URL parameters for integrations).
     form_fields = ("q", "occurred_after", "occurred_before", "ordering")
     facets = (
-        Facet("category", _("Category"), "category__slug", "category__name"),
+        Facet(
+            "category",
+            _("Category"),
+            "category__slug",
+            "category__name",
+            label_lt_path="category__name_lt",
+        ),
         Facet(
             "actor",
             _("Actor blamed"),
             "attributions__actor__slug",
             "attributions__actor__name",
         ),
-        Facet(
-            "target",
-            _("Target country"),
-            "target_countries__iso2",
-            "target_countries__name",
-        ),
+        TargetCountryFacet("target", _("Target country")),
         Facet("year", _("Year"), "occurred_start", year=True),
         Facet(
             "attribution_confidence",
@@ -39,13 +70,41 @@ class ThreatEntryListView(AtlasListView):
         Facet(
             "source_reliability",
             _("Source reliability"),
-            "source_reliability",
-            choices=ThreatEntry.Reliability.choices,
+            "reliability_facet",
+            choices=[*ThreatEntry.Reliability.choices, (NOT_RATED_VALUE, NOT_RATED)],
+        ),
+        Facet(
+            "information_credibility",
+            _("Information credibility"),
+            "information_credibility",
+            choices=ThreatEntry.Credibility.choices,
+        ),
+        Facet(
+            "severity", _("Severity"), "severity", choices=ThreatEntry.Severity.choices
+        ),
+        Facet(
+            "geo_precision",
+            _("Placed to"),
+            "geo_precision",
+            choices=ThreatEntry.GeoPrecision.choices,
+        ),
+        Facet(
+            "sea_area", _("Sea area"), "sea_area", choices=ThreatEntry.SeaArea.choices
         ),
     )
 
     def get_queryset(self):
-        queryset = super().get_queryset()
+        # "Not rated" is a facet option of its own, not a missing value.
+        queryset = (
+            super()
+            .get_queryset()
+            .annotate(
+                reliability_facet=Case(
+                    When(source_reliability="", then=Value(NOT_RATED_VALUE)),
+                    default=F("source_reliability"),
+                )
+            )
+        )
         if self.request.GET.get("format"):
             # Only exports list the targets and every source's URL.
             queryset = queryset.prefetch_related("target_countries", "sources")
@@ -62,6 +121,9 @@ class ThreatEntryListView(AtlasListView):
             "title": obj.title,
             "url": self.request.build_absolute_uri(obj.get_absolute_url()),
             "category": obj.category.name,
+            # *_label columns are in the reader's language; the others read the
+            # same in every language.
+            "category_label": obj.category.display_name,
             "occurred_start": obj.occurred_start,
             "occurred_start_precision": obj.occurred_start_precision,
             "occurred_end": obj.occurred_end,
@@ -72,14 +134,20 @@ class ThreatEntryListView(AtlasListView):
             else "",
             "latitude": float(obj.latitude) if obj.latitude is not None else None,
             "longitude": float(obj.longitude) if obj.longitude is not None else None,
-            "targets": [country.iso2 for country in obj.target_countries.all()],
+            # By the one rule: named or located (ThreatEntryQuerySet.targeting).
+            "targets": [country.iso2 for country in obj.targeted_countries],
             "actors": list(dict.fromkeys(a.actor.name for a in attributions)),
             "attribution_confidences": list(
                 dict.fromkeys(a.attribution_confidence for a in attributions)
             ),
             "severity": obj.severity,
-            "source_reliability": obj.source_reliability,
+            "severity_label": str(obj.get_severity_display() or ""),
+            "severity_note": obj.severity_note,
+            "source_reliability": obj.source_reliability or None,
+            "independent_publishers": obj.corroboration,
             "information_credibility": obj.information_credibility,
+            "geo_precision": obj.geo_precision,
+            "sea_area": obj.sea_area,
             "sources": [source.url for source in obj.sources.all()],
         }
 
@@ -92,6 +160,7 @@ class ThreatEntryDetailView(ReviewedDetailView):
         context = super().get_context_data(**kwargs)
         entry = self.object
         context["sources"] = entry.sources.all()
+        context["severity_scale"] = ThreatEntry.Severity.choices
         if entry.latitude is not None:
             # 54.687 rather than the stored 54.68700
             context["coordinates"] = [
@@ -103,4 +172,6 @@ class ThreatEntryDetailView(ReviewedDetailView):
         )
         # for_detail() loads the published ones only.
         context["related_exercises"] = list(entry.related_exercises.all())
+        context["follows_up"] = list(entry.follows_up.all())
+        context["followed_up_by"] = list(entry.followed_up_by.all())
         return context

@@ -1,5 +1,7 @@
 """Countries, sources, organisations, memberships and agreements in the API."""
 
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from alliances.models import (
@@ -8,6 +10,7 @@ from alliances.models import (
     Country,
     Membership,
     Organisation,
+    Publisher,
     Source,
 )
 from core.api.fields import BriefRelatedField, BriefSerializer, WebUrlField
@@ -27,14 +30,61 @@ class CountryBrief(BriefSerializer):
         fields = ["id", "url", "iso2", "name"]
 
 
+RELIABILITY_HELP = (
+    "Admiralty source-reliability letter of the publisher (A completely reliable "
+    "to E unreliable, F cannot be judged); null: not rated."
+)
+
+
 class SourceBrief(BriefSerializer):
+    """A cited document: its publisher by name, with the publisher's letter."""
+
     basename = "source"
     lookup_field = "pk"
     document_url = serializers.URLField(source="url")
+    publisher = serializers.CharField(
+        source="publisher.name", default="", help_text="Its publisher's name."
+    )
+    reliability = serializers.CharField(
+        source="publisher.reliability",
+        allow_null=True,
+        default=None,
+        help_text=RELIABILITY_HELP,
+    )
 
     class Meta:
         model = Source
-        fields = ["id", "url", "document_url", "title", "publisher", "caution"]
+        fields = [
+            "id",
+            "url",
+            "document_url",
+            "title",
+            "publisher",
+            "reliability",
+            "caution",
+        ]
+
+    @classmethod
+    def represent(cls, obj, request):
+        publisher = obj.publisher
+        return {
+            "id": obj.pk,
+            "url": cls.api_url(obj, request),
+            "document_url": obj.url,
+            "title": obj.title,
+            "publisher": publisher.name if publisher else "",
+            "reliability": (publisher.reliability or None) if publisher else None,
+            "caution": obj.caution,
+        }
+
+
+class PublisherBrief(BriefSerializer):
+    basename = "publisher"
+    lookup_field = "pk"
+
+    class Meta:
+        model = Publisher
+        fields = ["id", "url", "name", "reliability"]
 
 
 class OrganisationBrief(BriefSerializer):
@@ -95,9 +145,101 @@ class CountrySerializer(AtlasModelSerializer):
         ]
 
 
+class PublisherSerializer(AtlasModelSerializer):
+    """A publisher and its rating. Only reviewers set or change the letter (and
+    what it rests on: relays_others, rating_note); an editor's publisher is
+    "not rated" until then."""
+
+    brief = PublisherBrief
+    reliability = serializers.ChoiceField(
+        choices=Publisher.Reliability.choices,
+        allow_null=True,
+        required=False,
+        help_text=RELIABILITY_HELP,
+    )
+    reliability_label = serializers.CharField(
+        read_only=True, help_text="The letter in words, or 'not rated'."
+    )
+    source_count = serializers.IntegerField(read_only=True)
+    rated_at = serializers.DateTimeField(read_only=True)
+
+    RATING_FIELDS = ("reliability", "relays_others", "rating_note")
+
+    class Meta:
+        model = Publisher
+        fields = [
+            "id",
+            "url",
+            "name",
+            "reliability",
+            "reliability_label",
+            "relays_others",
+            "rating_note",
+            "rated_at",
+            "source_count",
+            "change_reason",
+            "created",
+            "updated",
+        ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["reliability"] = instance.reliability or None
+        data["reliability_label"] = str(instance.reliability_label)
+        return data
+
+    def validate(self, attrs):
+        if attrs.get("reliability", "") is None:
+            attrs["reliability"] = ""
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not user.has_perm("alliances.publish_publisher"):
+            current = self.instance
+            changed = [
+                name
+                for name in self.RATING_FIELDS
+                if name in attrs
+                and attrs[name]
+                != (
+                    getattr(current, name)
+                    if current is not None
+                    else Publisher._meta.get_field(name).get_default()
+                )
+            ]
+            if changed:
+                message = _("Only reviewers rate publishers.")
+                raise serializers.ValidationError({key: [message] for key in changed})
+        return super().validate(attrs)
+
+    def create(self, validated_data):
+        return super().create(self._stamped(validated_data, None))
+
+    def update(self, instance, validated_data):
+        return super().update(instance, self._stamped(validated_data, instance))
+
+    def _stamped(self, validated_data, instance):
+        """Who gave the letter, and when (validate() let only reviewers)."""
+        letter = validated_data.get("reliability")
+        if letter is not None and letter != (instance.reliability if instance else ""):
+            validated_data["rated_by"] = self.context["request"].user
+            validated_data["rated_at"] = timezone.now()
+        return validated_data
+
+
 class SourceSerializer(AtlasModelSerializer):
     brief = SourceBrief
     document_url = serializers.URLField(source="url", max_length=1000)
+    publisher = serializers.SlugRelatedField(
+        slug_field="name",
+        queryset=Publisher.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The publisher's name (one of /api/v1/publishers/).",
+    )
+    reliability = serializers.SerializerMethodField(help_text=RELIABILITY_HELP)
+
+    def get_reliability(self, obj) -> str | None:
+        return (obj.publisher.reliability or None) if obj.publisher else None
 
     class Meta:
         model = Source
@@ -107,6 +249,7 @@ class SourceSerializer(AtlasModelSerializer):
             "document_url",
             "title",
             "publisher",
+            "reliability",
             "published",
             "published_precision",
             "accessed",
@@ -125,7 +268,14 @@ class OrganisationSerializer(AtlasModelSerializer):
     hq_country = BriefRelatedField(CountryBrief, allow_null=True, required=False)
     parent = BriefRelatedField(OrganisationBrief, allow_null=True, required=False)
     member_count = serializers.IntegerField(
-        read_only=True, help_text="Countries with a membership running today."
+        read_only=True,
+        help_text="Countries whose membership is known to run today (a known "
+        "start, no end before today).",
+    )
+    start_unknown_count = serializers.IntegerField(
+        read_only=True,
+        help_text="Countries whose membership has no known start and has not "
+        "ended: listed apart, never in member_count.",
     )
     sources = sources_field()
 
@@ -149,6 +299,7 @@ class OrganisationSerializer(AtlasModelSerializer):
             "description",
             "members_note",
             "member_count",
+            "start_unknown_count",
             "confidence",
             "sources",
             *WORKFLOW_FIELDS,

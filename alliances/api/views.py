@@ -6,13 +6,14 @@ Organisations and agreements go through review (core.api.viewsets.ReviewedViewSe
 memberships are shown with their organisation.
 """
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 
 from alliances.filtersets import (
     AgreementFilterSet,
     CountryFilterSet,
     MembershipFilterSet,
     OrganisationFilterSet,
+    PublisherFilterSet,
     SourceFilterSet,
 )
 from alliances.models import (
@@ -20,6 +21,7 @@ from alliances.models import (
     Country,
     Membership,
     Organisation,
+    Publisher,
     Source,
 )
 from core.api.viewsets import AtlasViewSet, ReviewedViewSet
@@ -30,6 +32,7 @@ from .serializers import (
     CountrySerializer,
     MembershipSerializer,
     OrganisationSerializer,
+    PublisherSerializer,
     SourceSerializer,
 )
 
@@ -38,7 +41,9 @@ def brief_sources():
     """The sources a record cites, with only the columns of their brief form."""
     return Prefetch(
         "sources",
-        queryset=Source.objects.only("id", "url", "title", "publisher", "caution"),
+        queryset=Source.objects.only(
+            "id", "url", "title", "caution", "publisher__name", "publisher__reliability"
+        ),
     )
 
 
@@ -60,6 +65,18 @@ class CountryViewSet(AtlasViewSet):
         return queryset.for_list(
             sees_unpublished=lambda model: sees_unpublished(self.request, model)
         )
+
+
+class PublisherViewSet(AtlasViewSet):
+    """The outlets and bodies that publish sources, each with its Admiralty
+    reliability letter (null: not rated), given by reviewers."""
+
+    queryset = Publisher.objects.annotate(source_count=Count("sources"))
+    serializer_class = PublisherSerializer
+    filterset_class = PublisherFilterSet
+    lookup_field = "pk"
+    lookup_value_regex = "[0-9]+"
+    export_name = "publishers"
 
 
 class SourceViewSet(AtlasViewSet):

@@ -10,8 +10,11 @@ from .agreements import (
     AgreementQuerySet,
 )
 from .countries import (
+    NOT_RATED,
     Country,
     CountryQuerySet,
+    Publisher,
+    PublisherQuerySet,
     Source,
     SourceQuerySet,
     SubqueryCount,
@@ -27,6 +30,7 @@ from .organisations import (
 
 __all__ = [
     "MEMBERSHIP_OVERLAP_MESSAGE",
+    "NOT_RATED",
     "Agreement",
     "AgreementParty",
     "AgreementPartyQuerySet",
@@ -37,6 +41,8 @@ __all__ = [
     "MembershipQuerySet",
     "Organisation",
     "OrganisationQuerySet",
+    "Publisher",
+    "PublisherQuerySet",
     "Source",
     "SourceQuerySet",
     "SubqueryCount",

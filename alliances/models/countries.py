@@ -1,6 +1,7 @@
-"""Countries and sources: the reference data every record names."""
+"""Countries, publishers and sources: the reference data every record names."""
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import (
@@ -20,6 +21,7 @@ from core.dates import precision_field, vague_date_constraint
 from core.history import track_history
 from core.kinds import SearchKind
 from core.models import (
+    BilingualName,
     Status,
     TimeStampedModel,
 )
@@ -89,7 +91,6 @@ class CountryQuerySet(SearchQuerySet):
         published = Status.PUBLISHED
         country = OuterRef("pk")
         hosts = self.model._meta.get_field("hosted_exercises").through
-        targets = self.model._meta.get_field("targeted_by_threats").through
         participation = self._related("exercise_participations")
         threat = self._related("threat_locations")
         return self.filter(
@@ -113,12 +114,7 @@ class CountryQuerySet(SearchQuerySet):
                     country=country, exercise__publication_status=published
                 )
             )
-            | Exists(
-                targets.objects.filter(
-                    country=country, threatentry__publication_status=published
-                )
-            )
-            | Exists(threat.objects.published().filter(location_country=country))
+            | Exists(threat.objects.published().targeting(country))
         )
 
     def for_list(self, sees_unpublished=None):
@@ -164,16 +160,10 @@ class CountryQuerySet(SearchQuerySet):
                 .distinct()
             ),
             threat_count=SubqueryCount(
-                shown(
-                    threat.objects.filter(
-                        Q(target_countries=OuterRef("pk"))
-                        | Q(location_country=OuterRef("pk"))
-                    ),
-                    threat,
-                )
+                # The one rule of "targets a country" (ThreatEntryQuerySet).
+                shown(threat.objects.targeting(OuterRef("pk")), threat)
                 .order_by()
                 .values("pk")
-                .distinct()
             ),
         )
 
@@ -187,7 +177,7 @@ class CountryQuerySet(SearchQuerySet):
                 queryset=_model("Membership")
                 .objects.filter(organisation__publication_status=published)
                 .select_related("organisation")
-                .order_by(F("joined").asc(nulls_first=True), "organisation__name"),
+                .order_by(F("joined").asc(nulls_last=True), "organisation__name"),
             ),
             Prefetch(
                 "agreement_parties",
@@ -202,7 +192,7 @@ class CountryQuerySet(SearchQuerySet):
 
 
 @track_history
-class Country(TimeStampedModel):
+class Country(BilingualName, TimeStampedModel):
     """A state, identified by its ISO 3166-1 alpha-2 code (GB for the United Kingdom)."""
 
     # Its API resource (/api/v1/countries/) and kind in /deletions/.
@@ -262,8 +252,130 @@ class Country(TimeStampedModel):
         return ""
 
 
+# What pages, exports and the API's labels say for a publisher without a letter.
+NOT_RATED = _("not rated")
+
+
+class PublisherQuerySet(SearchQuerySet):
+    search_fields = ("name", "rating_note")
+
+    def get_by_natural_key(self, name):
+        return self.get(name=name)
+
+
+@track_history
+class Publisher(TimeStampedModel):
+    """An outlet or body that publishes sources (a ministry, a news agency, a
+    blog), rated once for the reliability of everything it publishes.
+
+    The rating is the first half of the NATO Admiralty code. Reviewers give it
+    (the ``publish_publisher`` permission); editors may add publishers, which
+    stay "not rated" until a reviewer rates them. A threat entry's source
+    reliability is read from the publishers of its sources (threats.models).
+    """
+
+    # Its API resource (/api/v1/publishers/) and kind in /deletions/.
+    api_kind = "publishers"
+
+    class Reliability(models.TextChoices):
+        """Admiralty code: how reliable a source is, judged apart from what it says."""
+
+        A = "A", _("A – completely reliable")
+        B = "B", _("B – usually reliable")
+        C = "C", _("C – fairly reliable")
+        D = "D", _("D – not usually reliable")
+        E = "E", _("E – unreliable")
+        F = "F", _("F – reliability cannot be judged")
+
+    name = models.CharField(
+        _("name"),
+        max_length=200,
+        help_text=_("As the sources give it (one row per variant of a name)."),
+    )
+    reliability = models.CharField(
+        _("reliability"),
+        max_length=1,
+        choices=Reliability.choices,
+        blank=True,
+        help_text=_("Admiralty letter; empty: not rated. Only reviewers change it."),
+    )
+    relays_others = models.BooleanField(
+        _("relays other publishers"),
+        default=False,
+        help_text=_(
+            "It carries other publishers' texts (an aggregator, a mirror, a "
+            "syndicated wire story): it does not corroborate them independently."
+        ),
+    )
+    rating_note = models.TextField(
+        _("note on the rating"),
+        blank=True,
+        help_text=_("Why this letter, or why the publisher is not rated."),
+    )
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rated_publishers",
+        verbose_name=_("rated by"),
+        help_text=_("The reviewer who last changed the letter (empty: the seed data)."),
+    )
+    rated_at = models.DateTimeField(_("rated on"), null=True, blank=True)
+    notes = models.TextField(_("editor notes"), blank=True)
+
+    objects = PublisherQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("publisher")
+        verbose_name_plural = _("publishers")
+        permissions = [
+            ("publish_publisher", _("Can rate the reliability of publishers")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"],
+                name="publisher_name_unique",
+                violation_error_message=_("A publisher with this name already exists."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="publisher_name_not_empty",
+                violation_error_message=_("A publisher needs a name."),
+            ),
+            models.CheckConstraint(
+                condition=Q(reliability__in=["", "A", "B", "C", "D", "E", "F"]),
+                name="publisher_reliability_letter",
+                violation_error_message=_(
+                    "Reliability must be a letter A to F, or empty (not rated)."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.name,)
+
+    @property
+    def reliability_label(self):
+        """The letter in words, or "not rated": never a placeholder letter."""
+        if self.reliability:
+            return self.get_reliability_display()
+        return NOT_RATED
+
+
 class SourceQuerySet(SearchQuerySet):
-    search_fields = ("title", "publisher", "url")
+    search_fields = ("title", "publisher__name", "url")
+
+
+class SourceManager(models.Manager.from_queryset(SourceQuerySet)):
+    # A source is never shown without its publisher (its name and reliability),
+    # so every list of sources, prefetched ones included, joins it.
+    def get_queryset(self):
+        return super().get_queryset().select_related("publisher")
 
     def get_by_natural_key(self, url):
         return self.get(url=url)
@@ -275,10 +387,20 @@ class Source(TimeStampedModel):
 
     # Its API resource (/api/v1/sources/) and kind in /deletions/.
     api_kind = "sources"
+    # The relations __str__ reads: lists of sources select them (core.history).
+    str_related = ("publisher",)
 
     url = models.URLField(_("URL"), max_length=1000)
     title = models.CharField(_("title"), max_length=500)
-    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    publisher = models.ForeignKey(
+        Publisher,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sources",
+        verbose_name=_("publisher"),
+        help_text=_("Its reliability is rated once for all its sources."),
+    )
     published = models.DateField(_("publication date"), null=True, blank=True)
     published_precision = precision_field(_("publication date precision"))
     accessed = models.DateField(_("access date"), null=True, blank=True)
@@ -299,10 +421,10 @@ class Source(TimeStampedModel):
         ),
     )
 
-    objects = SourceQuerySet.as_manager()
+    objects = SourceManager()
 
     class Meta:
-        ordering = ["publisher", "title"]
+        ordering = ["publisher__name", "title"]
         verbose_name = _("source")
         verbose_name_plural = _("sources")
         constraints = [
@@ -311,8 +433,9 @@ class Source(TimeStampedModel):
         ]
 
     def __str__(self):
-        if self.publisher:
-            return f"{self.publisher}: {self.title}"
+        # Select the publisher with the source where many are named (a list).
+        if self.publisher_id:
+            return f"{self.publisher.name}: {self.title}"
         return self.title
 
     def natural_key(self):

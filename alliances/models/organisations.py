@@ -15,10 +15,16 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Lower
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.dates import not_before_constraint, precision_field, vague_date_constraint
+from core.dates import (
+    PeriodEnd,
+    not_before_constraint,
+    precision_field,
+    vague_date_constraint,
+)
 from core.history import track_history
 from core.kinds import SearchKind
 from core.models import (
@@ -43,15 +49,23 @@ class OrganisationQuerySet(ReviewedQuerySet):
     search_body_field = "description"
 
     def for_list(self):
-        """With ``member_count``: countries with a membership running today."""
+        """With ``member_count``: countries whose membership is known to run
+        today, and ``start_unknown_count``: countries whose membership has no
+        known start (listed apart, never counted as members)."""
+        memberships = Membership.objects.filter(organisation=OuterRef("pk"))
         return self.select_related("hq_country").annotate(
             member_count=SubqueryCount(
-                Membership.objects.filter(organisation=OuterRef("pk"))
-                .active_on(current_date())
+                memberships.active_on(current_date())
                 .order_by()
                 .values("country")
                 .distinct()
-            )
+            ),
+            start_unknown_count=SubqueryCount(
+                memberships.start_unknown_on(current_date())
+                .order_by()
+                .values("country")
+                .distinct()
+            ),
         )
 
     def for_detail(self):
@@ -67,7 +81,7 @@ class OrganisationQuerySet(ReviewedQuerySet):
             Prefetch(
                 "memberships",
                 queryset=Membership.objects.select_related("country").order_by(
-                    F("joined").asc(nulls_first=True), "country__name"
+                    F("joined").asc(nulls_last=True), "country__name"
                 ),
             ),
             "sources",
@@ -237,10 +251,25 @@ class MembershipQuerySet(SearchQuerySet):
         )
 
     def active_on(self, day):
-        """Memberships that had begun (or have no known start) and not yet ended."""
+        """Memberships known to run on ``day``: begun for certain by then (all of
+        a vague start, read at its precision, on or before it) and not ended
+        before it (``left`` is the last day as a member, so it counts). A row
+        with no known start never counts: see ``start_unknown_on``. ``day`` may
+        be a date or an expression (``current_date()``)."""
         return self.filter(
-            Q(joined__isnull=True) | Q(joined__lte=day),
-            Q(left__isnull=True) | Q(left__gt=day),
+            LessThanOrEqual(PeriodEnd("joined"), day),
+            Q(left__isnull=True) | Q(left__gte=day),
+            joined__isnull=False,
+        )
+
+    def start_unknown_on(self, day):
+        """Memberships whose start no source gives and that had not ended
+        (for certain) before ``day``: they may or may not cover it, so pages
+        and the API list them apart ("membership date unknown"), never in a
+        count of members."""
+        return self.filter(
+            Q(left__isnull=True) | GreaterThanOrEqual(PeriodEnd("left"), day),
+            joined__isnull=True,
         )
 
 
@@ -293,7 +322,10 @@ class Membership(SourcedRecord):
         _("left"),
         null=True,
         blank=True,
-        help_text=_("Leave empty while the membership lasts."),
+        help_text=_(
+            "The last day as a member (it counts as a member's day); leave empty "
+            "while the membership lasts."
+        ),
     )
     left_precision = precision_field(_("left precision"))
     note = models.TextField(
@@ -321,9 +353,12 @@ class Membership(SourcedRecord):
             vague_date_constraint("membership", "joined"),
             vague_date_constraint("membership", "left"),
             # One membership per country and organisation at any moment; an open
-            # end counts as unbounded (needs btree_gist for the "=" parts). A row
-            # with an unknown start is exempt: its period is unknown, not "since
-            # ever" (a second stint whose dates no source gives).
+            # end counts as unbounded (needs btree_gist for the "=" parts). The
+            # day left is a member's last day, yet the range leaves it out
+            # ("[)"): a next stint may begin that day (a handover, or a partner
+            # "until 2004" then member "from 2004", both stored as 1 January).
+            # A row with an unknown start is exempt: its period is unknown, not
+            # "since ever" (a second stint whose dates no source gives).
             ExclusionConstraint(
                 name="membership_no_overlap",
                 condition=Q(joined__isnull=False),

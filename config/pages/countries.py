@@ -37,10 +37,7 @@ class CountryDetailView(DetailView):
         context.update(
             memberships=memberships,
             timeline=membership_timeline(
-                [
-                    (m.organisation.short_name, m, m.organisation.founded)
-                    for m in memberships
-                ],
+                [(m.organisation.short_name, m) for m in memberships],
                 today=localdate(),
             ),
             agreements=[p.agreement for p in country.agreement_parties.all()],

@@ -1,10 +1,11 @@
-"""The home page: what the Atlas is, how much it holds, what is new, and a chart
-of threat entries per month by category (server-rendered SVG, no JavaScript).
-Everything on it counts and shows published records only."""
+"""The home page: what the Atlas is, how much it holds and how current it is, what
+was added last, and a chart of threat entries per month by category
+(server-rendered SVG, no JavaScript). Everything on it counts and shows published
+records only."""
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import urlencode
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from alliances.models import Agreement, Country, Membership, Organisation, Source
-from core.models import Status
+from core.models import PublishedSummary, Status, display_name, reviewed_models
 from exercises.models import Exercise
 from threats.models import Attribution, ThreatEntry
 
@@ -114,7 +115,7 @@ def threat_chart(today, months=CHART_MONTHS):
         slug = row["category__slug"]
         categories[slug] = {
             "slug": slug,
-            "name": row["category__name"],
+            "name": display_name(row["category__name"], row["category__name_lt"]),
             "position": row["category__position"],
             "colour": CATEGORY_COLOURS[
                 (row["category__position"] - 1) % len(CATEGORY_COLOURS)
@@ -257,6 +258,39 @@ def exercises_around(today):
     }
 
 
+class AddedRecord:
+    """One line of "Recently added": a published record of any kind."""
+
+    def __init__(self, row, models):
+        model = models[row["item_kind"]]
+        self.kind = model._meta.verbose_name
+        self.title = row["item_title"]
+        self.published_at = row["published_at"]
+        self.url = model(slug=row["slug"]).get_absolute_url()
+
+
+def recently_added(limit=HOME_LIST_LENGTH):
+    """The records published last, of every reviewed kind, newest first (by
+    when they were first published, not by the date of what they record). One
+    query."""
+    models = {model.api_kind: model for model in reviewed_models()}
+    parts = [
+        model.objects.published()
+        .order_by()
+        .annotate(
+            item_kind=Value(kind, output_field=CharField()),
+            item_title=F(model.title_field),
+        )
+        .values("item_kind", "slug", "item_title", "published_at")
+        for kind, model in models.items()
+    ]
+    first, *rest = parts
+    rows = first.union(*rest, all=True).order_by(
+        "-published_at", "item_kind", "item_title"
+    )[:limit]
+    return [AddedRecord(row, models) for row in rows]
+
+
 class HomeView(TemplateView):
     template_name = "home.html"
 
@@ -264,25 +298,27 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
         context["today"] = today
+        summary = PublishedSummary()
+        context["current_to"] = summary.current_to
         context["counts"] = [
             (
                 _("organisations"),
-                Organisation.objects.published().count(),
+                summary.count_of(Organisation),
                 reverse("alliances:organisation_list"),
             ),
             (
                 _("agreements"),
-                Agreement.objects.published().count(),
+                summary.count_of(Agreement),
                 reverse("alliances:agreement_list"),
             ),
             (
                 _("exercises"),
-                Exercise.objects.published().count(),
+                summary.count_of(Exercise),
                 reverse("exercises:exercise_list"),
             ),
             (
                 _("threat entries"),
-                ThreatEntry.objects.published().count(),
+                summary.count_of(ThreatEntry),
                 reverse("threats:threatentry_list"),
             ),
             (_("sources cited"), sources_cited().count(), None),
@@ -295,6 +331,7 @@ class HomeView(TemplateView):
         context["latest_entries"] = ThreatEntry.objects.published().for_list()[
             :HOME_LIST_LENGTH
         ]
+        context["recently_added"] = recently_added()
         exercises = exercises_around(today)
         context["exercise_groups"] = [
             (

@@ -23,6 +23,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from core.exports import point_feature
+from core.models import display_name
 from core.templatetags.atlas import vague_range
 from exercises.filtersets import ExerciseFilterSet
 from exercises.models import Exercise, ExerciseLocation
@@ -76,7 +77,9 @@ def _normalise(query):
 class MapRecord:
     """One point on the map: an exercise location or a threat entry."""
 
-    def __init__(self, kind, obj, place, category, latitude, longitude, sort_date):
+    def __init__(
+        self, kind, obj, place, category, latitude, longitude, sort_date, precision=""
+    ):
         self.kind = kind
         self.kind_label = KIND_LABELS[kind]
         self.title = str(obj)
@@ -91,6 +94,9 @@ class MapRecord:
         self.latitude = float(latitude)
         self.longitude = float(longitude)
         self.sort_date = sort_date
+        # How precisely the point places the record ("nearest town"): a town's
+        # coordinates for an incident somewhere near it say so in the popup.
+        self.precision = precision
 
     def feature(self):
         return point_feature(
@@ -104,6 +110,8 @@ class MapRecord:
                 "date": self.date,
                 "place": self.place,
                 "category" if self.kind == THREAT else "domain": str(self.category),
+                # Threat entries only: an exercise location is a named place.
+                **({"precision": str(self.precision)} if self.kind == THREAT else {}),
             },
         )
 
@@ -203,10 +211,14 @@ class MapFilters:
                         THREAT,
                         entry,
                         entry.location_name,
-                        entry.category.name,
+                        entry.category.display_name,
                         entry.latitude,
                         entry.longitude,
                         entry.occurred_start,
+                        _("placed to: %(precision)s")
+                        % {"precision": entry.get_geo_precision_display()}
+                        if entry.geo_precision
+                        else "",
                     )
                 )
         # Newest first, undated last; ties by kind and title (sorts are stable).
@@ -239,7 +251,12 @@ class MapView(TemplateView):
             q=data.get("q", ""),
             years=", ".join(data.getlist("year")),
             # One query: the category choices, rendered as checkboxes.
-            categories=list(ThreatCategory.objects.values_list("slug", "name")),
+            categories=[
+                (slug, display_name(name, name_lt))
+                for slug, name, name_lt in ThreatCategory.objects.values_list(
+                    "slug", "name", "name_lt"
+                )
+            ],
             chosen_categories=data.getlist("category"),
             domains=Exercise.Domain.choices,
             chosen_domains=data.getlist("domain"),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from core.filtersets import YearsField
+from core.models import display_name
 from core.views import FacetOption
 from threats.models import ThreatCategory, ThreatEntry
 
@@ -149,7 +150,14 @@ class TimelineView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # Query 1: the threat categories (form choices and facet labels).
-        categories = list(ThreatCategory.objects.values_list("slug", "name"))
+        # Rows carry the English name; the page shows the reader's language.
+        shown_names = {}
+        categories = []
+        for slug, name, name_lt in ThreatCategory.objects.values_list(
+            "slug", "name", "name_lt"
+        ):
+            shown_names[name] = display_name(name, name_lt)
+            categories.append((slug, shown_names[name]))
         form = TimelineForm(self.request.GET or None, categories=categories)
         valid = form.is_valid() if form.is_bound else True
         data = form.cleaned_data if form.is_bound and valid else {}
@@ -244,6 +252,8 @@ class TimelineView(TemplateView):
             self.request.GET.get("page")
         )
         items = [TimelineItem(row, models) for row in page_obj.object_list]
+        for item in items:
+            item.category = shown_names.get(item.category, item.category)
         context.update(
             items=items,
             page_obj=page_obj,

@@ -64,6 +64,16 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = _(
+        "This record is published: send If-Match with the ETag you read (GET the "
+        "record first), so that your change cannot overwrite someone else's "
+        "unseen. Nothing was changed."
+    )
+    default_code = "precondition_required"
+
+
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = _("The record is still used by other records.")

@@ -24,7 +24,7 @@ from rest_framework import (
 )
 
 from core.filtersets import YearsFilter
-from core.models import Deletion, Status, deletion_kinds
+from core.models import Deletion, Revision, Status, deletion_kinds
 from core.publication import is_reviewed
 
 # -- Filtering ----------------------------------------------------------------------
@@ -240,3 +240,41 @@ class DeletionFilterSet(filters.FilterSet):
 
     def filter_since(self, queryset, name, value):
         return queryset.filter(deleted__gte=as_utc(value, name))
+
+
+def _reviewed_kinds():
+    from core.models import reviewed_models
+
+    return [
+        (model.api_kind, model._meta.verbose_name_plural) for model in reviewed_models()
+    ]
+
+
+class RevisionFilterSet(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(
+        choices=Revision.Status.choices, label=_("Status")
+    )
+    action = filters.MultipleChoiceFilter(
+        choices=Revision.Action.choices, label=_("Action")
+    )
+    kind = filters.ChoiceFilter(
+        choices=_reviewed_kinds,
+        method="filter_kind",
+        label=_("Kind of record (its API resource)"),
+    )
+    record_id = filters.NumberFilter(label=_("Id of the record"))
+    author = filters.CharFilter(
+        field_name="author__username", label=_("Proposed by (username)")
+    )
+
+    class Meta:
+        model = Revision
+        fields = ["status", "action", "kind", "record_id", "author"]
+
+    def filter_kind(self, queryset, name, value: str):
+        from django.contrib.contenttypes.models import ContentType
+
+        from core.models import reviewed_models
+
+        model = next(m for m in reviewed_models() if m.api_kind == value)
+        return queryset.filter(record_type=ContentType.objects.get_for_model(model))

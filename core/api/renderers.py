@@ -41,7 +41,19 @@ class CSVRenderer(renderers.BaseRenderer):
         if response is not None and view is not None:
             name = getattr(view, "export_name", None) or "records"
             response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+            if isinstance(data, dict) and "results" in data:
+                self.say_if_cut(response, data)
         return out.getvalue().encode(self.charset)
+
+    @staticmethod
+    def say_if_cut(response, data):
+        """A CSV file holds one page (``page_size``, at most 200 rows) and has no
+        room for the page's links: the headers say whether more records match
+        (``X-Export-Truncated``; the ``Link`` header has the next page) and, when
+        known, how many (``X-Total-Count``)."""
+        response["X-Export-Truncated"] = "true" if data.get("next") else "false"
+        if data.get("count") is not None:
+            response["X-Total-Count"] = str(data["count"])
 
 
 class GeoJSONRenderer(renderers.BaseRenderer):

@@ -41,6 +41,10 @@ ERROR_DESCRIPTIONS = {
     "410": "The record was retracted: when and why.",
     "412": "If-Match does not match the record's current ETag.",
     "413": "The request body is too large.",
+    "428": (
+        "The record (or the record this row belongs to) is published: send "
+        "If-Match with its ETag."
+    ),
     "415": "Send the body as application/json.",
     "429": "Too many requests: wait for Retry-After seconds.",
 }
@@ -89,10 +93,22 @@ class AtlasAutoSchema(AutoSchema):
         action_name = getattr(self.view, "action", None)
         if action_name in workflow.BY_NAME:
             return workflow.BY_NAME[action_name].permission
+        if action_name in getattr(self.view, "decision_actions", ()):
+            return "publish"
         return {"POST": "add", "DELETE": "delete"}.get(self.method, "change")
 
     def _is_workflow_step(self):
-        return getattr(self.view, "action", None) in workflow.BY_NAME
+        action_name = getattr(self.view, "action", None)
+        return action_name in workflow.BY_NAME or action_name in getattr(
+            self.view, "decision_actions", ()
+        )
+
+    def _may_wait_for_review(self):
+        """A write that answers 202 with a revision when an editor changes a
+        published record (core/revisions.py)."""
+        return getattr(self.view, "conditional_writes", False) and getattr(
+            self.view, "action", None
+        ) in ("create", "update", "partial_update", "destroy")
 
     def _resolve_path_parameters(self, variables):
         # The lookup's pattern, so clients (and fuzzers) know what a key looks like.
@@ -121,18 +137,30 @@ class AtlasAutoSchema(AutoSchema):
                 )
             )
         if self.method in ("PUT", "PATCH", "DELETE") or self._is_workflow_step():
+            description = (
+                "The ETag you read; if the record has changed since, the write is "
+                "refused with 412."
+            )
+            if self._published_needs_if_match():
+                description += (
+                    " Required while the record (or the record this row belongs "
+                    "to) is published: 428 without it. Drafts may be written "
+                    "without it."
+                )
             parameters.append(
                 build_parameter_type(
                     name="If-Match",
                     location=OpenApiParameter.HEADER,
                     schema={"type": "string"},
-                    description=(
-                        "The ETag you read; if the record has changed since, the "
-                        "write is refused with 412."
-                    ),
+                    description=description,
                 )
             )
         return parameters
+
+    def _published_needs_if_match(self):
+        return self.method in ("PUT", "PATCH", "DELETE") and getattr(
+            self.view, "published_writes_need_if_match", False
+        )
 
     def _error_component(self):
         component = ResolvedComponent(
@@ -149,6 +177,8 @@ class AtlasAutoSchema(AutoSchema):
         is_list = self._is_list_view()
         if self.method == "GET":
             codes += ["400", "404"] if is_list else ["404"]
+            if not self._is_public():
+                codes += ["401", "403"]
             if not is_list and getattr(self.view, "reviewed", False):
                 codes += ["410"]
         elif self.method == "POST":
@@ -164,6 +194,8 @@ class AtlasAutoSchema(AutoSchema):
             if self.method == "DELETE":
                 # 400: a missing change_reason, or a bad body.
                 codes += ["400", "409", "412", "413", "415"]
+            if self._published_needs_if_match():
+                codes += ["428"]
         return sorted(set(codes))
 
     def _retracted_component(self):
@@ -189,6 +221,26 @@ class AtlasAutoSchema(AutoSchema):
                     "schema": {"type": "string"},
                     "description": "The record's version, for If-Match.",
                 }
+        if self._may_wait_for_review():
+            # Imported here: this module loads before the serializers can.
+            from core.api.serializers import RevisionSerializer
+
+            revision = self.resolve_serializer(RevisionSerializer, "response").ref
+            responses["202"] = {
+                "content": {"application/json": {"schema": revision}},
+                "description": (
+                    "Accepted for review: an editor's change to a published "
+                    "record (or to a row of one) waits for a reviewer as a "
+                    "revision (Location: its URL); the public keeps the "
+                    "published version until it is approved."
+                ),
+                "headers": {
+                    "Location": {
+                        "schema": {"type": "string", "format": "uri"},
+                        "description": "The revision's URL.",
+                    }
+                },
+            }
         error = self._error_component()
         for code in self._error_codes():
             schema = self._retracted_component() if code == "410" else error

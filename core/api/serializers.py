@@ -9,12 +9,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import (
     serializers,
 )
 from rest_framework.settings import api_settings
 
-from core.api.fields import ApiUrlField, BriefRelatedField
+from core.api.fields import ApiUrlField, BriefRelatedField, api_url
 from core.api.validation import (
     _flatten,
     _key_value,
@@ -23,8 +24,9 @@ from core.api.validation import (
     constraint_error,
     nested_duplicates,
 )
-from core.models import Deletion, deletion_kinds
+from core.models import Deletion, Revision, deletion_kinds
 from core.publication import is_hidden
+from core.revisions import differences
 
 # Shown on the four reviewed resources; changed only by the workflow endpoints.
 WORKFLOW_FIELDS = [
@@ -316,3 +318,114 @@ class DeletionSerializer(serializers.ModelSerializer):
         data = super().to_representation(instance)
         data["slug"] = data["slug"] or None
         return data
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    """A change an editor proposed to a published record, old against new."""
+
+    url = serializers.SerializerMethodField(help_text=_("The revision in the API."))
+    record = serializers.SerializerMethodField(
+        help_text=_("The published record the change is to.")
+    )
+    target = serializers.SerializerMethodField(
+        help_text=_(
+            "What the change writes: `kind` (API resource) and `id`; the record "
+            "itself, or one of its rows (a membership). `id` is null for a row "
+            "to add."
+        )
+    )
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    changes = serializers.SerializerMethodField(
+        help_text=_("Each field (or list of rows) before and after.")
+    )
+
+    class Meta:
+        model = Revision
+        fields = [
+            "id",
+            "url",
+            "status",
+            "action",
+            "record",
+            "target",
+            "reason",
+            "changes",
+            "author",
+            "created",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        return api_url(self.context.get("request"), "revision", obj.pk)
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "required": ["kind", "id", "name", "url"],
+            "properties": {
+                "kind": {"type": "string"},
+                "id": {"type": "integer"},
+                "name": {"type": "string"},
+                "url": {"type": "string", "format": "uri", "nullable": True},
+            },
+        }
+    )
+    def get_record(self, obj):
+        model = obj.record_model
+        record = obj.get_record()
+        key = getattr(record, "slug", obj.record_id) if record else obj.record_id
+        return {
+            "kind": model.api_kind,
+            "id": obj.record_id,
+            "name": str(record) if record else "",
+            "url": api_url(self.context.get("request"), model._meta.model_name, key)
+            if record
+            else None,
+        }
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "required": ["kind", "id"],
+            "properties": {
+                "kind": {"type": "string"},
+                "id": {"type": "integer", "nullable": True},
+            },
+        }
+    )
+    def get_target(self, obj):
+        model = obj.target_model
+        return {
+            "kind": getattr(model, "api_kind", model._meta.model_name),
+            "id": obj.target_id,
+        }
+
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "before", "after"],
+                "properties": {
+                    "field": {"type": "string"},
+                    "before": {"type": "string"},
+                    "after": {"type": "string"},
+                },
+            },
+        }
+    )
+    def get_changes(self, obj):
+        return [difference.as_dict() for difference in differences(obj)]
+
+
+class DecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text=_("The reviewer's note to the editor (why it was rejected)."),
+    )

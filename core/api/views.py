@@ -17,9 +17,9 @@ from rest_framework.decorators import (
     authentication_classes,
     permission_classes,
 )
-from rest_framework.throttling import ScopedRateThrottle
 
 from core.api.parsers import LimitedJSONParser
+from core.ratelimit import TokenAccountThrottle, TokenAddressThrottle
 
 
 @extend_schema(exclude=True)
@@ -33,11 +33,11 @@ def not_found(request, *args, **kwargs):
 class TokenView(ObtainAuthToken):
     """Exchange an editor's username and password for their API token.
 
-    Throttled per client address (the ``token`` rate).
+    Throttled per client address (the ``token`` rate) and per username (the
+    ``token-account`` rate), both counted in the shared cache.
     """
 
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "token"
+    throttle_classes = [TokenAddressThrottle, TokenAccountThrottle]
     parser_classes = [LimitedJSONParser, parsers.FormParser]
 
     @extend_schema(
@@ -46,7 +46,9 @@ class TokenView(ObtainAuthToken):
         auth=[],
         description=(
             "Exchange a username and password for the user's API token; send it "
-            "as `Authorization: Token <key>`. Throttled.\n\n"
+            "as `Authorization: Token <key>`. Throttled per client address and "
+            "per username (429 with `Retry-After`), successful requests "
+            "included.\n\n"
             "Public: no authentication needed."
         ),
     )

@@ -27,23 +27,36 @@ from rest_framework.decorators import (
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from core import workflow
-from core.api.exceptions import Conflict, Gone, PreconditionFailed
+from core import revisions, workflow
+from core.api.exceptions import (
+    Conflict,
+    Gone,
+    PreconditionFailed,
+    PreconditionRequired,
+)
 from core.api.filters import (
     AtlasFilterBackend,
     DeletionFilterSet,
     PublicationStatusFilter,
+    RevisionFilterSet,
     UpdatedSinceFilter,
 )
 from core.api.renderers import CSVRenderer, GeoJSONRenderer
-from core.api.serializers import DeletionSerializer, TransitionSerializer
+from core.api.serializers import (
+    DecisionSerializer,
+    DeletionSerializer,
+    RevisionSerializer,
+    TransitionSerializer,
+)
 from core.history import record_history
-from core.models import Deletion, Status
+from core.models import Deletion, Revision, Status
 from core.publication import (
     PUBLIC_STATUSES,
+    citing_published,
     is_reviewed,
     published_lookup,
     reviewed_model,
+    reviewed_parent,
     reviewed_via,
     sees_unpublished,
 )
@@ -57,6 +70,40 @@ def etag_for(pk, updated):
     """A record's version: its id and last change, to the microsecond."""
     micros = (updated - _EPOCH) // datetime.timedelta(microseconds=1)
     return f'"{pk}-{micros:x}"'
+
+
+REVIEWERS_DELETE = _(
+    "Only reviewers delete a published or retracted record; ask a reviewer to "
+    "retract it."
+)
+
+
+class CitedConflict(Conflict):
+    """Reference data that published records name: deleting it would change
+    them without review."""
+
+    def __init__(self, cited_by):
+        super().__init__()
+        self.detail = {
+            "detail": force_str(
+                _(
+                    "Published records cite this; change them first (their "
+                    "changes are reviewed), then delete it."
+                )
+            ),
+            "cited_by": [
+                {
+                    "kind": getattr(
+                        reviewed_model(type(row)),
+                        "api_kind",
+                        type(row)._meta.model_name,
+                    ),
+                    "id": row.pk,
+                    "name": str(row),
+                }
+                for row in cited_by
+            ],
+        }
 
 
 REASON_REQUIRED = _(
@@ -139,7 +186,8 @@ class AtlasViewSet(viewsets.ModelViewSet):
     filter_backends = [AtlasFilterBackend, UpdatedSinceFilter, PublicationStatusFilter]
     # For the schema (core/api/schema.py, which cannot import this module: DRF
     # resolves the schema class while these classes are built): ETag and
-    # If-Match, change_reason on deletes.
+    # If-Match (required for published records, published_writes_need_if_match),
+    # change_reason on deletes.
     conditional_writes = True
     reviewed = False
     export_renderers = [CSVRenderer]
@@ -237,7 +285,7 @@ class AtlasViewSet(viewsets.ModelViewSet):
             return False
         current = (
             type(instance)
-            ._default_manager.select_for_update()
+            ._default_manager.select_for_update(of=("self",))
             .filter(pk=instance.pk)
             .values_list("updated", flat=True)
             .first()
@@ -246,6 +294,22 @@ class AtlasViewSet(viewsets.ModelViewSet):
         if "*" in tags or (current and etag_for(instance.pk, current) in tags):
             return True
         raise PreconditionFailed()
+
+    @property
+    def published_writes_need_if_match(self):
+        """For the schema: this resource's records (or the records its rows
+        belong to) can be published, and then writes need ``If-Match``."""
+        model = self.queryset.model
+        return is_reviewed(model) or bool(self.parent_record)
+
+    def require_if_match(self, instance):
+        """428 for a write without ``If-Match`` to a published record, or to a
+        row of one: without it the write could overwrite, unseen, a change made
+        since the client read the record. Drafts stay writable without it."""
+        records = [instance] if is_reviewed(type(instance)) else []
+        records += [record for record in self.parents(instance) if record is not None]
+        if any(record.publication_status == Status.PUBLISHED for record in records):
+            raise PreconditionRequired()
 
     def _fresh(self, pk):
         return self.get_queryset().get(pk=pk)
@@ -260,8 +324,11 @@ class AtlasViewSet(viewsets.ModelViewSet):
     # Change reasons and who edited ----------------------------------------------
 
     def reason_required(self, instance=None, data=None):
-        """Changing what the public sees needs a reason: a published or
-        retracted record, or a row of one (before or after the change)."""
+        """Changing what the public sees needs a reason: reference data (always
+        public), a published or retracted record, or a row of one (before or
+        after the change)."""
+        if instance is not None and reviewed_model(type(instance)) is None:
+            return True
         records = []
         if instance is not None and is_reviewed(type(instance)):
             records.append(instance)
@@ -345,6 +412,13 @@ class AtlasViewSet(viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         reason = self.validate_write(serializer)
+        record = self.record_under_review(None, serializer.validated_data)
+        if record is not None:
+            values, _children = self.proposed_values(serializer, None)
+            revision = revisions.propose_row(
+                record, self.queryset.model, request.user, reason, values
+            )
+            return self.pending(revision)
         with transaction.atomic(), pghistory.context(reason=reason):
             self.perform_create(serializer)
         instance = self._fresh(serializer.instance.pk)
@@ -357,22 +431,96 @@ class AtlasViewSet(viewsets.ModelViewSet):
             instance = self.get_object()
             if self.check_if_match(request, instance):
                 instance = self.get_object()  # as it is under the lock
+            else:
+                self.require_if_match(instance)
             serializer = self.get_serializer(
                 instance, data=request.data, partial=partial
             )
             reason = self.validate_write(serializer, instance)
-            with pghistory.context(reason=reason):
-                self.perform_update(serializer)
+            record = self.record_under_review(instance, serializer.validated_data)
+            if record is not None:
+                values, children = self.proposed_values(serializer, instance)
+                revision = revisions.propose_change(
+                    record, instance, request.user, reason, values, children
+                )
+                if revision is not None:
+                    return self.pending(revision)
+            else:
+                with pghistory.context(reason=reason):
+                    self.perform_update(serializer)
         return self._respond(self._fresh(instance.pk))
 
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():
             instance = self.get_object()
-            self.check_if_match(request, instance)
+            if (
+                is_reviewed(type(instance))
+                and instance.publication_status in PUBLIC_STATUSES
+                and not workflow.can_review(request.user, instance)
+            ):
+                raise exceptions.PermissionDenied(force_str(REVIEWERS_DELETE))
+            if not self.check_if_match(request, instance):
+                self.require_if_match(instance)
             reason = self.delete_reason(request, instance)
+            record = self.record_under_review(instance)
+            if record is not None:
+                return self.pending(
+                    revisions.propose_deletion(record, instance, request.user, reason)
+                )
+            if reviewed_model(type(instance)) is None:
+                cited_by = citing_published(instance)
+                if cited_by:
+                    raise CitedConflict(cited_by)
             with pghistory.context(reason=reason):
                 self.perform_destroy(instance)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    # Changes that wait for a reviewer (core/revisions.py) ---------------------------
+
+    def record_under_review(self, instance=None, data=None):
+        """The published record this user's write to ``instance`` (or, for a
+        new row, the record ``data`` names) must wait for a reviewer of, or
+        None when it is written straight away."""
+        records = []
+        if instance is not None:
+            records.append(
+                instance if is_reviewed(type(instance)) else reviewed_parent(instance)
+            )
+        if self.parent_record and data and data.get(self.parent_record) is not None:
+            records.append(data[self.parent_record])
+        user = self.request.user
+        return next((r for r in records if revisions.needs_revision(user, r)), None)
+
+    def proposed_values(self, serializer, instance):
+        """The validated body as model values, and the rows written with the
+        record (an exercise's participants) as whole lists, each row with the
+        id of the stored row it replaces (matched as the write would)."""
+        values = dict(serializer.validated_data)
+        values.pop("change_reason", None)
+        children = {}
+        for field in serializer.nested_fields().values():
+            if field.source not in values:
+                continue
+            child = field.child
+            stored = {}
+            if instance is not None:
+                rows = child.Meta.model._default_manager.filter(
+                    **{child.parent_field: instance}
+                )
+                stored = {child.row_key(row): row.pk for row in rows}
+            children[field.source] = [
+                {"id": stored.get(child.row_key_from_data(item)), **item}
+                for item in values.pop(field.source)
+            ]
+        return values, children
+
+    def pending(self, revision):
+        """202 Accepted: the change waits for a reviewer; the revision, with a
+        link to follow it."""
+        data = RevisionSerializer(revision, context=self.get_serializer_context()).data
+        return Response(
+            data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]}
+        )
 
 
 # The endpoints' descriptions in the schema; the steps themselves, their
@@ -456,3 +604,56 @@ class DeletionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filterset_class = DeletionFilterSet
     filter_backends = [AtlasFilterBackend]
     permission_classes = [permissions.AllowAny]
+
+
+class RevisionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Changes editors proposed to published records (their writes answered 202
+    Accepted), newest first, each field old against new: pending until a
+    reviewer approves (the change is written then, in one transaction, and
+    recorded in the record's history) or rejects them. Editors and reviewers
+    see the revisions of the records they may edit; nobody else sees any."""
+
+    queryset = Revision.objects.all()
+    serializer_class = RevisionSerializer
+    filterset_class = RevisionFilterSet
+    filter_backends = [AtlasFilterBackend]
+    permission_classes = [IsAuthenticated]
+    lookup_value_regex = "[0-9]+"
+    # For the schema (core/api/schema.py): steps answering 404, 409 and 412.
+    decision_actions = ("approve", "reject")
+
+    def get_queryset(self):
+        return Revision.objects.visible_to(self.request.user).select_related(
+            "record_type", "target_type", "author", "decided_by"
+        )
+
+    def decide(self, request, step):
+        body = DecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        revision = self.get_object()
+        try:
+            revision = step(revision, request.user, body.validated_data.get("note"))
+        except DjangoPermissionDenied as error:
+            raise exceptions.PermissionDenied(str(error) or None) from None
+        except workflow.WorkflowError as error:
+            raise Conflict(" ".join(error.messages)) from None
+        return Response(self.get_serializer(revision).data)
+
+    @extend_schema(request=DecisionSerializer, responses={200: RevisionSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, *args, **kwargs):
+        """Approve a pending revision: its change is written (one transaction)
+        and the record's history records it with the editor's reason and you as
+        the user. Needs a reviewer of the record who did not propose it; 409
+        when it is decided already, the record is no longer published, or what
+        the editor changed has changed since."""
+        return self.decide(request, revisions.approve)
+
+    @extend_schema(request=DecisionSerializer, responses={200: RevisionSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, *args, **kwargs):
+        """Reject a pending revision: nothing is written; `note` tells the
+        editor why. Needs a reviewer of the record; 409 when decided already."""
+        return self.decide(request, revisions.reject)

@@ -39,7 +39,9 @@ class ExerciseViewSet(ReviewedViewSet):
             Prefetch(
                 "locations",
                 queryset=ExerciseLocation.objects.select_related(
-                    "country", "coordinates_source"
+                    # the source's name includes its publisher
+                    "country",
+                    "coordinates_source__publisher",
                 ),
             ),
             brief_sources(),

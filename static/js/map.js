@@ -134,7 +134,12 @@
       var link = element("a", null, props.title);
       link.href = props.url;
       item.appendChild(link);
-      var details = [props.date, props.kind_label, props.category || props.domain];
+      var details = [
+        props.date,
+        props.kind_label,
+        props.category || props.domain,
+        props.precision
+      ];
       if (placeNames.length > 1 && props.place) {
         details.push(props.place);
       }

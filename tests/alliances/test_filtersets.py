@@ -143,7 +143,7 @@ def test_organisation_invalid_input_is_a_form_error(query, field):
 # Memberships
 
 
-def test_membership_as_of_counts_unknown_start_and_skips_ended_and_future():
+def test_membership_as_of_leaves_out_unknown_start_ended_and_future():
     organisation = factories.organisation()
     unknown_start = factories.membership(organisation)
     running = factories.membership(
@@ -160,7 +160,58 @@ def test_membership_as_of_counts_unknown_start_and_skips_ended_and_future():
         organisation, joined=D(2020, 3, 27), joined_precision="day"
     )
     found = filtered(MembershipFilterSet, "as_of=2018-06-01", Membership.objects.all())
-    assert set(found) == {unknown_start, running}
+    assert set(found) == {running}
+    # The unknown start is listed apart, by its own filter.
+    apart = filtered(
+        MembershipFilterSet, "start_unknown_on=2018-06-01", Membership.objects.all()
+    )
+    assert set(apart) == {unknown_start}
+    unknown = filtered(
+        MembershipFilterSet, "start_known=false", Membership.objects.all()
+    )
+    assert set(unknown) == {unknown_start}
+    known = filtered(MembershipFilterSet, "start_known=true", Membership.objects.all())
+    assert unknown_start not in set(known) and running in set(known)
+
+
+def test_membership_as_of_needs_all_of_a_vague_start_and_counts_the_day_left():
+    organisation = factories.organisation()
+    joined_2018 = factories.membership(
+        organisation, joined=D(2018, 1, 1), joined_precision="year"
+    )
+    joined_march = factories.membership(
+        organisation, joined=D(2018, 3, 1), joined_precision="month"
+    )
+    left_on_the_day = factories.membership(
+        organisation,
+        joined=D(2000, 1, 1),
+        joined_precision="day",
+        left=D(2018, 6, 1),
+        left_precision="day",
+    )
+
+    def on(day):
+        return set(
+            filtered(MembershipFilterSet, f"as_of={day}", Membership.objects.all())
+        )
+
+    assert on("2018-06-01") == {joined_march, left_on_the_day}
+    assert on("2018-06-02") == {joined_march}
+    assert on("2018-03-31") == {joined_march, left_on_the_day}
+    assert on("2018-03-30") == {left_on_the_day}
+    assert on("2018-12-31") == {joined_2018, joined_march}
+
+
+def test_membership_start_unknown_on_leaves_out_rows_ended_before_the_day():
+    organisation = factories.organisation()
+    ended = factories.membership(
+        organisation, left=D(2015, 1, 1), left_precision="year"
+    )
+    found = MembershipFilterSet
+    assert set(
+        filtered(found, "start_unknown_on=2015-12-31", Membership.objects.all())
+    ) == {ended}
+    assert not filtered(found, "start_unknown_on=2016-01-01", Membership.objects.all())
 
 
 def test_membership_as_of_rejects_an_impossible_date():

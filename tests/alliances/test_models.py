@@ -242,9 +242,16 @@ def test_membership_active_on_a_day():
         left=D(2010, 1, 1),
         left_precision="year",
     )
+    unknown = factories.membership(org)
     on_2018 = set(org.memberships.active_on(D(2018, 6, 1)))
     assert on_2018 == {early}
     assert gone in set(org.memberships.active_on(D(2009, 12, 31)))
+    # The day left is the last day as a member; a start "1999" is certain only
+    # once 1999 is over.
+    assert gone in set(org.memberships.active_on(D(2010, 1, 1)))
+    assert gone not in set(org.memberships.active_on(D(1999, 6, 1)))
+    assert unknown not in set(org.memberships.active_on(D(2018, 6, 1)))
+    assert set(org.memberships.start_unknown_on(D(2018, 6, 1))) == {unknown}
 
 
 def test_dates_show_at_their_precision():

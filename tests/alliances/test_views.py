@@ -10,7 +10,7 @@ import pytest
 from django.utils.timezone import localdate
 
 from alliances.models import Agreement, Organisation
-from alliances.views import membership_timeline
+from alliances.views import CHART_UNKNOWN_MARK, membership_timeline
 from tests import factories
 from tests.alliances import builders
 
@@ -20,7 +20,8 @@ D = datetime.date
 
 
 def text(response):
-    return response.content.decode()
+    # getvalue(): CSV exports are streamed (they have no .content).
+    return response.getvalue().decode()
 
 
 def rows(response):
@@ -213,16 +214,18 @@ def test_organisation_detail_members_on_a_date(client, jef):
     page = text(response)
     assert "Members on 1 June 2016" in page
     members = [m.country.iso2 for m in response.context["members_on"]]
-    assert sorted(members) == ["GB", "LT", "QL"]
-    assert "start unknown" in page  # the UK's start is not known
+    assert sorted(members) == ["LT", "QL"]
+    # The UK's start is not known: listed apart, not counted.
+    assert "2 countries" in page
+    assert [m.country.iso2 for m in response.context["start_unknown_on"]] == ["GB"]
+    listed_apart = page.split("Membership date unknown")[1].split("</section>")[0]
+    assert "United Kingdom" in listed_apart and "start unknown" in listed_apart
+    assert "not counted above" in listed_apart
 
 
 def test_organisation_detail_members_on_a_date_after_one_left(client, jef):
     response = client.get("/organisations/jef/?as_of=2018-06-01")
-    assert sorted(m.country.iso2 for m in response.context["members_on"]) == [
-        "GB",
-        "LT",
-    ]
+    assert [m.country.iso2 for m in response.context["members_on"]] == ["LT"]
 
 
 def test_organisation_detail_bad_as_of_is_a_message(client, jef):
@@ -239,10 +242,13 @@ def test_organisation_detail_timeline_chart_is_svg_with_a_text_alternative(clien
     svg = re.search(r"<svg.*?</svg>", page, re.S).group(0)
     assert 'role="img"' in svg
     assert "<title" in svg and "<desc" in svg
-    assert "3 memberships, drawn from 2014 to today." in svg
+    # From the first known date: the UK's unknown start is not placed at the
+    # founding (2014) or anywhere else.
+    assert "3 memberships, drawn from 2015 to today." in svg
     assert svg.count('<g class="bar') == 3
     assert 'class="bar unknown"' in svg  # the UK, hatched
     assert "start unknown" in svg
+    assert "membership date unknown" in svg  # the undated group's heading
     assert 'class="bar ended"' in svg  # Leaverland
     assert "<figcaption" in page
     assert "<table" in page  # the same memberships as text
@@ -594,10 +600,50 @@ def test_country_detail_timeline_starts_at_the_first_known_date(client):
 def test_timeline_without_any_known_date_spans_the_last_ten_years():
     membership = factories.membership()  # no dates, organisation founding unknown
     today = D(2024, 2, 29)
-    chart = membership_timeline([("Somewhere", membership, None)], today=today)
+    chart = membership_timeline([("Somewhere", membership)], today=today)
     assert chart["start_year"] == 2014
     [bar] = chart["bars"]
     assert bar["unknown"] and not bar["ended"]
-    assert bar["x"] == chart["plot_left"]
-    assert bar["x"] + bar["width"] <= chart["plot_right"]
+    # A short mark at its known end (today), not a bar from a guessed start.
+    assert bar["x"] + bar["width"] == chart["plot_right"]
+    assert bar["width"] == CHART_UNKNOWN_MARK
     assert "start unknown" in bar["title"]
+    assert chart["unknown_group"] is not None
+
+
+def test_timeline_draws_an_unknown_start_as_a_mark_at_its_end_not_from_founding():
+    organisation = factories.organisation(
+        founded=D(1949, 4, 4), founded_precision="day"
+    )
+    dated = factories.membership(
+        organisation, joined=D(2004, 3, 29), joined_precision="day"
+    )
+    undated = factories.membership(
+        organisation, left=D(2015, 1, 1), left_precision="year"
+    )
+    today = D(2024, 2, 29)
+    chart = membership_timeline([("Undated", undated), ("Dated", dated)], today=today)
+    # The axis starts at the first known date, not at the founding.
+    assert chart["start_year"] == 2004
+    first, second = chart["bars"]
+    assert (first["label"], second["label"]) == ("Dated", "Undated")  # apart, after
+    assert second["unknown"] and second["ended"]
+    assert second["width"] == CHART_UNKNOWN_MARK
+    # It ends where 2015 begins on the axis, and nothing is drawn before that.
+    tick_2015 = next(tick["x"] for tick in chart["ticks"] if tick["year"] == 2015)
+    assert second["x"] + second["width"] == pytest.approx(tick_2015, abs=0.2)
+    assert chart["unknown_group"]["y"] < second["y"]
+    assert first["y"] < chart["unknown_group"]["y"]
+
+
+def test_membership_chart_numbers_stay_plain_in_lithuanian(client, jef):
+    """SVG attributes and year labels are never localised ("11,5", "1 949")."""
+    client.cookies["django_language"] = "lt"
+    page = text(client.get("/organisations/jef/?as_of=2016-06-01"))
+    assert "Narystės istorija" in page  # the page is in Lithuanian
+    svg = re.search(r"<svg.*?</svg>", page, re.S).group(0)
+    numbers = re.findall(r'\b(?:x|y|x1|x2|y1|y2|width|height)="([^"]*)"', svg)
+    assert numbers
+    assert all(re.fullmatch(r"-?\d+(\.\d+)?", value) for value in numbers), numbers
+    years = re.findall(r'text-anchor="middle">([^<]*)</text>', svg)
+    assert years and all(re.fullmatch(r"\d{4}", year) for year in years), years

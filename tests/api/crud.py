@@ -6,10 +6,14 @@ and only supplies data: ``path``, ``model``, ``make()`` (a stored record),
 persona (anonymous, a logged-in reader without rights, an editor) meets each
 method (GET, POST, PUT, PATCH, DELETE); a refused write changes nothing.
 
-The records ``make()`` builds are public (published, or rows of published
-records), so an editor's change or deletion needs a ``change_reason``; records
-of the ``reviewed`` resources are created as drafts, which only editors see.
-The workflow's own endpoints are tested in tests/api/test_workflow.py.
+The records ``make()`` builds are public (published, rows of published
+records, or reference data), so an editor's change or deletion needs a
+``change_reason``; records of the ``reviewed`` resources are created as drafts,
+which only editors see. An editor's write to a published record or a row of
+one (``under_review``) answers 202 with a revision that a reviewer approves
+before the public sees it, and only reviewers delete published records
+(core/revisions.py, tests/api/test_review.py). The workflow's own endpoints are
+tested in tests/api/test_workflow.py.
 """
 
 import pytest
@@ -71,8 +75,11 @@ class ResourceTests:
     change = {}
     list_query = ""
     reviewed = False  # goes through review: new records are drafts
+    # make()'s record is published or a row of one: an editor's writes wait for
+    # a reviewer (202 and a revision).
+    under_review = False
     # Changing make()'s record changes what the public sees: a reason is required.
-    needs_reason = False
+    needs_reason = True
 
     # Data: overridden per resource ---------------------------------------------------
 
@@ -93,8 +100,23 @@ class ResourceTests:
     def detail(self, obj):
         return f"{self.path}{self.key(obj)}/"
 
+    def if_match(self, client, obj):
+        """The header a careful client sends: the ETag it has just read (a
+        published record is written only with it)."""
+        return {"HTTP_IF_MATCH": client.get(self.detail(obj))["ETag"]}
+
+    def approved(self, clients, response):
+        """The revision an editor's write became, approved by a reviewer."""
+        assert response.status_code == 202, response.json()
+        assert response["Location"] == response.json()["url"]
+        approval = clients["reviewer"].post(
+            f"{response['Location']}approve/", {}, format="json"
+        )
+        assert approval.status_code == 200, approval.json()
+        return approval
+
     @pytest.fixture
-    def clients(self, editor, analyst):
+    def clients(self, editor, analyst, reviewer):
         def with_token(user):
             client = APIClient()
             token, _created = Token.objects.get_or_create(user=user)
@@ -105,6 +127,7 @@ class ResourceTests:
             "anonymous": APIClient(),
             "reader": with_token(analyst),
             "editor": with_token(editor),
+            "reviewer": with_token(reviewer),
         }
 
     # GET ----------------------------------------------------------------------------
@@ -141,7 +164,15 @@ class ResourceTests:
         data = self.create_data()
         # Accepted on every write; required for a row of a published record.
         response = clients["editor"].post(self.path, {**data, **REASON}, format="json")
-        assert response.status_code == 201, response.json()
+        if self.under_review and not self.reviewed:
+            # A row added to a published record waits for a reviewer.
+            assert self.model.objects.count() == 0
+            self.approved(clients, response)
+            created = self.model.objects.get()
+            response = clients["editor"].get(self.detail(created))
+            response["Location"] = f"http://testserver{self.detail(created)}"
+        else:
+            assert response.status_code == 201, response.json()
         assert_represents(response.json(), data)
         record = self.model.objects.get(pk=response.json()["id"])
         if self.reviewed:
@@ -170,9 +201,19 @@ class ResourceTests:
     def test_editor_replaces_a_record(self, clients):
         obj = self.make()
         data = self.create_data()
+        public = clients["anonymous"].get(self.detail(obj)).json()
         response = clients["editor"].put(
-            self.detail(obj), {**data, **REASON}, format="json"
+            self.detail(obj),
+            {**data, **REASON},
+            format="json",
+            **self.if_match(clients["editor"], obj),
         )
+        if self.under_review:
+            assert clients["anonymous"].get(self.detail(obj)).json() == public
+            self.approved(clients, response)
+            # Under its new key (a slug may change too).
+            replaced = self.model.objects.get(pk=obj.pk)
+            response = clients["editor"].get(self.detail(replaced))
         assert response.status_code == 200, response.json()
         assert response.json()["id"] == obj.pk
         assert_represents(response.json(), data)
@@ -190,9 +231,18 @@ class ResourceTests:
     def test_editor_changes_a_record(self, clients, editor):
         obj = self.make()
         etag = clients["editor"].get(self.detail(obj))["ETag"]
+        public = clients["anonymous"].get(self.detail(obj)).json()
         response = clients["editor"].patch(
-            self.detail(obj), {**self.change, **REASON}, format="json"
+            self.detail(obj),
+            {**self.change, **REASON},
+            format="json",
+            HTTP_IF_MATCH=etag,
         )
+        if self.under_review:
+            # The public reads the published version until a reviewer approves.
+            assert clients["anonymous"].get(self.detail(obj)).json() == public
+            self.approved(clients, response)
+            response = clients["editor"].get(self.detail(obj))
         assert response.status_code == 200, response.json()
         assert_represents(response.json(), self.change)
         assert response["ETag"] != etag
@@ -207,7 +257,10 @@ class ResourceTests:
     def test_a_public_record_changes_only_with_a_reason(self, clients):
         obj = self.make()
         before = snapshot(obj)
-        response = clients["editor"].patch(self.detail(obj), self.change, format="json")
+        current = self.if_match(clients["editor"], obj)
+        response = clients["editor"].patch(
+            self.detail(obj), self.change, format="json", **current
+        )
         if not self.needs_reason:
             assert response.status_code == 200, response.json()
             return
@@ -215,20 +268,54 @@ class ResourceTests:
         assert response.json()["change_reason"]
         assert snapshot(obj) == before
         blank = {**self.change, "change_reason": "   "}
-        response = clients["editor"].patch(self.detail(obj), blank, format="json")
+        response = clients["editor"].patch(
+            self.detail(obj), blank, format="json", **current
+        )
         assert response.status_code == 400
+        assert snapshot(obj) == before
+
+    def test_a_published_record_is_written_only_with_if_match(self, clients):
+        """A write that does not say which version it read could overwrite,
+        unseen, another editor's change to what the public sees: 428. (Public
+        records here are the published ones, or rows of one: under_review.)"""
+        obj = self.make()
+        before = snapshot(obj)
+        editor = clients["editor"]
+        changed = editor.patch(
+            self.detail(obj), {**self.change, **REASON}, format="json"
+        )
+        if not self.under_review:
+            # Not a published record nor a row of one (reference data, drafts):
+            # If-Match stays optional.
+            assert changed.status_code == 200, changed.json()
+            return
+        replaced = editor.put(
+            self.detail(obj), {**self.create_data(), **REASON}, format="json"
+        )
+        # Only reviewers delete a published record: a reviewer's delete is refused.
+        deleter = clients["reviewer"] if self.reviewed else editor
+        deleted = deleter.delete(self.detail(obj), REASON, format="json")
+        for response in (changed, replaced, deleted):
+            assert response.status_code == 428, response.json()
+            assert "send If-Match with the ETag" in response.json()["detail"]
         assert snapshot(obj) == before
 
     def test_the_history_shows_an_api_change_with_its_author_and_reason(self, clients):
         obj = self.make()
-        clients["editor"].patch(
-            self.detail(obj), {**self.change, **REASON}, format="json"
+        response = clients["editor"].patch(
+            self.detail(obj),
+            {**self.change, **REASON},
+            format="json",
+            **self.if_match(clients["editor"], obj),
         )
+        if self.under_review:
+            self.approved(clients, response)
         full = clients["editor"].get(f"{self.detail(obj)}history/")
         assert full.status_code == 200
         last = full.json()[-1]
         assert last["action"] == "update"
-        assert last["user"] == "edita"  # the token's user
+        # The token's user; for a revision, the reviewer who approved it.
+        assert last["user"] == ("rita" if self.under_review else "edita")
         assert last["reason"] == REASON["change_reason"]
         assert set(self.change) <= {change["field"] for change in last["changes"]}
         public = clients["anonymous"].get(f"{self.detail(obj)}history/")
@@ -248,13 +335,26 @@ class ResourceTests:
 
     def test_editor_deletes_a_record(self, clients):
         obj = self.make_deletable()
+        deleter = clients["editor"]
+        current = self.if_match(deleter, obj)
+        if self.reviewed:
+            # Only reviewers delete a published record.
+            refused = deleter.delete(self.detail(obj), REASON, format="json", **current)
+            assert refused.status_code == 403
+            assert self.model.objects.filter(pk=obj.pk).exists()
+            deleter = clients["reviewer"]
+            current = self.if_match(deleter, obj)
         if self.needs_reason:
-            refused = clients["editor"].delete(self.detail(obj))
+            refused = deleter.delete(self.detail(obj), **current)
             assert refused.status_code == 400
             assert refused.json()["change_reason"]
             assert self.model.objects.filter(pk=obj.pk).exists()
-        response = clients["editor"].delete(self.detail(obj), REASON, format="json")
-        assert response.status_code == 204
+        response = deleter.delete(self.detail(obj), REASON, format="json", **current)
+        if self.under_review and not self.reviewed:
+            assert self.model.objects.filter(pk=obj.pk).exists()
+            self.approved(clients, response)
+        else:
+            assert response.status_code == 204
         assert not self.model.objects.filter(pk=obj.pk).exists()
         assert clients["anonymous"].get(self.detail(obj)).status_code == 404
         deletion = Deletion.objects.get(kind=self.kind, object_id=obj.pk)

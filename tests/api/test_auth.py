@@ -18,7 +18,9 @@ NEW_SERIES = {"slug": "new", "name": "New series"}
 @pytest.fixture
 def low_rates(monkeypatch):
     monkeypatch.setattr(
-        SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "token": "2/minute"}
+        SimpleRateThrottle,
+        "THROTTLE_RATES",
+        {"anon": "3/minute", "token": "2/minute", "token-account": "100/minute"},
     )
 
 

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 
 RESOURCES = {
     "countries": test_crud.TestCountries,
+    "publishers": test_crud.TestPublishers,
     "sources": test_crud.TestSources,
     "organisations": test_crud.TestOrganisations,
     "memberships": test_crud.TestMemberships,
@@ -51,8 +52,19 @@ def post(resource, changes, *where):
     return build
 
 
+def _published_without_severity():
+    entry = factories.threat(severity=3)
+    return (
+        "patch",
+        f"/api/v1/threats/{entry.slug}/",
+        {"severity": None, "change_reason": "Not sure any more."},
+        ("severity",),
+    )
+
+
 def _own_parent():
-    organisation = factories.organisation()
+    # A draft: written without If-Match (a published one would need it).
+    organisation = factories.organisation(publication_status="draft", published_at=None)
     return (
         "patch",
         f"/api/v1/organisations/{organisation.slug}/",
@@ -258,11 +270,31 @@ RECIPES = {
         "occurred_end",
     ),
     "threat_entry_severity_range": post("threats", {"severity": 6}, "severity"),
-    "threat_entry_reliability_range": post(
-        "threats", {"source_reliability": "G"}, "source_reliability"
+    "threat_entry_published_has_severity": _published_without_severity,
+    "threat_entry_credibility_override_range": post(
+        "threats", {"credibility_override": 7}, "credibility_override"
     ),
-    "threat_entry_credibility_range": post(
-        "threats", {"information_credibility": 7}, "information_credibility"
+    "threat_entry_geo_precision_valid": post(
+        "threats", {"geo_precision": "street"}, "geo_precision"
+    ),
+    "threat_entry_sea_area_valid": post(
+        "threats", {"sea_area": "north_sea"}, "sea_area"
+    ),
+    "threat_entry_sea_area_given": post(
+        "threats", {"geo_precision": "sea_area"}, "sea_area"
+    ),
+    "threat_entry_sea_area_detail_needs_area": post(
+        "threats", {"sea_area_detail": "east of Gotland"}, "sea_area"
+    ),
+    "threat_entry_coordinates_sourced": post(
+        "threats", {"coordinates_source": None}, "coordinates_source"
+    ),
+    "publisher_name_unique": post(
+        "publishers", lambda: {"name": factories.publisher("Taken").name}, "name"
+    ),
+    "publisher_name_not_empty": post("publishers", {"name": ""}, "name"),
+    "publisher_reliability_letter": post(
+        "publishers", {"reliability": "G"}, "reliability"
     ),
     "threat_entry_latitude_range": post("threats", {"latitude": -90.5}, "latitude"),
     "threat_entry_longitude_range": post("threats", {"longitude": 180.5}, "longitude"),
@@ -308,11 +340,33 @@ UNREACHABLE = {
     for prefix, resource in REVIEWED.items()
     for rule in WORKFLOW_WRITES
 }
+# Rows edited only inline in the admin, with no API resource: the admin's form
+# answers (tests/threats/test_targets_and_actors.py).
+ADMIN_ONLY = {"actor_alias_name_unique_ci"}
+# Ratings derived from the sources: read-only, so a write cannot break them.
+DERIVED = {
+    "threat_entry_reliability_range": {"source_reliability": "G"},
+    "threat_entry_credibility_range": {"information_credibility": 7},
+}
 
 
 def test_every_constraint_has_an_api_test():
-    assert set(all_constraints()) == set(RECIPES) | set(UNREACHABLE)
+    assert set(all_constraints()) == (
+        set(RECIPES) | set(UNREACHABLE) | set(DERIVED) | ADMIN_ONLY
+    )
     assert not set(RECIPES) & set(UNREACHABLE)
+
+
+@pytest.mark.parametrize("name", sorted(DERIVED))
+def test_derived_ratings_cannot_be_written_through_the_api(name, editor_api):
+    data = {**RESOURCES["threats"]().create_data(), **DERIVED[name]}
+
+    created = editor_api.post("/api/v1/threats/", data, format="json")
+
+    assert created.status_code == 201, created.content
+    body = created.json()
+    # The one source of create_data, by a publisher not rated: derived values.
+    assert (body["source_reliability"], body["information_credibility"]) == (None, 6)
 
 
 @pytest.mark.parametrize("name", sorted(RECIPES))
@@ -321,7 +375,14 @@ def test_constraint_violation_answers_400_on_the_field(name, editor_api):
     model, constraint = all_constraints()[name]
     before = {m: m.objects.count() for m in (model, Membership)}
 
-    response = getattr(editor_api, method)(url, data, format="json")
+    # A careful client sends the ETag it read (writes to published records need it).
+    read = editor_api.get(url) if method in ("patch", "put") else None
+    headers = (
+        {"HTTP_IF_MATCH": read["ETag"]}
+        if read is not None and read.has_header("ETag")
+        else {}
+    )
+    response = getattr(editor_api, method)(url, data, format="json", **headers)
 
     assert response.status_code == 400, response.content
     found = response.json()
@@ -335,8 +396,11 @@ def test_constraint_violation_answers_400_on_the_field(name, editor_api):
         messages = " ".join(found)
         assert str(constraint.violation_error_message) in messages or where[-1] in (
             "severity",
-            "source_reliability",
-            "information_credibility",
+            "credibility_override",
+            "geo_precision",
+            "sea_area",
+            "name",
+            "reliability",
         ), messages
     assert {m: m.objects.count() for m in before} == before
 

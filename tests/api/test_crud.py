@@ -2,7 +2,14 @@
 
 import pytest
 
-from alliances.models import Agreement, Country, Membership, Organisation, Source
+from alliances.models import (
+    Agreement,
+    Country,
+    Membership,
+    Organisation,
+    Publisher,
+    Source,
+)
 from exercises.models import Exercise, ExerciseSeries
 from tests import factories
 from tests.api.crud import ResourceTests
@@ -49,7 +56,7 @@ class TestSources(ResourceTests):
         return {
             "document_url": "https://example.org/report",
             "title": "A report",
-            "publisher": "Example",
+            "publisher": factories.publisher("Example").name,
             "published": "2024-05-01",
             "published_precision": "month",
             "accessed": "2024-06-01",
@@ -57,11 +64,33 @@ class TestSources(ResourceTests):
         }
 
 
+class TestPublishers(ResourceTests):
+    path = "/api/v1/publishers/"
+    model = Publisher
+    kind = "publishers"
+    kind_has_slug = False
+    # An editor may name a publisher; its letter is a reviewer's (see
+    # tests/alliances/test_publishers.py).
+    change = {"name": "Renamed outlet"}
+
+    def make(self):
+        return factories.publisher(f"Outlet {Publisher.objects.count()}", "C")
+
+    def make_deletable(self):
+        return factories.publisher("Unused outlet")
+
+    def key(self, obj):
+        return obj.pk
+
+    def create_data(self):
+        return {"name": "New outlet"}
+
+
 class TestOrganisations(ResourceTests):
     path = "/api/v1/organisations/"
     model = Organisation
     kind = "organisations"
-    reviewed = needs_reason = True
+    reviewed = under_review = True
     change = {"acronym": "NO"}
 
     def make(self):
@@ -86,7 +115,7 @@ class TestMemberships(ResourceTests):
     model = Membership
     kind = "memberships"
     kind_has_slug = False
-    needs_reason = True  # a row of a published record
+    under_review = True  # a row of a published record
     change = {"role": "partner"}
 
     def make(self):
@@ -110,7 +139,7 @@ class TestAgreements(ResourceTests):
     path = "/api/v1/agreements/"
     model = Agreement
     kind = "agreements"
-    reviewed = needs_reason = True
+    reviewed = under_review = True
     change = {"status": "in_force"}
 
     def make(self):
@@ -154,7 +183,7 @@ class TestExercises(ResourceTests):
     path = "/api/v1/exercises/"
     model = Exercise
     kind = "exercises"
-    reviewed = needs_reason = True
+    reviewed = under_review = True
     change = {"personnel": 3000}
 
     def make(self):
@@ -223,7 +252,7 @@ class TestThreats(ResourceTests):
     path = "/api/v1/threats/"
     model = ThreatEntry
     kind = "threats"
-    reviewed = needs_reason = True
+    reviewed = under_review = True
     change = {"severity": 4}
 
     def make(self):
@@ -239,11 +268,12 @@ class TestThreats(ResourceTests):
             "occurred_start": "2024-03-01",
             "occurred_start_precision": "month",
             "target_countries": [factories.country().iso2],
+            "geo_precision": "town",
             "latitude": 54.7,
             "longitude": 25.3,
+            "coordinates_source": factories.source().pk,
             "severity": 2,
-            "source_reliability": "B",
-            "information_credibility": 2,
+            "severity_note": "A short, contained disruption.",
             "related_exercises": [factories.exercise().slug],
             "sources": [factories.source().pk],
         }
@@ -254,7 +284,7 @@ class TestAttributions(ResourceTests):
     model = Attribution
     kind = "attributions"
     kind_has_slug = False
-    needs_reason = True  # a row of a published record
+    under_review = True  # a row of a published record
     change = {"basis": "A government statement."}
 
     def make(self):

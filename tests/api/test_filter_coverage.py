@@ -44,8 +44,13 @@ FILTER_READS = {
     "threats": {
         "occurred_after": ["occurred_start", "occurred_end"],
         "occurred_before": ["occurred_start"],
+        # ThreatEntryQuerySet.targeting: named among the targets, or located there.
+        "target": ["target_countries", "location_country"],
     },
-    "memberships": {"as_of": ["joined", "left"]},
+    "memberships": {
+        "as_of": ["joined", "left"],
+        "start_unknown_on": ["joined", "left"],
+    },
     "organisations": {"country": ["memberships"]},
     "agreements": {"country": ["parties"]},
     "sources": {"has_caution": ["caution"]},
@@ -76,6 +81,11 @@ EXEMPT = {
         "signatories": "names as written, searched by q on the page",
         "sources": "sources are filtered on /sources/",
         "value": "free text as reported (a currency and an amount)",
+    },
+    "publishers": {
+        "rated_by": "who rated it is in its history",
+        "rated_at": "when it was rated: no reader's question",
+        "notes": "editors' notes, not in the API",
     },
     "sources": {
         "url": "q matches it",
@@ -108,12 +118,28 @@ EXEMPT = {
         "coordinates_source": "a source of the coordinates, not of the entry",
         "coordinates_note": "free text about the coordinates",
         "rating_note": "free text explaining the rating",
+        "severity_note": "free text explaining the severity",
+        "sea_area_detail": "free text, read with the sea area",
+        "corroboration": "information_credibility follows from it and is filtered",
+        "credibility_override": "information_credibility includes it and is filtered",
         "related_exercises": "the exercise's page lists its threats",
+        "follows_up": "a few links, shown on both entries' pages",
         "sources": "sources are filtered on /sources/",
     },
     "attributions": {
         "attributed_on_precision": "read with its date",
         "sources": "sources are filtered on /sources/",
+    },
+    "revisions": {
+        "record_type": "kind= filters it",
+        "target_type": "read with the record: its own rows",
+        "target_id": "read with the record: its own rows",
+        "payload": "the proposed values, read on the revision",
+        "before": "the values replaced, read on the revision",
+        "reason": "free text, read on the revision",
+        "decided_by": "who did what inside the team",
+        "decided_at": "status= tells decided from pending",
+        "decision_note": "free text, read on the revision",
     },
     "deletions": {
         "deleted": "since= filters it",

@@ -36,7 +36,15 @@ def test_related_records_come_in_brief_form(anon):
     ]
     assert body["web_url"] == "http://testserver/threats/ddos/"
     [source] = body["sources"]
-    assert set(source) == {"id", "url", "document_url", "title", "publisher", "caution"}
+    assert set(source) == {
+        "id",
+        "url",
+        "document_url",
+        "title",
+        "publisher",
+        "reliability",
+        "caution",
+    }
 
 
 def test_dates_are_iso_with_their_precision(anon):

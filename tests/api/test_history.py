@@ -45,7 +45,8 @@ def test_an_api_create_and_update_record_the_token_user_and_reason(editor_api, e
         {"severity": 3, "change_reason": "Rated by the desk."},
         format="json",
     )
-    insert, update = events_of(entry)
+    # (between them, the ratings derived from the sources: an update of their own)
+    insert, *_, update = events_of(entry)
     assert (insert.pgh_label, update.pgh_label) == ("insert", "update")
     assert insert.pgh_context.metadata["user"] == editor.pk
     assert insert.pgh_context.metadata["reason"] == "Reported by LRT today."
@@ -60,39 +61,54 @@ def test_an_api_create_and_update_record_the_token_user_and_reason(editor_api, e
     assert [change.name for change in last.changes] == ["severity"]
 
 
-def test_a_deletion_keeps_its_reason(editor_api, editor):
+def test_a_deletion_keeps_its_reason(reviewer_api, reviewer):
+    # Only reviewers delete a published record.
     entry = factories.threat(slug="gone")
-    response = editor_api.delete("/api/v1/threats/gone/?change_reason=A+duplicate.")
+    response = reviewer_api.delete(
+        "/api/v1/threats/gone/?change_reason=A+duplicate.",
+        HTTP_IF_MATCH=reviewer_api.get("/api/v1/threats/gone/")["ETag"],
+    )
     assert response.status_code == 204
     *_, deleted = events_of(entry)
     assert deleted.pgh_label == "delete"
     assert deleted.pgh_context.metadata["reason"] == "A duplicate."
-    assert deleted.pgh_context.metadata["user"] == editor.pk
+    assert deleted.pgh_context.metadata["user"] == reviewer.pk
 
 
 def test_the_history_lists_changes_oldest_first(editor_api):
     old, new = factories.source(), factories.source(title="Second report")
-    entry = factories.threat(slug="told", sources=[old])
+    # A draft: the editor's change is written at once.
+    entry = factories.threat(
+        slug="told", sources=[old], publication_status="draft", published_at=None
+    )
     editor_api.patch(
         "/api/v1/threats/told/",
         {"sources": [old.pk, new.pk], "title": "Told twice", "change_reason": "More"},
         format="json",
+        HTTP_IF_MATCH=editor_api.get("/api/v1/threats/told/")["ETag"],
     )
     events = editor_api.get("/api/v1/threats/told/history/").json()
+    # An update follows each change of sources: the ratings derived from them.
     assert [event["action"] for event in events] == [
         "insert",
         "sources.add",
+        "update",
         "update",
         "sources.add",
     ]
     assert len({event["id"] for event in events}) == len(events)
     assert [event["at"] for event in events] == sorted(event["at"] for event in events)
-    update = events[2]
+    update = next(
+        event
+        for event in events
+        if event["action"] == "update"
+        and any(change["field"] == "title" for change in event["changes"])
+    )
     assert update["user"] == "edita"
     assert {"field": "title", "before": entry.title, "after": "Told twice"} in update[
         "changes"
     ]
-    assert events[3]["changes"] == [
+    assert events[4]["changes"] == [
         {"field": "sources", "before": "", "after": str(new)}
     ]
     assert set(events[0]) == {"id", "at", "action", "reason", "changes", "user"}
@@ -112,11 +128,14 @@ def test_the_public_log_hides_names_notes_and_drafts(editor_api, reviewer, anon)
     reviewing = APIClient()
     reviewing.force_login(reviewer)
     reviewing.post("/api/v1/threats/later/publish/", {"reason": "OK"}, format="json")
-    editor_api.patch(
+    pending = editor_api.patch(
         "/api/v1/threats/later/",
-        {"severity": 2, "change_reason": "Assessed"},
+        {"severity": 4, "change_reason": "Assessed"},
         format="json",
+        HTTP_IF_MATCH=editor_api.get("/api/v1/threats/later/")["ETag"],
     )
+    # Published: the change waits for a reviewer, who approves it.
+    reviewing.post(f"{pending['Location']}approve/", {}, format="json")
 
     public = anon.get("/api/v1/threats/later/history/").json()
     assert [event["reason"] for event in public] == ["OK", "Assessed"]
@@ -133,7 +152,11 @@ def test_the_public_log_hides_names_notes_and_drafts(editor_api, reviewer, anon)
 
 def test_reference_records_have_a_public_history(anon, editor_api):
     factories.country("LT", "Lithuania")
-    editor_api.patch("/api/v1/countries/LT/", {"name_lt": "Lietuva"}, format="json")
+    editor_api.patch(
+        "/api/v1/countries/LT/",
+        {"name_lt": "Lietuva", "change_reason": "Lithuanian name"},
+        format="json",
+    )
     events = anon.get("/api/v1/countries/LT/history/").json()
     assert events[-1]["changes"] == [
         {"field": "name_lt", "before": "", "after": "Lietuva"}
@@ -152,33 +175,37 @@ def _history_queries(client, url):
 
 def _edit(client, times):
     for n in range(times):
-        client.patch(
+        response = client.patch(
             "/api/v1/threats/busy/",
             {"severity": 1 + n % 5, "change_reason": f"Edit {n}"},
             format="json",
+            HTTP_IF_MATCH=client.get("/api/v1/threats/busy/")["ETag"],
         )
+        assert response.status_code == 200, response.content
     entry = ThreatEntry.objects.get(slug="busy")
     entry.sources.add(factories.source())
 
 
 # The record (1); its events with their context (1); the events of each of its
-# many-to-many tables: sources, target countries, related exercises (3); the
+# many-to-many tables: sources, target countries, related exercises, the entries
+# it follows up (4); the
 # labels of the foreign keys the events name: category, location country (2).
 # Editors add their token (1), their permissions (2: user and group
 # permissions), the labels of the internal last_edited_by column (1) and the
 # users who made the changes (1).
-PUBLIC_HISTORY_QUERIES = 7
-FULL_HISTORY_QUERIES = 12
+PUBLIC_HISTORY_QUERIES = 8
+FULL_HISTORY_QUERIES = 13
 
 
-def test_history_queries_do_not_grow_with_events(anon, editor_api):
+def test_history_queries_do_not_grow_with_events(anon, editor_api, reviewer_api):
     lithuania = factories.country("LT", "Lithuania")
     factories.threat(slug="busy", location_country=lithuania, targets=[lithuania])
     url = "/api/v1/threats/busy/history/"
-    _edit(editor_api, 1)
+    # A reviewer's edits of a published record are written at once.
+    _edit(reviewer_api, 1)
     few_public, _ = _history_queries(anon, url)
     few_full, _ = _history_queries(editor_api, url)
-    _edit(editor_api, 6)
+    _edit(reviewer_api, 6)
     many_public, sql = _history_queries(anon, url)
     assert few_public == many_public == PUBLIC_HISTORY_QUERIES, sql
     many_full, sql = _history_queries(editor_api, url)

@@ -22,7 +22,11 @@ REASON = {"change_reason": "Corrected from the ministry's release."}
 
 
 def test_a_write_with_the_current_etag_goes_through(editor_api):
-    entry = factories.threat(slug="incident")
+    # A draft: an editor's write to it is written at once (a published one
+    # waits for a reviewer, tests/api/test_review.py).
+    entry = factories.threat(
+        slug="incident", publication_status="draft", published_at=None
+    )
     etag = editor_api.get("/api/v1/threats/incident/")["ETag"]
     response = editor_api.patch(
         "/api/v1/threats/incident/",
@@ -38,13 +42,20 @@ def test_a_write_with_the_current_etag_goes_through(editor_api):
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
 def test_a_write_with_a_stale_etag_answers_412_and_changes_nothing(editor_api, method):
-    entry = factories.threat(slug="incident", title="First title")
+    entry = factories.threat(
+        slug="incident",
+        title="First title",
+        publication_status="draft",
+        published_at=None,
+    )
     stale = editor_api.get("/api/v1/threats/incident/")["ETag"]
-    editor_api.patch(
+    someone_else = editor_api.patch(
         "/api/v1/threats/incident/",
         {"title": "Someone else's", **REASON},
         format="json",
+        HTTP_IF_MATCH=stale,
     )
+    assert someone_else.status_code == 200
     data = {"title": "My title", **REASON}
     if method == "put":
         data = editor_api.get("/api/v1/threats/incident/").json()
@@ -66,6 +77,43 @@ def test_a_write_with_a_stale_etag_answers_412_and_changes_nothing(editor_api, m
     assert entry.title == "Someone else's"
 
 
+def test_a_published_record_needs_if_match_and_then_takes_the_write(reviewer_api):
+    # A reviewer: their writes to published records are not held for review.
+    entry = factories.threat(slug="incident", title="First title")
+    refused = reviewer_api.patch(
+        "/api/v1/threats/incident/", {"title": "Mine", **REASON}, format="json"
+    )
+    assert refused.status_code == 428
+    assert "send If-Match with the ETag you read" in refused.json()["detail"]
+    entry.refresh_from_db()
+    assert entry.title == "First title"
+    etag = reviewer_api.get("/api/v1/threats/incident/")["ETag"]
+    accepted = reviewer_api.patch(
+        "/api/v1/threats/incident/",
+        {"title": "Mine", **REASON},
+        format="json",
+        HTTP_IF_MATCH=etag,
+    )
+    assert accepted.status_code == 200
+    entry.refresh_from_db()
+    assert entry.title == "Mine"
+
+
+def test_drafts_and_their_rows_are_written_without_if_match(editor_api):
+    factories.threat(slug="draft", publication_status="draft", published_at=None)
+    response = editor_api.patch(
+        "/api/v1/threats/draft/", {"severity": 2}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    organisation = factories.organisation(publication_status="draft", published_at=None)
+    membership = factories.membership(organisation)
+    response = editor_api.patch(
+        f"/api/v1/memberships/{membership.pk}/", {"role": "partner"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert editor_api.delete("/api/v1/threats/draft/").status_code == 204
+
+
 def test_if_match_star_and_lists_of_etags(editor_api):
     factories.actor(slug="gru")
     etag = editor_api.get("/api/v1/actors/gru/")["ETag"]
@@ -73,7 +121,7 @@ def test_if_match_star_and_lists_of_etags(editor_api):
         header = template.format(etag=etag)
         response = editor_api.patch(
             "/api/v1/actors/gru/",
-            {"description": header},
+            {"description": header, **REASON},
             format="json",
             HTTP_IF_MATCH=header,
         )
@@ -81,7 +129,10 @@ def test_if_match_star_and_lists_of_etags(editor_api):
         etag = response["ETag"]
     weak = f"W/{etag}"  # a weak tag never matches for a write (RFC 9110)
     response = editor_api.patch(
-        "/api/v1/actors/gru/", {"description": "x"}, format="json", HTTP_IF_MATCH=weak
+        "/api/v1/actors/gru/",
+        {"description": "x", **REASON},
+        format="json",
+        HTTP_IF_MATCH=weak,
     )
     assert response.status_code == 412
 
@@ -102,12 +153,18 @@ def test_if_match_locks_the_row_until_the_write_commits(editor_api):
 def test_agreement_parties_are_replaced_as_a_list_keeping_unchanged_rows(editor_api):
     lithuania = factories.country("LT", "Lithuania")
     poland = factories.country("PL", "Poland")
-    agreement = factories.agreement(slug="pact", parties=[lithuania, poland])
+    agreement = factories.agreement(
+        slug="pact",
+        parties=[lithuania, poland],
+        publication_status="draft",
+        published_at=None,
+    )
     kept = AgreementParty.objects.get(agreement=agreement, country=lithuania).pk
     response = editor_api.patch(
         "/api/v1/agreements/pact/",
         {"parties": [{"country": "LT"}, {"name": "KNDS Deutschland"}], **REASON},
         format="json",
+        HTTP_IF_MATCH=editor_api.get("/api/v1/agreements/pact/")["ETag"],
     )
     assert response.status_code == 200, response.json()
     parties = AgreementParty.objects.filter(agreement=agreement)
@@ -190,7 +247,7 @@ def test_related_records_are_written_by_slug_iso_code_or_id(editor_api):
 def test_deleting_a_record_still_in_use_answers_409(editor_api):
     country = factories.country("LT", "Lithuania")
     factories.membership(country_obj=country)
-    response = editor_api.delete("/api/v1/countries/LT/")
+    response = editor_api.delete("/api/v1/countries/LT/", REASON, format="json")
     assert response.status_code == 409
     assert "memberships" in response.json()["detail"]
     assert Country.objects.filter(pk=country.pk).exists()

@@ -107,4 +107,6 @@ def migration_data(transactional_db):
 
     categories = importlib.import_module("threats.migrations.0002_threat_categories")
     categories.create_categories(apps, None)
+    names_lt = importlib.import_module("threats.migrations.0007_category_name_lt")
+    names_lt.fill_lithuanian_names(apps, None)
     sync_groups()

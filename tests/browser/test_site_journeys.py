@@ -33,8 +33,6 @@ def records():
         latitude=Decimal("54.68300"),
         longitude=Decimal("25.31700"),
         location_name="Vilnius",
-        source_reliability="B",
-        information_credibility=2,
     )
     factories.attribution(
         entry=cyber, actor_obj=factories.actor(name="Killnet", slug="killnet")

@@ -156,6 +156,17 @@ def redis_url():
     return REDIS_URL
 
 
+@pytest.fixture(autouse=True)
+def _fresh_counters():
+    """Every test starts with no request counted (the token endpoint's limit per
+    username would otherwise carry one test's requests into the next)."""
+    from django.core.cache import cache
+
+    # At the start only: at the end a test may still point the cache at a
+    # server that is down on purpose.
+    cache.clear()
+
+
 @pytest.fixture
 def cache_prefix():
     return f"test-{uuid.uuid4().hex[:12]}"
@@ -171,6 +182,8 @@ def migration_data(transactional_db):
 
     categories = importlib.import_module("threats.migrations.0002_threat_categories")
     categories.create_categories(apps, None)
+    names_lt = importlib.import_module("threats.migrations.0007_category_name_lt")
+    names_lt.fill_lithuanian_names(apps, None)
     sync_groups()
 
 

@@ -21,7 +21,10 @@ def entry(actors=(), confidence=Attribution.Confidence.SUSPECTED, **values):
 def busy_entry(n, category_slug="cyber-attack", **values):
     """An entry with everything a row or a detail page shows: two actors (one
     blamed twice), targets, sources, a related exercise, coordinates."""
-    sources = [factories.source(), factories.source()]
+    sources = [
+        factories.source(publisher=factories.publisher("Wire service", "B")),
+        factories.source(publisher=factories.publisher("Daily paper", "C")),
+    ]
     obj = factories.threat(
         title=f"Busy incident {n}",
         category=factories.category(category_slug),
@@ -34,8 +37,6 @@ def busy_entry(n, category_slug="cyber-attack", **values):
         latitude="54.68700",
         longitude="25.28000",
         coordinates_source=sources[0],
-        source_reliability="B",
-        information_credibility=2,
         severity=1 + n % 5,
         **values,
     )

@@ -11,6 +11,9 @@ from threats.models import ThreatEntry
 
 pytestmark = pytest.mark.django_db
 
+# Entries without a severity cannot be published: they are drafts.
+DRAFT = {"publication_status": "draft", "published_at": None}
+
 
 def titles(data):
     filterset = ThreatEntryFilterSet(data, queryset=ThreatEntry.objects.all())
@@ -110,31 +113,48 @@ def test_severity_takes_several_levels():
     entry(title="Minor", severity=1)
     entry(title="Serious", severity=4)
     entry(title="Deadly", severity=5)
-    entry(title="Unassessed")
+    entry(title="Unassessed", severity=None, **DRAFT)
 
     assert sorted(titles({"severity": ["4", "5"]})) == ["Deadly", "Serious"]
 
 
-def test_source_reliability_takes_several_letters():
-    entry(title="Usually reliable", source_reliability="B")
-    entry(title="Unjudged", source_reliability="F")
-    entry(title="Unreliable", source_reliability="E")
+def test_source_reliability_takes_several_letters_and_unrated():
+    def cited_by(name, letter):
+        return [factories.source(publisher=factories.publisher(name, letter))]
+
+    entry(title="Usually reliable", sources=cited_by("Wire", "B"))
+    entry(title="Unrated", sources=cited_by("Blog", ""))
+    entry(title="Unreliable", sources=cited_by("Troll farm", "E"))
 
     assert sorted(titles({"source_reliability": ["B", "E"]})) == [
         "Unreliable",
         "Usually reliable",
     ]
+    assert titles({"source_reliability": ["unrated"]}) == ["Unrated"]
 
 
 def test_information_credibility_takes_several_grades():
-    entry(title="Confirmed", information_credibility=1)
-    entry(title="Probably true", information_credibility=2)
-    entry(title="Doubtful", information_credibility=4)
+    def reported_by(*names):
+        return [factories.source(publisher=name) for name in names]
+
+    entry(title="Three outlets", sources=reported_by("A", "B", "C"))
+    entry(title="Two outlets", sources=reported_by("A", "B"))
+    entry(title="Graded by a reviewer", credibility_override=1)
 
     assert sorted(titles({"information_credibility": ["1", "2"]})) == [
-        "Confirmed",
-        "Probably true",
+        "Graded by a reviewer",
+        "Three outlets",
     ]
+    assert titles({"information_credibility": ["3"]}) == ["Two outlets"]
+
+
+def test_geo_precision_and_sea_area():
+    entry(title="Cable", geo_precision="sea_area", sea_area="baltic_sea")
+    entry(title="Airport", geo_precision="exact")
+    entry(title="Gulf", geo_precision="sea_area", sea_area="gulf_of_finland")
+
+    assert sorted(titles({"geo_precision": ["sea_area"]})) == ["Cable", "Gulf"]
+    assert titles({"sea_area": ["gulf_of_finland"]}) == ["Gulf"]
 
 
 def test_occurred_after_keeps_periods_still_running_at_that_date():
@@ -192,7 +212,7 @@ def test_year_takes_repeated_or_comma_separated_years():
 
 def test_ordering_by_severity_puts_unassessed_entries_last_either_way():
     entry(title="Low", severity=2)
-    entry(title="Unassessed")
+    entry(title="Unassessed", severity=None, **DRAFT)
     entry(title="High", severity=4)
 
     assert titles({"ordering": "-severity"}) == ["High", "Low", "Unassessed"]
@@ -247,6 +267,9 @@ def test_what_hybrid_incidents_hit_lithuania_in_2024_and_who_was_blamed(belarus)
         ({"occurred_before": "yesterday"}, "occurred_before"),
         ({"year": "20x4"}, "year"),
         ({"severity": "9"}, "severity"),
+        ({"source_reliability": "G"}, "source_reliability"),
+        ({"geo_precision": "street"}, "geo_precision"),
+        ({"sea_area": "north_sea"}, "sea_area"),
         ({"ordering": "notes"}, "ordering"),
         ({"q": "cyber\x00attack"}, "q"),
         ({"category": "cyber\x00"}, "category"),

@@ -27,6 +27,15 @@ def _entry(**values):
     return make
 
 
+def _located(**values):
+    """An entry with coordinates and the source that gives them."""
+
+    def make():
+        return _entry(coordinates_source=factories.source(), **values)()
+
+    return make
+
+
 def _entry_slug_taken():
     existing = factories.threat()
     return _entry(slug=existing.slug)()
@@ -92,22 +101,51 @@ def _attribution_day_precision_on_vague_date():
         (_entry(severity=6), "threat_entry_severity_range", "not a valid choice"),
         (_entry(severity=0), "threat_entry_severity_range", "not a valid choice"),
         (
-            _entry(source_reliability="G"),
-            "threat_entry_reliability_range",
+            _entry(credibility_override=7),
+            "threat_entry_credibility_override_range",
             "not a valid choice",
         ),
         (
-            _entry(information_credibility=7),
-            "threat_entry_credibility_range",
+            _entry(
+                severity=None,
+                publication_status="published",
+                published_at=datetime.datetime(2024, 3, 2, tzinfo=datetime.UTC),
+            ),
+            "threat_entry_published_has_severity",
+            "before publishing",
+        ),
+        (
+            _entry(geo_precision="street"),
+            "threat_entry_geo_precision_valid",
             "not a valid choice",
         ),
         (
-            _entry(latitude=Decimal("-90.1"), longitude=Decimal("0")),
+            _entry(sea_area="north_sea"),
+            "threat_entry_sea_area_valid",
+            "not a valid choice",
+        ),
+        (
+            _entry(geo_precision="sea_area"),
+            "threat_entry_sea_area_given",
+            "needs the sea area",
+        ),
+        (
+            _entry(sea_area_detail="east of Gotland"),
+            "threat_entry_sea_area_detail_needs_area",
+            "Name the sea area",
+        ),
+        (
+            _entry(latitude=Decimal("54.7"), longitude=Decimal("25.3")),
+            "threat_entry_coordinates_sourced",
+            "source that gives them",
+        ),
+        (
+            _located(latitude=Decimal("-90.1"), longitude=Decimal("0")),
             "threat_entry_latitude_range",
             "between -90 and 90",
         ),
         (
-            _entry(latitude=Decimal("54.7"), longitude=Decimal("181")),
+            _located(latitude=Decimal("54.7"), longitude=Decimal("181")),
             "threat_entry_longitude_range",
             "between -180 and 180",
         ),
@@ -152,8 +190,8 @@ def test_controlled_category_list_is_installed():
     } <= slugs
 
 
-def test_admiralty_code_needs_both_halves():
-    entry = factories.threat(source_reliability="B")
-    assert entry.admiralty_code == ""
-    entry.information_credibility = 2
-    assert entry.admiralty_code == "B2"
+def test_admiralty_code_shows_an_unrated_letter_as_a_dash():
+    entry = factories.threat(sources=[factories.source(publisher="Unrated blog")])
+    assert entry.source_reliability == ""
+    assert entry.admiralty_code == "–6"
+    assert str(entry.reliability_label) == "not rated"

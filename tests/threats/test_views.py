@@ -41,8 +41,6 @@ def test_list_row_shows_what_a_reader_scans_for(client, belarus):
         occurred_end_precision="day",
         location_name="Vilnius Airport",
         location_country=lithuania,
-        source_reliability="F",
-        information_credibility=2,
         severity=3,
         actors=[belarus],
     )
@@ -59,7 +57,9 @@ def test_list_row_shows_what_a_reader_scans_for(client, belarus):
     assert "21 October 2025 – 22 October 2025" in page
     assert "Vilnius Airport, Lithuania" in page
     assert page.count(">Belarus</a>") == 2  # the row and the actor facet
-    assert "F2</span>" in page
+    # Its one source's publisher is not rated: no letter, and one publisher
+    # alone gives 6 (truth cannot be judged).
+    assert "–6</span>" in page
     assert "Severity 3 of 5" in page
 
 
@@ -163,8 +163,9 @@ def test_invalid_filters_give_the_page_with_an_error_message(client, query, mess
 
 def _list_queries(client, django_assert_num_queries):
     # count, the page's rows, their attributions with actors, and one query per
-    # facet (category, actor, target, year, attribution confidence, reliability)
-    with django_assert_num_queries(9):
+    # facet (category, actor, target, year, attribution confidence, reliability,
+    # credibility, severity, geo-precision, sea area)
+    with django_assert_num_queries(13):
         response = client.get("/threats/")
     assert response.status_code == 200
     return response
@@ -185,11 +186,11 @@ def test_filtered_list_adds_one_query_per_choice_validated(
 ):
     busy_entry(1)
     # + the category slug looked up to validate it
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(14):
         client.get("/threats/?category=cyber-attack&year=2024")
     for n in range(2, 12):
         busy_entry(n)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(14):
         client.get("/threats/?category=cyber-attack&year=2024")
 
 
@@ -211,7 +212,8 @@ def test_csv_export_has_the_filtered_rows_with_formulas_escaped(client, russia):
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    # getvalue(): the export is streamed (it has no .content).
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     assert len(rows) == 1
     [row] = rows
     assert row["title"] == '\'=HYPERLINK("http://evil.example")'
@@ -241,8 +243,11 @@ def test_json_export_lists_the_filtered_rows_with_structured_values(client):
     assert "LT" in row["targets"]
     assert len(row["actors"]) == 2  # the actor blamed twice is listed once
     assert row["severity"] == 2
+    # Two rated publishers (B and C) report it: the best letter, and "possibly
+    # true" from two independent publishers.
     assert row["source_reliability"] == "B"
-    assert row["information_credibility"] == 2
+    assert row["independent_publishers"] == 2
+    assert row["information_credibility"] == 3
     assert len(row["sources"]) == 2
 
 
@@ -267,7 +272,11 @@ def test_exports_refuse_invalid_input_with_400(client, query):
 def test_detail_page_tells_the_whole_record(client):
     lithuania = factories.country("LT", "Lithuania")
     caution = factories.source(
-        title="State media report", caution="State media of the accused state"
+        title="State media report",
+        caution="State media of the accused state",
+        publisher=factories.publisher("State TV", "C"),
+        published=D(2025, 10, 2),
+        published_precision="day",
     )
     obj = entry(
         title="Balloons over Vilnius",
@@ -282,10 +291,11 @@ def test_detail_page_tells_the_whole_record(client):
         coordinates_source=caution,
         targets=[lithuania],
         targets_note="Civil aviation",
-        source_reliability="C",
-        information_credibility=3,
+        geo_precision="exact",
+        credibility_override=3,
         rating_note="One ministry statement.",
         severity=3,
+        severity_note="The airport closed for a night.",
         sources=[caution],
     )
     belarus = factories.actor(name="Belarus", slug="belarus")
@@ -318,8 +328,15 @@ def test_detail_page_tells_the_whole_record(client):
     # The Admiralty rating in words, and the severity scale
     assert "Source reliability: C – fairly reliable." in page
     assert "Information credibility: 3 – possibly true." in page
+    assert "Graded by a reviewer." in page
     assert "One ministry statement." in page
     assert "3 – moderate: noticeable disruption" in page
+    assert "The airport closed for a night." in page
+    assert "Placed to: exact place" in page
+    # The source: its publisher's letter and its publication date
+    assert "State TV" in page
+    assert "(reliability: C – fairly reliable)" in page
+    assert "published 2 October 2025" in page
     assert f'href="{drill.get_absolute_url()}">Iron Wolf 2025-II</a>' in page
     # Sources with their caution flag, and the citation block
     assert "Caution: State media of the accused state" in page
@@ -333,8 +350,11 @@ def test_unrated_entry_says_so(client):
 
     page = html(client.get(f"/threats/{obj.slug}/"))
 
-    assert "Not assessed yet." in page
-    assert "The reliability of the sources has not been rated." in page
+    # A published entry always has a severity; its sources' publisher is not
+    # rated, which the page says instead of a placeholder letter.
+    assert "Source reliability: not rated." in page
+    assert "Reported by 1 independent publisher." in page
+    assert "(reliability: not rated)" in page
     assert "No one has been blamed in the sources cited." in page
 
 
@@ -365,11 +385,12 @@ def test_unknown_entry_is_404(client):
     assert client.get("/threats/no-such-entry/").status_code == 404
 
 
-def _detail_queries(client, slug, django_assert_num_queries, count=14):
+def _detail_queries(client, slug, django_assert_num_queries, count=17):
     # the entry with category, location country and coordinates source; its
     # targets; its sources; attributions with actors; the attributions'
-    # sources; related exercises; related entries; the change log: events, the
-    # events of its targets, related exercises and sources, and one query per
+    # sources; the entries it follows up and those following it up; related
+    # exercises; related entries; the change log: events, the events of its
+    # targets, follow-ups, related exercises and sources, and one query per
     # kind of record its events name (category, location country, coordinates
     # source: an entry without a place names fewer)
     with django_assert_num_queries(count):
@@ -383,7 +404,7 @@ def test_detail_query_count_does_not_grow_with_related_rows(
 ):
     # (An entry with no attribution at all skips the attributions' sources.)
     lone = entry(title="Lone entry", actors=[factories.actor()])
-    _detail_queries(client, lone.slug, django_assert_num_queries, count=12)
+    _detail_queries(client, lone.slug, django_assert_num_queries, count=15)
 
     busy = busy_entry(1)
     _detail_queries(client, busy.slug, django_assert_num_queries)

@@ -1,5 +1,8 @@
 """Threat categories, actors, threat entries and attributions in the API."""
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from alliances.api.serializers import CountryBrief, SourceBrief, sources_field
@@ -7,6 +10,8 @@ from core.api.fields import BriefRelatedField, BriefSerializer, WebUrlField
 from core.api.serializers import WORKFLOW_FIELDS, AtlasModelSerializer
 from exercises.api.serializers import ExerciseBrief
 from threats.models import Actor, Attribution, ThreatCategory, ThreatEntry
+
+SEVERITY_DEFINITIONS = ThreatEntry.Severity.choices
 
 
 class ThreatCategoryBrief(BriefSerializer):
@@ -66,6 +71,7 @@ class ThreatCategorySerializer(AtlasModelSerializer):
             "url",
             "slug",
             "name",
+            "name_lt",
             "description",
             "position",
             "change_reason",
@@ -101,15 +107,70 @@ class ThreatEntrySerializer(AtlasModelSerializer):
     category = BriefRelatedField(ThreatCategoryBrief)
     location_country = BriefRelatedField(CountryBrief, allow_null=True, required=False)
     coordinates_source = BriefRelatedField(SourceBrief, allow_null=True, required=False)
-    target_countries = BriefRelatedField(CountryBrief, many=True, required=False)
+    target_countries = BriefRelatedField(
+        CountryBrief,
+        many=True,
+        required=False,
+        help_text="Countries the entry names among its targets (editors add them).",
+    )
+    targeted_countries = serializers.SerializerMethodField(
+        help_text="Every country it targets by the rule ?target= uses: those in "
+        "target_countries and the country where it happened (location_country)."
+    )
     related_exercises = BriefRelatedField(ExerciseBrief, many=True, required=False)
+    severity = serializers.ChoiceField(
+        choices=ThreatEntry.Severity.choices,
+        allow_null=True,
+        required=False,
+        help_text=format_lazy(
+            "The editors' assessment, needed before publishing; null: not "
+            "assessed yet. The scale: "
+            + "; ".join(["{}"] * len(SEVERITY_DEFINITIONS))
+            + ".",
+            *(label for _value, label in SEVERITY_DEFINITIONS),
+        ),
+    )
+    source_reliability = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="Derived: the best Admiralty letter among the publishers of its "
+        "sources (A completely reliable to E unreliable, F cannot be judged); "
+        "null: none of them is rated.",
+    )
+    independent_publishers = serializers.IntegerField(
+        source="corroboration",
+        read_only=True,
+        help_text="How many publishers among its sources report it independently "
+        "(publishers that relay another's text are not counted; spellings of "
+        "one name count once).",
+    )
+    information_credibility = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Admiralty grade 1-6: the reviewer's (credibility_override) if "
+        "set, else derived from independent_publishers: 3 or more give 2 "
+        "(probably true), 2 give 3 (possibly true), 1 gives 6 (truth cannot be "
+        "judged).",
+    )
+    credibility_basis = serializers.SerializerMethodField(
+        help_text="'reviewer' when a reviewer set the grade, 'corroboration' when "
+        "it is derived, null when there is none."
+    )
     admiralty_code = serializers.CharField(
         read_only=True,
         help_text="Source reliability and information credibility together "
-        "(B2); empty until both are rated.",
+        "(B2; '–6' when no publisher is rated); empty without a credibility.",
     )
     attributions = BriefRelatedField(AttributionBrief, many=True, read_only=True)
     sources = sources_field()
+
+    @extend_schema_field(CountryBrief(many=True))
+    def get_targeted_countries(self, obj):
+        request = self.context.get("request")
+        return [
+            CountryBrief.represent(country, request)
+            for country in obj.targeted_countries
+        ]
 
     class Meta:
         model = ThreatEntry
@@ -128,15 +189,23 @@ class ThreatEntrySerializer(AtlasModelSerializer):
             "reported",
             "location_name",
             "location_country",
+            "geo_precision",
+            "sea_area",
+            "sea_area_detail",
             "latitude",
             "longitude",
             "coordinates_source",
             "coordinates_note",
             "target_countries",
+            "targeted_countries",
             "targets_note",
             "severity",
+            "severity_note",
             "source_reliability",
+            "independent_publishers",
             "information_credibility",
+            "credibility_basis",
+            "credibility_override",
             "admiralty_code",
             "rating_note",
             "related_exercises",
@@ -149,6 +218,33 @@ class ThreatEntrySerializer(AtlasModelSerializer):
             "updated",
         ]
         read_only_fields = WORKFLOW_FIELDS
+
+    def get_credibility_basis(self, obj) -> str | None:
+        if obj.information_credibility is None:
+            return None
+        return "corroboration" if obj.credibility_is_derived else "reviewer"
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if "source_reliability" in data:
+            data["source_reliability"] = data["source_reliability"] or None
+        return data
+
+    def validate(self, attrs):
+        if "credibility_override" in attrs:
+            before = self.instance.credibility_override if self.instance else None
+            user = getattr(self.context.get("request"), "user", None)
+            if attrs["credibility_override"] != before and not (
+                user and user.has_perm("threats.publish_threatentry")
+            ):
+                raise serializers.ValidationError(
+                    {
+                        "credibility_override": [
+                            _("Only reviewers grade credibility otherwise.")
+                        ]
+                    }
+                )
+        return super().validate(attrs)
 
 
 class AttributionSerializer(AtlasModelSerializer):

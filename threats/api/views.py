@@ -48,7 +48,7 @@ class ThreatEntryViewSet(ReviewedViewSet):
     # for_list: category, location country, attributions with their actors.
     queryset = (
         ThreatEntry.objects.for_list()
-        .select_related("coordinates_source")
+        .select_related("coordinates_source__publisher")
         .prefetch_related(
             "target_countries",
             Prefetch(
