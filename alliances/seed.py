@@ -110,20 +110,28 @@ def source(importer, row):
         values["published"], values["published_precision"] = parse_vague_date(
             row["published"]
         )
-    # A URL cited again is written again only when this row says more (the
-    # flagged sources of sources.yaml come first, with a caution alone; the
-    # records citing them then give their title and publisher).
+    # A URL cited by several rows is written from the first row that cites it;
+    # a later row only fills what the earlier ones left out (the flagged sources
+    # of sources.yaml come first, with a caution alone; the records citing them
+    # then give their title and publisher). Earlier rows winning makes a second
+    # run write every source as the first run left it, so nothing is bumped.
     seen = importer.savepoint_cache.setdefault("sources", {})
     if url in seen:
         obj, given = seen[url]
-        if values.items() <= given.items():
+        missing = {name: value for name, value in values.items() if name not in given}
+        if not missing:
             return obj
-        values = {**given, **values}
-    elif not Source.objects.filter(url=url).exists():
-        # No publisher is guessed: one the row does not name stays unknown.
-        values.setdefault("title", _title_from_url(url))
-    obj, _outcome = importer.upsert(Source, {"url": url}, values)
-    seen[url] = (obj, values)
+        given = {**given, **missing}
+        written = missing
+    else:
+        given = dict(values)
+        written = dict(values)
+        if not Source.objects.filter(url=url).exists():
+            # No publisher is guessed: one the row does not name stays unknown.
+            # The title taken from the URL is not "given": a later row's wins.
+            written.setdefault("title", _title_from_url(url))
+    obj, _outcome = importer.upsert(Source, {"url": url}, written)
+    seen[url] = (obj, given)
     return obj
 
 
