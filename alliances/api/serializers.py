@@ -161,7 +161,7 @@ class PublisherSerializer(AtlasModelSerializer):
         read_only=True, help_text="The letter in words, or 'not rated'."
     )
     source_count = serializers.IntegerField(read_only=True)
-    rated_at = serializers.DateTimeField(read_only=True)
+    rated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     RATING_FIELDS = ("reliability", "relays_others", "rating_note")
 
