@@ -59,6 +59,7 @@ def test_a_threat_entry_from_draft_to_published_and_corrected(
     page.fill("#id_occurred_start", "2025-10-05")
     page.select_option("#id_occurred_start_precision", "day")
     pick(page, "sources", "Seimas press release")
+    page.select_option("#id_severity", "2")
     page.click("input[name=_continue]")
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
     entry = ThreatEntry.objects.get(slug="balloons-over-vilnius-airport")
@@ -90,7 +91,8 @@ def test_a_threat_entry_from_draft_to_published_and_corrected(
     expect(visitor.locator("h1")).to_contain_text("Balloons over Vilnius airport")
     visitor_context.close()
 
-    # Correcting a published entry needs a reason, which its history keeps.
+    # Correcting a published entry needs a reason; the editor's change waits
+    # for a reviewer as a revision, and the public keeps the published text.
     page.goto(f"/admin/threats/threatentry/{entry.pk}/change/")
     page.fill("#id_summary", "Balloons from Belarus closed the airport for hours.")
     page.click("input[name=_continue]")
@@ -98,9 +100,29 @@ def test_a_threat_entry_from_draft_to_published_and_corrected(
     expect(page.get_by_text("say why you change it")).to_be_visible()
     page.fill("#id_change_reason", "Added what the press release says")
     page.click("input[name=_continue]")
-    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    expect(page.locator(".messagelist")).to_contain_text("waits for a reviewer")
+    # The revision page shows the editor the old text against the new.
+    expect(page.locator("body")).to_contain_text("closed the airport for hours")
+    revision_url = page.url
+    entry.refresh_from_db()
+    assert entry.summary == ""
+    visitor_context, visitor = new_page(browser, live_server)
+    visitor.goto("/threats/balloons-over-vilnius-airport/")
+    expect(visitor.locator("main")).not_to_contain_text("closed the airport")
 
-    page.get_by_role("link", name="History").click()
+    # A reviewer approves it; then the public sees it and the history keeps why.
+    reviewer_context, reviewer_page = new_page(browser, live_server)
+    log_in(reviewer_page, "rita", revision_url.removeprefix(live_server.url))
+    reviewer_page.locator("#decision").get_by_role(
+        "button", name="Approve and publish the change"
+    ).click()
+    expect(reviewer_page.locator(".messagelist")).to_be_visible()
+    reviewer_context.close()
+    visitor.goto("/threats/balloons-over-vilnius-airport/")
+    expect(visitor.locator("main")).to_contain_text("closed the airport for hours")
+    visitor_context.close()
+
+    page.goto(f"/admin/threats/threatentry/{entry.pk}/history/")
     history = page.locator("#change-history")
     expect(history).to_contain_text("Added what the press release says")
     expect(history).to_contain_text("Status: published")
