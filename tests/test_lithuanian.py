@@ -20,7 +20,7 @@ from alliances.models import Country
 from config.pages.home import add_months
 from tests import factories
 from tests.threats.builders import entry
-from threats.models import Attribution, ThreatCategory
+from threats.models import Actor, Attribution, ThreatCategory
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +104,18 @@ def atlas():
     factories.agreement(parties=[lithuania, poland], status="in_force")
     factories.exercise(hosts=[lithuania], participants=[poland, latvia])
     actor = factories.actor(name="GRU", kind="state", country=poland)
+    unknown = factories.actor(
+        name="Unknown", slug="unknown", name_lt="Nežinomas", kind="unknown"
+    )
+    entry(
+        actors=[unknown],
+        occurred_start=add_months(today, -2),
+        occurred_start_precision="month",
+        category=factories.category("hybrid-operation"),
+        targets=[lithuania],
+        source_reliability="C",
+        severity=2,
+    )
     for months_ago, slug in ((0, "cyber-attack"), (1, "sabotage"), (3, "espionage")):
         entry(
             actors=[actor],
@@ -233,7 +245,7 @@ def english_vocabulary():
                     lithuanian = str(label)
                 if english != lithuanian:
                     labels.add(english)
-    for model in (ThreatCategory, Country):
+    for model in (ThreatCategory, Country, Actor):
         for name, name_lt in model.objects.values_list("name", "name_lt"):
             if name_lt and name_lt != name:
                 labels.add(name)
@@ -289,7 +301,7 @@ def shown_labels(html):
 @pytest.mark.parametrize("url", LIST_PAGES)
 def test_list_pages_show_no_english_vocabulary_in_lithuanian(client, atlas, url):
     english = english_vocabulary()
-    assert {"Cyber attack", "Lithuania", "in force", "land"} <= english
+    assert {"Cyber attack", "Lithuania", "in force", "land", "Unknown"} <= english
 
     labels = shown_labels(page(in_lithuanian(client), url))
 
@@ -319,12 +331,14 @@ def test_exports_label_categories_and_choices_in_the_readers_language(client, at
 
     threats = client.get("/threats/?format=json").json()["results"]
     assert {row["category_label"] for row in threats} == {
+        "Hibridinė operacija",
         "Kibernetinė ataka",
         "Infrastruktūros sabotažas",
         "Šnipinėjimas",
     }
     # The stable columns do not change with the language.
     assert {row["category"] for row in threats} == {
+        "Hybrid operation",
         "Cyber attack",
         "Sabotage of infrastructure",
         "Espionage",
@@ -355,3 +369,16 @@ def test_detail_pages_name_the_country_and_category_in_lithuanian(client, atlas)
         r'Šnipinėjimas)">',
         detail,
     )
+
+
+def test_actors_are_named_in_lithuanian_where_a_name_is_written(client, atlas):
+    """An actor with a Lithuanian name ("Unknown" -> "Nežinomas") shows it on
+    Lithuanian pages; a proper name (GRU) reads the same in both."""
+    lithuanian_list = page(in_lithuanian(client), "/threats/")
+    assert "Nežinomas" in shown_labels(lithuanian_list)  # the facet
+    assert '<a class="actor" href="?actor=unknown">Nežinomas</a>' in lithuanian_list
+    assert ">GRU<" in lithuanian_list
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english_list = client.get("/threats/").content.decode()
+    assert '<a class="actor" href="?actor=unknown">Unknown</a>' in english_list
+    assert "Nežinomas" not in english_list

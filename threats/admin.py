@@ -56,12 +56,13 @@ class ActorAdmin(AtlasModelAdmin):
     list_display = ("name", "kind", "country", "attribution_count")
     list_filter = ("kind", ("country", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("country",)
-    search_fields = ("name", "description", "alias_names__name")
+    search_fields = ("name", "name_lt", "description", "alias_names__name")
     inlines = (ActorAliasInline,)
     autocomplete_fields = ("country",)
     prepopulated_fields = {"slug": ("name",)}
     fields = (
         "name",
+        "name_lt",
         "slug",
         "kind",
         "country",

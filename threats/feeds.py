@@ -73,7 +73,8 @@ class ThreatEntryFeed(Feed):
             facts.append(item.location_name)
         actors = list(
             dict.fromkeys(
-                attribution.actor.name for attribution in item.attributions.all()
+                attribution.actor.display_name
+                for attribution in item.attributions.all()
             )
         )
         blamed = (

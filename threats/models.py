@@ -111,7 +111,7 @@ _NAME_AND_UNIT = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<unit>[^()]+)\)$")
 
 
 class ActorQuerySet(SlugQuerySet):
-    search_fields = ("name", "description")
+    search_fields = ("name", "name_lt", "description")
 
     def named(self, name):
         """The actor called ``name`` or known by it (ActorAlias), in any case;
@@ -144,7 +144,7 @@ class ActorQuerySet(SlugQuerySet):
 
 
 @track_history
-class Actor(TimeStampedModel):
+class Actor(BilingualName, TimeStampedModel):
     """Who is behind, or blamed for, a threat: a state, an agency, a group or unknown."""
 
     # Its API resource (/api/v1/actors/) and kind in /deletions/.
@@ -157,6 +157,15 @@ class Actor(TimeStampedModel):
         UNKNOWN = "unknown", _("unknown")
 
     name = models.CharField(_("name"), max_length=200)
+    name_lt = models.CharField(
+        _("name in Lithuanian"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Shown on Lithuanian pages; leave blank for a proper name that is "
+            "the same in both languages (Killnet, GRU)."
+        ),
+    )
     slug = models.SlugField(_("slug"), max_length=100, db_index=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     country = models.ForeignKey(

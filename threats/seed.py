@@ -215,6 +215,25 @@ def _attributions(importer, record, cited):
     return out
 
 
+# Lithuanian names of the actors the facts name with a common noun or a
+# country; proper names (Killnet, GRU, Eagle S) read the same in both languages.
+# The interface's vocabulary, not facts: an actor not listed keeps a blank
+# name_lt, and an editor's Lithuanian name is never overwritten.
+ACTOR_NAMES_LT = {
+    "Unknown": "Nežinomas",
+    "Russia": "Rusija",
+    "Belarus": "Baltarusija",
+    "China": "Kinija",
+    "Belarusian KGB": "Baltarusijos KGB",
+    "Pro-Russian hacktivists": "Prorusiški haktyvistai",
+    "Smugglers operating from Belarus": "Kontrabandininkai iš Baltarusijos",
+    "Wagner Group": "Wagner grupuotė",
+    "Intelligence Bureau of the Joint Staff Department": (
+        "Jungtinio štabo departamento žvalgybos biuras"
+    ),
+}
+
+
 def _actor(importer, row):
     """``(actor, unit)`` for an attribution row: the actor its name or an alias
     means ("Russian Federation", "Russia (Navy)" -> Russia, unit "Navy"), else a
@@ -230,11 +249,15 @@ def _actor(importer, row):
     if actor is None:
         actor = Actor(
             name=name,
+            name_lt=ACTOR_NAMES_LT.get(name, ""),
             slug=slugify(name)[:100] or "actor",
             kind=kind,
             country=country(importer, row.get("actor_country"), "actor_country"),
             aliases=aliases,
         )
+        clean_and_save(actor)
+    elif not actor.name_lt and ACTOR_NAMES_LT.get(actor.name):
+        actor.name_lt = ACTOR_NAMES_LT[actor.name]
         clean_and_save(actor)
     for alias in aliases:
         owner = Actor.objects.named(alias)

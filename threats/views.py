@@ -58,6 +58,7 @@ class ThreatEntryListView(AtlasListView):
             _("Actor blamed"),
             "attributions__actor__slug",
             "attributions__actor__name",
+            label_lt_path="attributions__actor__name_lt",
         ),
         TargetCountryFacet("target", _("Target country")),
         Facet("year", _("Year"), "occurred_start", year=True),

@@ -91,6 +91,7 @@ class ActorSerializer(AtlasModelSerializer):
             "url",
             "slug",
             "name",
+            "name_lt",
             "kind",
             "country",
             "aliases",
