@@ -52,7 +52,7 @@ from bench import vocabulary as words
 SEED = 20261204
 # Bump when the data set changes shape: benchmark databases made by an older
 # generator are generated again.
-VERSION = 2
+VERSION = 3
 CHUNK = 5000
 UTC = datetime.UTC
 YEAR_WEIGHTS = {
@@ -316,8 +316,9 @@ def ensure_reference_data(conn):
     countries = dict(conn.execute("SELECT iso2, id FROM alliances_country"))
     for slug, name, kind, country, _weight in words.ACTORS:
         conn.execute(
-            "INSERT INTO threats_actor (created, updated, name, slug, kind, aliases, "
-            "description, country_id) VALUES (%s, %s, %s, %s, %s, '{}', '', %s) "
+            "INSERT INTO threats_actor (created, updated, name, name_lt, slug, kind, "
+            "aliases, description, country_id) "
+            "VALUES (%s, %s, %s, '', %s, %s, '{}', '', %s) "
             "ON CONFLICT DO NOTHING",
             [now, now, name, slug, kind, countries.get(country)],
         )

@@ -477,10 +477,14 @@ class ActorFactory(DjangoModelFactory):
             country=None,
             aliases=[],
             description="",
+            name_lt="",
         )
 
     name = factory.LazyAttribute(
         lambda o: longest(Actor, "name", o.script, first=str(o.number))
+    )
+    name_lt = factory.LazyAttribute(
+        lambda o: longest(Actor, "name_lt", "lt", first=str(o.number))
     )
     slug = factory.Sequence(lambda n: slug(max_length(Actor, "slug"), n))
     kind = Actor.Kind.STATE_AFFILIATED

@@ -207,15 +207,23 @@ def test_the_account_limit_holds_across_two_gunicorn_workers_with_redis(
     while len({pid for pid, _path, _status in token_requests(server)}) < 2:
         assert time.monotonic() < deadline, "the second worker never answered"
         fetch(server.url + "/healthz", headers={"Connection": "close"})
+    # Which worker accepts a connection is the kernel's choice: post until
+    # both have answered a token request (at least seven posts in all).
     statuses = []
-    for n in range(7):
+    answered = set()
+    while len(statuses) < 7 or len(answered) < 2:
+        assert len(statuses) < 60, ("one worker answered every post", answered)
         status, headers = post_token(
-            server.url, "edita", RIGHT, forwarded=f"198.51.100.{n + 1}"
+            server.url,
+            "edita",
+            RIGHT,
+            forwarded=f"198.51.100.{len(statuses) + 1}",
         )
         statuses.append(status)
         if status == 429:
             assert int(headers["Retry-After"]) > 0
+        answered = {
+            pid for pid, path, _s in token_requests(server) if path == TOKEN_URL
+        }
     # Four in all, not four per worker, though both workers answered.
-    assert statuses == [200] * 4 + [429] * 3, statuses
-    answered = {pid for pid, path, _s in token_requests(server) if path == TOKEN_URL}
-    assert len(answered) == 2, token_requests(server)
+    assert statuses == [200] * 4 + [429] * (len(statuses) - 4), statuses

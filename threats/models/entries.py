@@ -1,12 +1,12 @@
-import re
+"""Threat entries: what happened, when and where, how severe, how credible, and
+whom it targeted."""
 
-from django.contrib.postgres.fields import ArrayField
+from django.apps import apps as django_apps
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower, TruncMonth
-from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,21 +23,24 @@ from core.dates import (
 from core.history import track_history
 from core.kinds import SearchKind, TimelineKind
 from core.models import (
-    BilingualName,
     ReviewedQuerySet,
     ReviewedRecord,
-    SourcedRecord,
     Status,
-    TimeStampedModel,
     workflow_constraints,
 )
 from core.search import (
-    SearchQuerySet,
-    SlugQuerySet,
     search_vector_field,
     trigram_index,
 )
 from exercises.models import Exercise
+
+from .vocabulary import ThreatCategory
+
+
+def attribution_model():
+    """Attribution, which the queries here use; its module imports this one."""
+    return django_apps.get_model("threats", "Attribution")
+
 
 PUBLISH_NEEDS_SEVERITY = _(
     "Assess the severity (1-5) before publishing: a published threat entry needs one."
@@ -65,192 +68,6 @@ def credibility_from_corroboration(independent_publishers):
     return None
 
 
-class ThreatCategoryQuerySet(SlugQuerySet):
-    search_fields = ("name", "name_lt", "description")
-
-
-@track_history
-class ThreatCategory(BilingualName, TimeStampedModel):
-    """An entry of the controlled list of threat kinds (cyber attack, sabotage...)."""
-
-    # Its API resource (/api/v1/threat-categories/) and kind in /deletions/.
-    api_kind = "threat-categories"
-
-    name = models.CharField(_("name"), max_length=100)
-    name_lt = models.CharField(_("name in Lithuanian"), max_length=100, blank=True)
-    slug = models.SlugField(_("slug"), max_length=60, db_index=False)
-    description = models.TextField(_("description"), blank=True)
-    position = models.PositiveSmallIntegerField(_("position in lists"), default=0)
-
-    objects = ThreatCategoryQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["position", "name"]
-        verbose_name = _("threat category")
-        verbose_name_plural = _("threat categories")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["slug"], name="threat_category_slug_unique"
-            ),
-            models.UniqueConstraint(
-                Lower("name"),
-                name="threat_category_name_unique_ci",
-                violation_error_message=_("A category with this name already exists."),
-            ),
-        ]
-
-    def __str__(self):
-        return self.name
-
-    def natural_key(self):
-        return (self.slug,)
-
-
-# "Russia (Navy)": an actor's name and, in brackets, a part of it.
-_NAME_AND_UNIT = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<unit>[^()]+)\)$")
-
-
-class ActorQuerySet(SlugQuerySet):
-    search_fields = ("name", "name_lt", "description")
-
-    def named(self, name):
-        """The actor called ``name`` or known by it (ActorAlias), in any case;
-        None when no actor is."""
-        name = " ".join(str(name or "").split())
-        if not name:
-            return None
-        return (
-            self.filter(name__iexact=name).first()
-            or self.filter(alias_names__name__iexact=name).first()
-        )
-
-    def resolve(self, name):
-        """``(actor, unit)`` for a name as sources write it, so imports never
-        make a near-duplicate actor: "Russian Federation" is Russia (an alias);
-        "Russia (Navy)" is Russia with the unit "Navy" (a known actor and, in
-        brackets, what is not itself an actor); "Russian military intelligence
-        (GRU)" is the GRU. ``(None, "")`` when the name is no known actor."""
-        actor = self.named(name)
-        if actor is not None:
-            return actor, ""
-        match = _NAME_AND_UNIT.match(" ".join(str(name or "").split()))
-        if match is None:
-            return None, ""
-        actor = self.named(match["name"])
-        if actor is None:
-            return None, ""
-        in_brackets = self.named(match["unit"])
-        return actor, "" if in_brackets == actor else match["unit"]
-
-
-@track_history
-class Actor(BilingualName, TimeStampedModel):
-    """Who is behind, or blamed for, a threat: a state, an agency, a group or unknown."""
-
-    # Its API resource (/api/v1/actors/) and kind in /deletions/.
-    api_kind = "actors"
-
-    class Kind(models.TextChoices):
-        STATE = "state", _("state")
-        STATE_AFFILIATED = "state_affiliated", _("state-affiliated")
-        NON_STATE = "non_state", _("non-state")
-        UNKNOWN = "unknown", _("unknown")
-
-    name = models.CharField(_("name"), max_length=200)
-    name_lt = models.CharField(
-        _("name in Lithuanian"),
-        max_length=200,
-        blank=True,
-        help_text=_(
-            "Shown on Lithuanian pages; leave blank for a proper name that is "
-            "the same in both languages (Killnet, GRU)."
-        ),
-    )
-    slug = models.SlugField(_("slug"), max_length=100, db_index=False)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    country = models.ForeignKey(
-        Country,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="actors",
-        verbose_name=_("country"),
-        help_text=_("The state it is, or is tied to."),
-    )
-    aliases = ArrayField(
-        models.CharField(max_length=200),
-        verbose_name=_("aliases"),
-        default=list,
-        blank=True,
-    )
-    description = models.TextField(_("description"), blank=True)
-
-    objects = ActorQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("actor")
-        verbose_name_plural = _("actors")
-        constraints = [
-            models.UniqueConstraint(fields=["slug"], name="actor_slug_unique"),
-            models.UniqueConstraint(
-                Lower("name"),
-                name="actor_name_unique_ci",
-                violation_error_message=_("An actor with this name already exists."),
-            ),
-        ]
-
-    def __str__(self):
-        return self.name
-
-    def natural_key(self):
-        return (self.slug,)
-
-
-@track_history
-class ActorAlias(TimeStampedModel):
-    """Another name of an actor ("Russian Federation" for Russia, "UNC1151" for
-    Ghostwriter). Imports and the admin resolve it to the actor, so a record
-    naming an actor differently never adds a near-duplicate one."""
-
-    actor = models.ForeignKey(
-        Actor,
-        on_delete=models.CASCADE,
-        related_name="alias_names",
-        verbose_name=_("actor"),
-    )
-    name = models.CharField(_("alias"), max_length=200)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("actor alias")
-        verbose_name_plural = _("actor aliases")
-        constraints = [
-            models.UniqueConstraint(
-                Lower("name"),
-                name="actor_alias_name_unique_ci",
-                violation_error_message=_(
-                    "This alias already names an actor (aliases are unique, "
-                    "whatever their case)."
-                ),
-            ),
-        ]
-
-    def __str__(self):
-        return self.name
-
-    def clean(self):
-        # An alias that is another actor's own name would make that name mean
-        # two actors; the database cannot see across the two tables.
-        other = Actor.objects.filter(name__iexact=self.name.strip())
-        if self.actor_id:
-            other = other.exclude(pk=self.actor_id)
-        if other.exists():
-            raise ValidationError(
-                {"name": _("This is the name of another actor, not an alias.")}
-            )
-
-
 class ThreatEntryQuerySet(ReviewedQuerySet):
     search_fields = (
         "title",
@@ -272,9 +89,9 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
         return self.select_related("category", "location_country").prefetch_related(
             models.Prefetch(
                 "attributions",
-                queryset=Attribution.objects.select_related("actor").order_by(
-                    "actor__name", "actor_id", "attributed_by"
-                ),
+                queryset=attribution_model()
+                .objects.select_related("actor")
+                .order_by("actor__name", "actor_id", "attributed_by"),
             )
         )
 
@@ -287,7 +104,8 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
             "sources",
             models.Prefetch(
                 "attributions",
-                queryset=Attribution.objects.select_related("actor")
+                queryset=attribution_model()
+                .objects.select_related("actor")
                 .prefetch_related("sources")
                 .order_by("actor__name", "attributed_on", "attributed_by"),
             ),
@@ -438,7 +256,7 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
         actor_ids = {attribution.actor_id for attribution in entry.attributions.all()}
         shares_actor = (
             models.Exists(
-                Attribution.objects.filter(
+                attribution_model().objects.filter(
                     entry=models.OuterRef("pk"), actor_id__in=actor_ids
                 )
             )
@@ -897,145 +715,3 @@ class ThreatEntry(ReviewedRecord):
         return self.information_credibility is not None and (
             self.credibility_override is None
         )
-
-
-class AttributionQuerySet(SearchQuerySet):
-    search_fields = ("attributed_by", "basis", "actor__name", "actor_unit")
-
-    def get_by_natural_key(self, entry_slug, actor_slug, attributed_by):
-        return self.get(
-            entry__slug=entry_slug, actor__slug=actor_slug, attributed_by=attributed_by
-        )
-
-
-@track_history
-class Attribution(SourcedRecord):
-    """A claim, by someone, that an actor is behind a threat entry."""
-
-    # Its API resource (/api/v1/attributions/) and kind in /deletions/.
-    api_kind = "attributions"
-
-    # Part of its entry's content: public when the entry is published, and a
-    # change to it is an edit of the entry (core.publication.reviewed_parent).
-    reviewed_via = "entry"
-
-    class Confidence(models.TextChoices):
-        CONFIRMED = "confirmed", _("confirmed (e.g. by a court ruling)")
-        SELF_DECLARED = "self_declared", _("self-declared by the actor")
-        CLAIMED = "claimed", _("claimed by the perpetrator")
-        OFFICIAL_ASSESSMENT = "official_assessment", _("official assessment")
-        SUSPECTED = "suspected", _("suspected")
-        DISPUTED = "disputed", _("disputed")
-        NOT_ATTRIBUTED = "not_attributed", _("not attributed")
-
-    entry = models.ForeignKey(
-        ThreatEntry,
-        on_delete=models.CASCADE,
-        related_name="attributions",
-        verbose_name=_("threat entry"),
-    )
-    actor = models.ForeignKey(
-        Actor,
-        on_delete=models.PROTECT,
-        related_name="attributions",
-        verbose_name=_("actor"),
-    )
-    actor_unit = models.CharField(
-        _("unit"),
-        max_length=200,
-        blank=True,
-        help_text=_(
-            "The branch or body of the actor the sources name (Baltic Fleet, "
-            "Ministry of Defence, intelligence services); the actor stays the "
-            "state or group itself."
-        ),
-    )
-    attributed_by = models.CharField(
-        _("attributed by"),
-        max_length=200,
-        blank=True,
-        help_text=_(
-            "Who made the attribution: a government, a court, the actor itself."
-        ),
-    )
-    attributed_on = models.DateField(_("attributed on"), null=True, blank=True)
-    attributed_on_precision = precision_field(_("attributed on precision"))
-    attribution_confidence = models.CharField(
-        _("attribution confidence"),
-        max_length=20,
-        choices=Confidence.choices,
-    )
-    basis = models.TextField(_("basis"), blank=True)
-    sources = models.ManyToManyField(
-        Source, related_name="attributions", verbose_name=_("sources")
-    )
-
-    objects = AttributionQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["entry", "actor__name"]
-        verbose_name = _("attribution")
-        verbose_name_plural = _("attributions")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["entry", "actor", "attributed_by"],
-                name="attribution_unique",
-                violation_error_message=_(
-                    "This actor is already attributed by the same party."
-                ),
-            ),
-            vague_date_constraint("attribution", "attributed_on"),
-        ]
-
-    def __str__(self):
-        return f"{self.actor} – {self.entry}"
-
-    def natural_key(self):
-        return (self.entry.slug, self.actor.slug, self.attributed_by)
-
-    natural_key.dependencies = ["threats.threatentry", "threats.actor"]
-
-
-# The derived ratings follow their inputs: an entry's sources, a source's
-# publisher, a publisher's letter or independence.
-
-
-@receiver(models.signals.m2m_changed, sender=ThreatEntry.sources.through)
-def _sources_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    if action not in ("post_add", "post_remove", "post_clear"):
-        return
-    if reverse:  # source.threat_entries.add(...)
-        entries = ThreatEntry.objects.filter(pk__in=pk_set or ())
-        if action == "post_clear":
-            entries = ThreatEntry.objects.filter(sources__isnull=True)
-    else:
-        entries = ThreatEntry.objects.filter(pk=instance.pk)
-    entries.refresh_assessment()
-
-
-@receiver(models.signals.post_save, sender=Source)
-def _source_saved(sender, instance, created, raw=False, **kwargs):
-    if not created and not raw:
-        ThreatEntry.objects.filter(sources=instance).refresh_assessment()
-
-
-@receiver(models.signals.post_save, sender=Publisher)
-def _publisher_saved(sender, instance, created, raw=False, **kwargs):
-    if not created and not raw:
-        ThreatEntry.objects.filter(
-            sources__publisher=instance
-        ).distinct().refresh_assessment()
-
-
-@receiver(models.signals.pre_delete, sender=Source)
-def _source_deleting(sender, instance, **kwargs):
-    instance._cited_by_entries = list(
-        ThreatEntry.objects.filter(sources=instance).values_list("pk", flat=True)
-    )
-
-
-@receiver(models.signals.post_delete, sender=Source)
-def _source_deleted(sender, instance, **kwargs):
-    entries = getattr(instance, "_cited_by_entries", None)
-    if entries:
-        ThreatEntry.objects.filter(pk__in=entries).refresh_assessment()
