@@ -440,8 +440,9 @@ def test_history_page_queries_do_not_grow_with_events(editor_client, editor):
         assert editor_client.get(url).status_code == 200
     # Session, user, the entry, the editor's own and group permissions; its
     # events, one query per tracked many-to-many table (target countries,
-    # related exercises, sources), the category named in the events, the users.
-    assert (len(few), len(many)) == (11, 11), [
+    # related exercises, sources, the entries it follows up), the category named
+    # in the events, the users.
+    assert (len(few), len(many)) == (12, 12), [
         q["sql"][:300] for q in many.captured_queries
     ]
 

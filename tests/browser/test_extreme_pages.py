@@ -289,7 +289,10 @@ def real_records(per_kind=3):
         rows = [
             row
             for row in yaml.safe_load((fixtures / f"{name}.yaml").read_text())
-            if not row.get("parent") and not row.get("lead_organisation")
+            if not any(
+                row.get(link)
+                for link in ("parent", "lead_organisation", "follows_up", "related")
+            )
         ]
         rows.sort(key=lambda row: len(row.get(text) or ""), reverse=True)
         records += rows[:per_kind]
