@@ -132,7 +132,7 @@ check:
 # (browser journeys), whose flush empties data migrations' rows, run last on each
 # worker. (--dist loadfile runs them mid-way and the threat categories vanish.)
 pytest:
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --dist worksteal
 
 lock:
 	$(BIN)/python -m pip install --quiet uv

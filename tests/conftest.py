@@ -5,6 +5,7 @@ import sys
 
 import pytest
 from django.contrib.auth.models import Group
+from rest_framework.throttling import SimpleRateThrottle
 
 
 @pytest.fixture(autouse=True)
@@ -19,6 +20,20 @@ def _visitor_limits_out_of_the_way(settings):
     record's page); the limits have their own tests, which set low rates
     (tests/production/test_rate_limits.py)."""
     settings.ANONYMOUS_RATES = dict.fromkeys(settings.ANONYMOUS_RATES, "1000000/minute")
+
+
+@pytest.fixture(autouse=True)
+def _api_visitor_limit_out_of_the_way(monkeypatch):
+    """The same for the API's anonymous throttle, whose count lives in the
+    worker's cache across tests: a test that asks the API for every facet option
+    failed with 429 when it ran after others in the same worker. DRF reads the
+    rates once, at import, so the class attribute is what counts; the throttle
+    tests set their own low rates over this (tests/api/test_auth.py)."""
+    monkeypatch.setattr(
+        SimpleRateThrottle,
+        "THROTTLE_RATES",
+        {**SimpleRateThrottle.THROTTLE_RATES, "anon": "1000000/minute"},
+    )
 
 
 @pytest.fixture
