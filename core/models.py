@@ -257,7 +257,17 @@ def refresh_embedding_records(sender, instance, created=False, raw=False, **kwar
             model = relation.related_model
             if not issubclass(model, TimeStampedModel):
                 continue
-            naming = Q(**{relation.field.name: instance})
+            if relation.many_to_many:
+                # Through the link table alone: the join Django writes for
+                # Q(sources=instance) became a nested loop over every row of
+                # the model for every row whenever the planner thought the
+                # table empty (an import's first records).
+                through = relation.through._default_manager.filter(
+                    **{relation.field.m2m_reverse_field_name(): instance.pk}
+                )
+                naming = Q(pk__in=through.values(relation.field.m2m_field_name()))
+            else:
+                naming = Q(**{relation.field.name: instance})
             if model is sender:
                 naming &= ~Q(pk=instance.pk)
             bumps.append((model, naming))
