@@ -103,3 +103,87 @@ def test_the_image_serves_with_gunicorn_and_never_imports_on_start():
     assert "import_records" not in dockerfile
     assert "collectstatic" in dockerfile
     assert "USER atlas" in dockerfile
+
+
+# -- the scale profile (docker compose --profile scale up) ---------------------
+
+SCALE_SERVICES = {"postgres-replica", "web-scaled", "nginx"}
+
+
+def compose_scale_config(env, tmp_path):
+    """The resolved configuration with the scale profile on, as YAML."""
+    empty_env = tmp_path / "empty.env"
+    empty_env.write_text("")
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "POSTGRES_", "DATABASE_", "CACHE_"))
+    }
+    return subprocess.run(  # noqa: S603
+        [
+            *compose_command(),
+            "--project-directory",
+            str(BASE_DIR),
+            "--env-file",
+            str(empty_env),
+            "--profile",
+            "scale",
+            "config",
+        ],
+        cwd=BASE_DIR,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_scale_profile_is_valid_and_only_on_request(tmp_path):
+    result = compose_scale_config(SECRETS, tmp_path)
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    assert SCALE_SERVICES <= set(services)
+    for name in SCALE_SERVICES:
+        # Not started by a plain `docker compose up`.
+        assert COMPOSE["services"][name]["profiles"] == ["scale"], name
+    for name in {"postgres", "redis", "migrate", "web"}:
+        assert "profiles" not in COMPOSE["services"][name], name
+
+
+def test_scaled_web_reads_from_the_replica_and_purges_nginx(tmp_path):
+    resolved = yaml.safe_load(compose_scale_config(SECRETS, tmp_path).stdout)
+    web = resolved["services"]["web-scaled"]
+    environment = web["environment"]
+    assert environment["DATABASE_URL"].endswith("@postgres:5432/atlas")
+    assert environment["DATABASE_REPLICA_URLS"].endswith("@postgres-replica:5432/atlas")
+    assert environment["CACHE_PURGE_URLS"] == "http://nginx"
+    assert environment["REDIS_URL"] == "redis://redis:6379/0"
+    assert environment["DJANGO_DEBUG"] == "0"
+    # nginx is the one proxy in front: client addresses come from its header.
+    assert environment["DJANGO_BEHIND_PROXY"] == "1"
+    assert environment["DJANGO_NUM_PROXIES"] == "1"
+    assert web["deploy"]["replicas"] == 2
+    assert "ports" not in web  # reached through nginx only
+    for needed in ("migrate", "postgres", "postgres-replica", "redis"):
+        assert needed in web["depends_on"], needed
+    assert web["depends_on"]["postgres-replica"]["condition"] == "service_healthy"
+    nginx = resolved["services"]["nginx"]
+    assert nginx["depends_on"]["web-scaled"]["condition"] == "service_healthy"
+    assert any(str(port).startswith("127.0.0.1:8080:80") for port in nginx["ports"])
+
+
+def test_the_replica_streams_from_the_primary_and_stays_a_standby():
+    replica = COMPOSE["services"]["postgres-replica"]
+    assert replica["environment"]["PRIMARY_HOST"] == "postgres"
+    script = (BASE_DIR / "ops" / "postgres" / "replica-entrypoint.sh").read_text()
+    assert "pg_basebackup" in script
+    assert "--write-recovery-conf" in script  # standby.signal + primary_conninfo
+    assert "--wal-method=stream" in script
+    assert "pg_is_in_recovery()" in " ".join(replica["healthcheck"]["test"])
+    allow = (BASE_DIR / "ops" / "postgres" / "allow-replication.sh").read_text()
+    assert "replication" in allow and "scram-sha-256" in allow
+    primary_volumes = COMPOSE["services"]["postgres"]["volumes"]
+    assert any(
+        "allow-replication.sh:/docker-entrypoint-initdb.d/" in v
+        for v in primary_volumes
+    )
