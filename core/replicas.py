@@ -20,12 +20,21 @@ import contextlib
 import contextvars
 import itertools
 import logging
+import sys
 import threading
 import time
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.core.signals import got_request_exception
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connections,
+)
+from django.dispatch import receiver
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +45,9 @@ STICKY_COOKIE = "atlas_primary"
 READ_METHODS = frozenset({"GET", "HEAD"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ADMIN_PREFIX = "/admin/"
+# statement_timeout: the query, not the replica, is at fault; the primary would
+# take as long again, past gunicorn's timeout.
+QUERY_CANCELED = "57014"
 # A replica that stays unusable is named in the log again at most this often per
 # process (a state change is always logged).
 WARNING_INTERVAL = 60
@@ -162,13 +174,20 @@ def reads_from_replica(request):
     )
 
 
+@receiver(got_request_exception, dispatch_uid="atlas-replica-failure")
+def note_replica_failure(sender, request=None, **kwargs):
+    if request is not None and _replica_of_request.get() is not None:
+        request.atlas_replica_error = sys.exc_info()[1]
+
+
 class ReplicaReadsMiddleware:
     """Chooses the database a request reads from (see the module's docstring).
 
     Placed right inside DatabaseUnavailableMiddleware: a request whose replica
     failed mid-way is marked by that middleware's signal receiver, and answered
-    again here from the primary before it could become a 503. Not used at all
-    without replicas.
+    again here from the primary before it could become a 503 (a statement
+    that ran out of time is not: it stays 503). A streaming response's body is
+    read after this returns, from the primary. Not used at all without replicas.
     """
 
     def __init__(self, get_response):
@@ -202,9 +221,11 @@ class ReplicaReadsMiddleware:
     @staticmethod
     def replica_failed(request, alias):
         connection = connections[alias]
+        error = getattr(request, "atlas_replica_error", None)
         if not (
-            getattr(request, "atlas_database_unavailable", False)
+            isinstance(error, OperationalError | InterfaceError)
             and connection.errors_occurred
+            and getattr(error.__cause__, "sqlstate", None) != QUERY_CANCELED
         ):
             return False
         with contextlib.suppress(DatabaseError):

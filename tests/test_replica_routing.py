@@ -11,6 +11,7 @@ import logging
 
 import pytest
 from django.db import connections, router
+from django.db.utils import load_backend
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -18,6 +19,7 @@ from core.replicas import STICKY_COOKIE, ReplicaRouter, health
 from tests.production.conftest import free_port
 
 REPLICA = "replica_1"
+LONE = "replica_9"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -46,15 +48,32 @@ def replica():
 
 
 @pytest.fixture
-def unreachable_replica(replica):
-    """replica_1 at an address where no server listens."""
-    replica_settings = connections.settings[REPLICA]
-    saved = {key: replica_settings[key] for key in ("HOST", "PORT")}
-    connections[REPLICA].close()
-    replica_settings.update(HOST="127.0.0.1", PORT=str(free_port()))
-    yield REPLICA
-    connections[REPLICA].close()
-    replica_settings.update(saved)
+def lone_replica(replica, settings):
+    """``make(**changes)``: the only replica configured, the test database or
+    whatever ``changes`` make of it, on a connection of its own outside the
+    test's transaction (replica_1's is inside it, as every database the test
+    names is: a connection closed there is not reopened)."""
+    made = []
+
+    def make(**changes):
+        replica_settings = copy.deepcopy(connections.settings[REPLICA])
+        replica_settings.update(changes)
+        settings.DATABASES = {
+            "default": settings.DATABASES["default"],
+            LONE: replica_settings,
+        }
+        backend = load_backend(replica_settings["ENGINE"])
+        # Not in connections.settings: Django lets a test use such a
+        # connection without naming it.
+        connections[LONE] = backend.DatabaseWrapper(replica_settings, LONE)
+        made.append(connections[LONE])
+        return LONE
+
+    yield make
+    for connection in made:
+        connection.close()
+    if made:
+        del connections[LONE]
 
 
 def reads(client, path, **extra):
@@ -67,7 +86,11 @@ def reads(client, path, **extra):
     return response.status_code, len(primary), len(replica)
 
 
-pytestmark = pytest.mark.django_db(databases=["default", REPLICA])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", REPLICA]),
+    # The test without replicas takes replica_1 out of DATABASES on purpose.
+    pytest.mark.filterwarnings("ignore:Overriding setting DATABASES"),
+]
 
 
 def test_without_replicas_reads_stay_on_the_primary_and_writes_set_no_cookie(
@@ -147,8 +170,9 @@ def test_a_replica_is_checked_once_per_interval(replica, client, settings):
 
 
 def test_an_unreachable_replica_is_skipped_with_one_warning(
-    unreachable_replica, client, caplog
+    lone_replica, client, caplog
 ):
+    lone_replica(HOST="127.0.0.1", PORT=str(free_port()))
     with caplog.at_level(logging.WARNING, logger="core.replicas"):
         for path in ["/threats/", "/api/v1/threats/", "/threats/"]:
             with CaptureQueriesContext(connections["default"]) as primary:
@@ -156,25 +180,40 @@ def test_an_unreachable_replica_is_skipped_with_one_warning(
             assert len(primary) > 0
     warnings = [r for r in caplog.records if r.name == "core.replicas"]
     assert len(warnings) == 1
-    assert "replica_1 does not answer" in warnings[0].getMessage()
+    assert "replica_9 does not answer (connection failed" in warnings[0].getMessage()
 
 
 def test_a_replica_failing_mid_request_is_answered_from_the_primary(
-    unreachable_replica, settings, caplog
+    lone_replica, settings, caplog
 ):
+    lone_replica(HOST="127.0.0.1", PORT=str(free_port()))
     # Believed usable (it answered its last check): the request's own query
     # finds it gone.
     settings.DATABASE_REPLICA_CHECK_SECONDS = 60
-    health.record(REPLICA, True)
+    health.record(LONE, True)
     client = Client(raise_request_exception=False)
     with caplog.at_level(logging.WARNING):
         response = client.get("/api/v1/threats/")
     assert response.status_code == 200
     assert "Retry-After" not in response
-    assert "replica_1 failed during a request" in caplog.text
+    assert "replica_9 failed during a request" in caplog.text
     # Skipped from then on.
     assert client.get("/threats/").status_code == 200
-    assert caplog.text.count("replica_1 failed during a request") == 1
+    assert caplog.text.count("replica_9 failed during a request") == 1
+
+
+def test_a_replica_query_out_of_time_is_not_run_again_on_the_primary(lone_replica):
+    """A statement timeout is the query's fault: the primary would take as long
+    again. 503 as on the primary, and the replica stays in use."""
+    options = connections.settings[REPLICA]["OPTIONS"]
+    alias = lone_replica(OPTIONS={**options, "options": "-c statement_timeout=200"})
+    # Held by the test's own transaction on the primary until it ends: the
+    # replica's connection waits for it, the primary's would not.
+    with connections["default"].cursor() as cursor:
+        cursor.execute("LOCK TABLE threats_threatentry IN ACCESS EXCLUSIVE MODE")
+    response = Client(raise_request_exception=False).get("/api/v1/threats/")
+    assert response.status_code == 503
+    assert health.is_usable(alias)
 
 
 def test_migrations_and_writes_use_the_primary_only(replica):

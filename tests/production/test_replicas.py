@@ -210,9 +210,10 @@ def streaming_pair(django_db_setup, run_notes):
     started = time.monotonic()
     folder = BASE_DIR / ".data" / f"test-replica-{uuid.uuid4().hex[:8]}"
     folder.mkdir(parents=True)
-    server = get_server(folder / "primary", cleanup_mode=None)
-    pair = StreamingPair(folder, POSTGRES_BIN_PATH, pg_ctl, server.system_user)
+    pair = None
     try:
+        server = get_server(folder / "primary", cleanup_mode=None)
+        pair = StreamingPair(folder, POSTGRES_BIN_PATH, pg_ctl, server.system_user)
         if server.system_user:
             account = pwd.getpwnam(server.system_user)
             os.chown(folder, account.pw_uid, account.pw_gid)
@@ -257,7 +258,8 @@ def streaming_pair(django_db_setup, run_notes):
         print(note)
         yield pair
     finally:
-        pair.stop_all()
+        if pair is not None:
+            pair.stop_all()
         shutil.rmtree(folder, ignore_errors=True)
 
 
