@@ -120,6 +120,10 @@ MIDDLEWARE = [
     # Outermost of the rest: an unreachable database becomes 503 + Retry-After,
     # whatever raised it and whether DEBUG is on or not.
     "core.middleware.DatabaseUnavailableMiddleware",
+    # Anonymous reads from a read replica, the rest from the primary (none of it
+    # without DATABASE_REPLICA_URLS). Inside the previous one, so a replica that
+    # fails mid-request is answered again from the primary, not 503.
+    "core.replicas.ReplicaReadsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -178,35 +182,68 @@ def _embedded_database_url():
     return f"postgresql://postgres@/atlas?host={socket_dir}"
 
 
-# PostgreSQL only: DATABASE_URL, or the embedded server.
-_database_url = env_str("DATABASE_URL") or _embedded_database_url()
-DATABASES = {
-    "default": dj_database_url.parse(
-        _database_url,
+def _database(url, application_name, connect_timeout):
+    database = dj_database_url.parse(
+        url,
         # Persistent connections (one per gunicorn thread) outside development;
         # the health check replaces a connection the server dropped (a restart)
         # before a request uses it, so the service recovers by itself.
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0 if DEBUG else 60),
         conn_health_checks=True,
     )
-}
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-    raise ImproperlyConfigured("DATABASE_URL must point at a PostgreSQL server.")
-DATABASES["default"].setdefault("OPTIONS", {}).update(
-    {
-        # A server that does not answer fails the request quickly (503), instead
-        # of holding a worker for libpq's default of forever.
-        "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 3),
-    }
-)
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_URL and DATABASE_REPLICA_URLS must point at PostgreSQL servers."
+        )
+    options = database.setdefault("OPTIONS", {})
+    options["connect_timeout"] = connect_timeout
+    # Names the Atlas's connections in pg_stat_activity, by alias (unless the URL
+    # names them itself).
+    options.setdefault("application_name", f"atlas:{application_name}")
+    if _statement_timeout:
+        options["options"] = f"-c statement_timeout={_statement_timeout}"
+    return database
+
+
 # No statement runs longer than this (milliseconds; 0 = no limit): one slow query
 # cannot hold a worker and a connection indefinitely. Below gunicorn's 30 s request
 # timeout, so the database cancels the query before the worker is killed.
 _statement_timeout = env_int("DATABASE_STATEMENT_TIMEOUT", 25_000)
-if _statement_timeout:
-    DATABASES["default"]["OPTIONS"]["options"] = (
-        f"-c statement_timeout={_statement_timeout}"
+# PostgreSQL only: DATABASE_URL, or the embedded server.
+DATABASES = {
+    "default": _database(
+        env_str("DATABASE_URL") or _embedded_database_url(),
+        "default",
+        # A server that does not answer fails the request quickly (503), instead
+        # of holding a worker for libpq's default of forever.
+        connect_timeout=env_int("DATABASE_CONNECT_TIMEOUT", 3),
     )
+}
+
+# Read replicas (core/replicas.py): streaming replicas of the primary, zero or
+# more URLs separated by commas or spaces, as replica_1, replica_2... Anonymous
+# visitors' GET and HEAD requests read from one; the rest uses the primary.
+_replica_urls = env_str("DATABASE_REPLICA_URLS", "").replace(",", " ").split()
+for _number, _url in enumerate(_replica_urls, start=1):
+    DATABASES[f"replica_{_number}"] = {
+        # A replica that does not answer within a second is skipped: the primary
+        # can always answer instead.
+        **_database(_url, f"replica_{_number}", connect_timeout=1),
+        # Tests use the test database through replica aliases.
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
+# A replica whose replay is further behind than this is skipped until it catches
+# up; each process checks a replica at most every DATABASE_REPLICA_CHECK_SECONDS.
+DATABASE_REPLICA_MAX_LAG_SECONDS = env_int("DATABASE_REPLICA_MAX_LAG_SECONDS", 30)
+DATABASE_REPLICA_CHECK_SECONDS = env_int("DATABASE_REPLICA_CHECK_SECONDS", 5)
+# After a write, the same client reads from the primary this long (a cookie). The
+# default is the most a replica still read from can be behind (the bound, plus
+# the time since its last check), so a client always reads its own writes.
+DATABASE_REPLICA_STICKY_SECONDS = env_int(
+    "DATABASE_REPLICA_STICKY_SECONDS",
+    DATABASE_REPLICA_MAX_LAG_SECONDS + DATABASE_REPLICA_CHECK_SECONDS,
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -62,6 +62,17 @@ def editor_client(client, editor):
 
 # What the xdist workers report (the controller runs no test itself).
 _WORKERS_FUZZ_CASES = collections.Counter()
+_WORKERS_RUN_NOTES = []
+# Lines a fixture wants in the run's closing summary (what it started: the
+# streaming replica of tests/production/test_replicas.py). Captured output of
+# a test, and all output of an xdist worker, is never shown otherwise.
+RUN_NOTES = pytest.StashKey[list]()
+
+
+@pytest.fixture(scope="session")
+def run_notes(request):
+    """Append a line to print in the run's summary."""
+    return request.config.stash.setdefault(RUN_NOTES, [])
 
 
 def _fuzz_cases():
@@ -77,6 +88,9 @@ def pytest_sessionfinish(session):
             [persona, operation, count]
             for (persona, operation), count in _fuzz_cases().items()
         ]
+        session.config.workeroutput["run_notes"] = session.config.stash.get(
+            RUN_NOTES, []
+        )
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -85,6 +99,7 @@ def pytest_testnodedown(node, error):
         "fuzz_cases", []
     ):
         _WORKERS_FUZZ_CASES[(persona, operation)] += count
+    _WORKERS_RUN_NOTES.extend(getattr(node, "workeroutput", {}).get("run_notes", []))
 
 
 def _schemathesis_summary(terminalreporter):
@@ -110,6 +125,9 @@ def _schemathesis_summary(terminalreporter):
 
 def pytest_terminal_summary(terminalreporter):
     _schemathesis_summary(terminalreporter)
+    notes = terminalreporter.config.stash.get(RUN_NOTES, []) + _WORKERS_RUN_NOTES
+    for note in notes:
+        terminalreporter.write_line(note)
     skipped = terminalreporter.stats.get("skipped", [])
     browser = [r for r in skipped if "tests/browser/" in r.nodeid]
     if browser:

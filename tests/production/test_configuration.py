@@ -294,3 +294,47 @@ def test_a_form_with_too_many_fields_is_400(client, settings, debug):
     fields = {f"f{n}": "1" for n in range(1500)}
     response = client.post("/admin/login/", fields)
     assert response.status_code == 400
+
+
+def test_replica_urls_become_replica_aliases_that_mirror_default_in_tests():
+    values = settings_in(
+        {
+            **PRODUCTION_ENV,
+            "DATABASE_REPLICA_URLS": (
+                "postgresql://atlas@replica-a:5432/atlas, "
+                "postgresql://atlas@replica-b:5432/atlas"
+            ),
+        },
+        "DATABASES",
+        "DATABASE_ROUTERS",
+        "DATABASE_REPLICA_STICKY_SECONDS",
+    )
+    databases = values["DATABASES"]
+    assert list(databases) == ["default", "replica_1", "replica_2"]
+    assert [databases[a]["HOST"] for a in ("replica_1", "replica_2")] == [
+        "replica-a",
+        "replica-b",
+    ]
+    for alias in ("replica_1", "replica_2"):
+        replica = databases[alias]
+        assert replica["TEST"]["MIRROR"] == "default"
+        assert replica["OPTIONS"]["application_name"] == f"atlas:{alias}"
+        # Skipped quickly when down: the primary answers instead.
+        assert replica["OPTIONS"]["connect_timeout"] == 1
+        assert "statement_timeout=" in replica["OPTIONS"]["options"]
+        assert replica["CONN_HEALTH_CHECKS"] is True
+    assert databases["default"]["OPTIONS"]["application_name"] == "atlas:default"
+    assert values["DATABASE_ROUTERS"] == ["core.replicas.ReplicaRouter"]
+    assert values["DATABASE_REPLICA_STICKY_SECONDS"] == 35
+    # None by default.
+    assert list(settings_in(PRODUCTION_ENV, "DATABASES")["DATABASES"]) == ["default"]
+
+
+def test_a_replica_url_that_is_not_postgresql_is_refused_at_start():
+    result = run_python(
+        "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'\n"
+        "from django.conf import settings; settings.DATABASES",
+        {**PRODUCTION_ENV, "DATABASE_REPLICA_URLS": "mysql://atlas@replica/atlas"},
+    )
+    assert result.returncode != 0
+    assert "must point at PostgreSQL servers" in result.stderr
