@@ -13,7 +13,7 @@ MANAGE := $(BIN)/python manage.py
 
 .PHONY: run test lint check pytest serve seed editor reviewer lock clean help \
 	prod serve-prod backup restore load audit \
-	bench bench-search bench-reset wrk
+	bench bench-search bench-reset capacity wrk
 
 help:
 	@echo "make run     set up everything and serve http://$(HOST):$(PORT) with the seed data"
@@ -29,6 +29,7 @@ help:
 	@echo "make bench   [ROWS=200000 SECONDS=15 ROUNDS=2] the app against a raw floor (see README)"
 	@echo "make bench-search [ROWS=1000000 REPEAT=3]  search latency over 30 fixed queries"
 	@echo "make bench-reset  drop the benchmark's generated databases"
+	@echo "make capacity [ROWS=20000 CAPACITY_SECONDS=10]  one web process, cache cold/warm; replica lag"
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -154,6 +155,11 @@ bench: $(STAMP) .env wrk
 
 bench-search: $(STAMP) .env
 	$(BIN)/python -m bench search --rows $(or $(ROWS),1000000) --repeat $(REPEAT)
+
+# What one web process serves, shared cache cold and warm, and a streaming
+# replica's lag under write load (docs/scaling.md): ROWS (default 20000), SECONDS.
+capacity: $(STAMP) .env wrk
+	$(BIN)/python -m bench capacity --rows $(or $(ROWS),20000) --seconds $(or $(CAPACITY_SECONDS),10)
 
 bench-reset: $(STAMP) .env
 	$(BIN)/python -m bench reset

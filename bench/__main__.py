@@ -1,4 +1,5 @@
-"""``python -m bench run|search|reset|prepare`` (the Makefile's bench targets)."""
+"""``python -m bench run|search|capacity|reset|prepare`` (the Makefile's bench
+targets)."""
 
 import argparse
 import sys
@@ -19,6 +20,11 @@ def main(argv=None):
     search = commands.add_parser("search", help="make bench-search: search latency")
     search.add_argument("--rows", type=int, default=1_000_000)
     search.add_argument("--repeat", type=int, default=3)
+    capacity = commands.add_parser(
+        "capacity", help="make capacity: one web process, cache cold and warm"
+    )
+    capacity.add_argument("--rows", type=int, default=20_000)
+    capacity.add_argument("--seconds", type=int, default=10)
     prepare = commands.add_parser("prepare", help="only create and fill the database")
     prepare.add_argument("--rows", type=int, default=200_000)
     commands.add_parser("reset", help="drop every benchmark database")
@@ -36,6 +42,10 @@ def main(argv=None):
         with BenchServer() as server:
             prepare_data(server, args.rows)
         return 0
+    if args.command == "capacity":
+        from bench.capacity import run as run_capacity
+
+        return run_capacity(args)
     if args.command == "run":
         from bench.run import run as run_bench
 

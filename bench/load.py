@@ -91,13 +91,18 @@ class ProcessTree:
         return found
 
 
-def wrk_run(base_url, paths, seconds, host=None, connections=CONNECTIONS):
-    """Drive ``base_url`` with wrk over ``paths``; returns wrk's report plus
-    ``rps``."""
+def wrk_run(base_url, paths, seconds, host=None, connections=CONNECTIONS, headers=None):
+    """Drive ``base_url`` with wrk over ``paths`` (``headers``: extra request
+    headers, a dict); returns wrk's report plus ``rps``."""
     with tempfile.NamedTemporaryFile("w", suffix=".paths", delete=False) as file:
         file.write("\n".join(paths) + "\n")
         paths_file = file.name
-    env = dict(os.environ, BENCH_PATHS=paths_file, BENCH_HOST=host or "")
+    env = dict(
+        os.environ,
+        BENCH_PATHS=paths_file,
+        BENCH_HOST=host or "",
+        BENCH_HEADERS="\n".join(f"{k}: {v}" for k, v in (headers or {}).items()),
+    )
     try:
         result = subprocess.run(
             [

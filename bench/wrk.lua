@@ -15,6 +15,13 @@ function init(args)
   if host and host ~= "" then
     wrk.headers["Host"] = host
   end
+  -- Extra request headers, one "Name: value" a line (If-None-Match, Accept-Language).
+  local extra = os.getenv("BENCH_HEADERS")
+  if extra and extra ~= "" then
+    for name, value in extra:gmatch("([^:\n]+):%s*([^\n]*)") do
+      wrk.headers[name] = value
+    end
+  end
 end
 
 function request()
