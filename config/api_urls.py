@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from alliances.api import urls as alliances_api
 from core.api.views import TokenView, not_found
 from core.api.viewsets import DeletionViewSet, RevisionViewSet
+from core.datacache import cached_for_release
 from core.models import PublishedSummary
 from exercises.api import urls as exercises_api
 from threats.api import urls as threats_api
@@ -53,6 +54,32 @@ class RedocView(SpectacularRedocView):
         response = super().get(request, *args, **kwargs)
         page = Engine().from_string(REDOC_PAGE).render(Context(response.data))
         return HttpResponse(page)
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema, generated once per release, language and host (it
+    takes a second or more) and kept in the shared cache: it describes the
+    code, not the data. As drf-spectacular's own view builds it, otherwise."""
+
+    def _get_schema_response(self, request):
+        version = (
+            self.api_version or request.version or self._get_version_parameter(request)
+        )
+
+        def build():
+            generator = self.generator_class(
+                urlconf=self.urlconf, api_version=version, patterns=self.patterns
+            )
+            return generator.get_schema(request=request, public=self.serve_public)
+
+        schema = cached_for_release(
+            "openapi-schema", build, vary=[request.get_host(), version]
+        )
+        filename = self._get_filename(request, version)
+        return Response(
+            data=schema,
+            headers={"Content-Disposition": f'inline; filename="{filename}"'},
+        )
 
 
 router = SimpleRouter()
@@ -118,7 +145,7 @@ urlpatterns = [
     path("", ApiRootView.as_view(), name="root"),
     *(path("", include(router.urls)) for router in ROUTERS),
     path("auth/token/", TokenView.as_view(), name="token"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     path(
         "docs/",
         SpectacularSwaggerView.as_view(url_name="api:schema"),

@@ -138,6 +138,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Anonymous visitors' request rates (pages, search, exports, feeds, map data).
     "core.ratelimit.AnonymousRateLimitMiddleware",
+    # ETag, Last-Modified, 304 and Cache-Control for anonymous reads
+    # (core/httpcache.py): after Locale and Authentication, whose language and
+    # session it reads, and after the rate limit, so revalidations count too.
+    "core.httpcache.PublicCacheMiddleware",
     # Who changed what: adds the user and URL to the history of every write.
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -269,6 +273,58 @@ else:
             "KEY_PREFIX": env_str("ATLAS_CACHE_KEY_PREFIX", "atlas"),
         }
     }
+
+# Public results kept in the cache above, keyed by the data version
+# (core/datacache.py): a change to public data gives new keys, so this timeout
+# only clears out entries nobody asks for any more (seconds).
+DATA_CACHE_TIMEOUT = env_int("ATLAS_DATA_CACHE_TIMEOUT", 3600)
+
+# HTTP caching of anonymous reads (core/httpcache.py): how long browsers and
+# shared caches may use a response without asking, and how much longer a cache
+# may serve it while it revalidates in the background (seconds).
+HTTP_CACHE_MAX_AGE = env_int("ATLAS_HTTP_CACHE_MAX_AGE", 60)
+HTTP_CACHE_STALE_WHILE_REVALIDATE = env_int(
+    "ATLAS_HTTP_CACHE_STALE_WHILE_REVALIDATE", 30
+)
+# HTTP caches in front of the site (Varnish, nginx with cache purging), as
+# comma-separated base URLs: a publication, retraction or approved revision
+# sends them PURGE for each page it changes and one BAN (core/purge.py).
+CACHE_PURGE_URLS = env_list("CACHE_PURGE_URLS")
+CACHE_PURGE_TIMEOUT = env_int("CACHE_PURGE_TIMEOUT", 2)
+# Pages every publication changes (URL names), besides the record's own pages,
+# its kind's lists and feeds and their API (core/purge.py).
+CACHE_PURGE_PAGES = [
+    "home",
+    "search",
+    "timeline",
+    "map",
+    "map_data",
+    "retractions",
+    "alliances:country_list",
+    "api:root",
+    "api:deletion-list",
+]
+
+
+def _release():
+    """The code's release, part of every ETag: a deploy that changes what a
+    page looks like must not be answered 304. ATLAS_RELEASE (a commit id) when
+    set; else the newest modification time of the code, templates and
+    translations, which every worker of one deploy shares."""
+    release = env_str("ATLAS_RELEASE", "")
+    if release:
+        return release
+    newest = 0
+    for folder in ("config", "core", "alliances", "exercises", "threats", "templates"):
+        for path in (BASE_DIR / folder).rglob("*"):
+            if path.suffix in (".py", ".html", ".txt", ".xml"):
+                newest = max(newest, path.stat().st_mtime_ns)
+    for path in (BASE_DIR / "locale").rglob("*.mo"):
+        newest = max(newest, path.stat().st_mtime_ns)
+    return f"{newest:x}"
+
+
+ATLAS_RELEASE = _release()
 
 # Password guessing on the admin login (and the API token endpoint, which also
 # authenticates through Django): django-axes locks an account, and separately an

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
+from django.views.i18n import set_language
 
 from alliances import urls as alliances_urls
 from config.pages import countries, home, maps, search, timeline
@@ -38,7 +40,10 @@ urlpatterns = [
     path("", include("threats.urls")),
     path("api/", RedirectView.as_view(url="/api/v1/", permanent=False)),
     path("api/v1/", include("config.api_urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Without CSRF: choosing a language is harmless if another site makes the
+    # choice, and a token in the form would set a cookie on every page, which
+    # keeps shared caches from storing any (core/httpcache.py).
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
 

@@ -21,7 +21,7 @@ class AtlasConfig(AppConfig):
     def ready(self):
         from django.apps import apps as global_apps
 
-        from core import triggers
+        from core import dataversion, triggers
         from core.models import (
             Deletion,
             TimeStampedModel,
@@ -33,6 +33,8 @@ class AtlasConfig(AppConfig):
 
         # History triggers after migrate, forwards and backwards (core/triggers.py).
         triggers.connect(self)
+        # The data version's triggers on the public tables, likewise.
+        dataversion.connect(self)
 
         # Deletions are kept for API clients that mirror the data (/api/v1/deletions/).
         for model in tracked_models():

@@ -70,6 +70,11 @@ class BilingualName:
 
 
 class TimeStampedModel(models.Model):
+    # Its rows show on public pages, directly or in counts: a change to its
+    # table (or to its many-to-many tables) bumps the data version that public
+    # caches are keyed by (core/dataversion.py).
+    public_content = True
+
     created = models.DateTimeField(_("created"), auto_now_add=True)
     # Indexed: API clients sync with ?updated_since=, and lists sort by it.
     updated = models.DateTimeField(_("last updated"), auto_now=True, db_index=True)
@@ -124,6 +129,9 @@ class Deletion(models.Model):
     Every model that declares its API resource name (``api_kind = "threats"``)
     is tracked; it is known by its id, and by its slug or ISO code if it has one.
     """
+
+    # /api/v1/deletions/ is public (core/dataversion.py).
+    public_content = True
 
     # The API resource the record belonged to ("threats"): its model's api_kind.
     kind = models.CharField(_("kind"), max_length=30)
@@ -288,6 +296,31 @@ def refresh_embedding_records(sender, instance, created=False, raw=False, **kwar
     with pgtrigger.ignore(*uris) if uris else contextlib.nullcontext():
         for model, naming in bumps:
             model._default_manager.filter(naming).update(updated=now)
+
+
+class DataVersion(models.Model):
+    """The version of everything the public can read: one row, whose number a
+    database trigger raises in the same transaction as any change to a public
+    table (core/dataversion.py), so a reader sees data and version alike.
+
+    Numbers come from a sequence and are never reused, even after a rollback:
+    a cache entry kept under a number always holds what that number showed.
+    """
+
+    number = models.BigIntegerField(_("number"))
+    changed_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        verbose_name = _("data version")
+        verbose_name_plural = _("data versions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(id=1), name="atlas_dataversion_single_row"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.number} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
 
 
 def reviewed_models():

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from core import workflow
 from core.models import Revision
 from core.publication import Status, reviewed_parent
+from core.purge import purge_record
 
 # Columns a revision never proposes: bookkeeping and the workflow's own.
 UNREVISABLE = {"id", "created", "updated", "search_vector"}
@@ -395,6 +396,7 @@ def approve(revision, user, note=""):
         raise workflow.WorkflowError(
             _("The change breaks a rule now: %(error)s") % {"error": error}
         ) from None
+    purge_record(record)
     return _decide(revision, user, Revision.Status.APPROVED, note)
 
 

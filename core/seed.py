@@ -35,6 +35,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.module_loading import autodiscover_modules
 from django.utils.text import slugify
 
+from core.dataversion import bulk_change
 from core.dates import parse_vague_date
 from core.publication import is_reviewed
 from core.workflow import FORWARD_PATH, mark_edited, move_without_review
@@ -255,6 +256,11 @@ class Importer:
         caller wraps the run in a transaction and decides whether a rejection
         rolls back the rest.
         """
+        # One data-version bump for the whole import (core/dataversion.py).
+        with bulk_change():
+            return self._run(records, origins)
+
+    def _run(self, records, origins):
         known = {kind.name: kind for kind in kinds()}
         order = list(known)
         origins = origins or [None] * len(records)

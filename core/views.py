@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
+from core.datacache import cached
 from core.exports import csv_lines
 from core.history import record_history
 from core.models import display_name, lithuanian_active
@@ -179,12 +180,28 @@ class AtlasListView(FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         filtered = self.object_list
-        context["facets"] = [
-            (facet, facet.options(filtered, self.request)) for facet in self.facets
-        ]
+        context["facets"] = list(
+            zip(self.facets, self.facet_options(filtered), strict=True)
+        )
         context["export_formats"] = EXPORT_FORMATS
         context.update(self.filter_context(context["filter"]))
         return context
+
+    def facet_options(self, filtered):
+        """Each facet's options, from the shared cache while the data version
+        is the same: lists show published records only, so the counts are the
+        same for every reader of this query (the page number aside)."""
+        params = sorted(
+            (name, value)
+            for name, values in self.request.GET.lists()
+            if name != self.page_kwarg
+            for value in values
+        )
+        return cached(
+            f"facets:{type(self).__module__}.{type(self).__qualname__}",
+            lambda: [facet.options(filtered, self.request) for facet in self.facets],
+            vary=params,
+        )
 
     def filter_context(self, filterset):
         params = self.request.GET

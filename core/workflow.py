@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from core.models import Deletion
 from core.publication import Status
+from core.purge import purge_record
 
 
 class WorkflowError(ValidationError):
@@ -129,7 +130,9 @@ def publish(obj, user, reason=""):
     if obj.published_at is None:
         obj.published_at = timezone.now()
         fields.append("published_at")
-    return _save(obj, fields, reason or _("Reviewed and published"))
+    _save(obj, fields, reason or _("Reviewed and published"))
+    purge_record(obj)
+    return obj
 
 
 @transaction.atomic
@@ -164,6 +167,7 @@ def retract(obj, user, reason):
         reason,
     )
     Deletion.record_retraction(obj)
+    purge_record(obj)
     return obj
 
 

@@ -36,6 +36,16 @@ def _api_visitor_limit_out_of_the_way(monkeypatch):
     )
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with nothing cached: a result kept by an earlier test
+    at the same data version (both rolled back to it) would change what a
+    query count pins."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def editor(django_user_model):
     """A member of the Editors group with admin access, as create_editor makes."""

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from alliances.models import Agreement, Country, Membership, Organisation, Source
+from core.datacache import cached
 from core.models import PublishedSummary, Status, display_name, reviewed_models
 from exercises.models import Exercise
 from threats.models import Attribution, ThreatEntry
@@ -298,9 +299,37 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
         context["today"] = today
-        summary = PublishedSummary()
-        context["current_to"] = summary.current_to
-        context["counts"] = [
+        # The counts and the chart, the same for every reader, from the shared
+        # cache while the data version is the same (core/datacache.py).
+        aggregates = cached("home", lambda: home_aggregates(today), vary=[today])
+        context.update(aggregates)
+        context["latest_entries"] = ThreatEntry.objects.published().for_list()[
+            :HOME_LIST_LENGTH
+        ]
+        context["recently_added"] = recently_added()
+        exercises = exercises_around(today)
+        context["exercise_groups"] = [
+            (
+                _("Under way"),
+                exercises["ongoing"],
+                _("No exercise in the Atlas is under way today."),
+            ),
+            (
+                _("Coming up"),
+                exercises["upcoming"],
+                _("No upcoming exercise is recorded yet."),
+            ),
+            (_("Recently held"), exercises["recent"], _("None recorded.")),
+        ]
+        return context
+
+
+def home_aggregates(today):
+    """What the home page counts and charts: plain values, to be cached."""
+    summary = PublishedSummary()
+    return {
+        "current_to": summary.current_to,
+        "counts": [
             (
                 _("organisations"),
                 summary.count_of(Organisation),
@@ -327,24 +356,6 @@ class HomeView(TemplateView):
                 countries_with_records().count(),
                 reverse("alliances:country_list"),
             ),
-        ]
-        context["latest_entries"] = ThreatEntry.objects.published().for_list()[
-            :HOME_LIST_LENGTH
-        ]
-        context["recently_added"] = recently_added()
-        exercises = exercises_around(today)
-        context["exercise_groups"] = [
-            (
-                _("Under way"),
-                exercises["ongoing"],
-                _("No exercise in the Atlas is under way today."),
-            ),
-            (
-                _("Coming up"),
-                exercises["upcoming"],
-                _("No upcoming exercise is recorded yet."),
-            ),
-            (_("Recently held"), exercises["recent"], _("None recorded.")),
-        ]
-        context["chart"] = threat_chart(today)
-        return context
+        ],
+        "chart": threat_chart(today),
+    }

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.datacache import cached
 from core.exports import point_feature
 from core.models import display_name
 from core.templatetags.atlas import vague_range
@@ -283,11 +284,14 @@ class MapDataView(View):
         filters = MapFilters(request.GET)
         if not filters.is_valid():
             return JsonResponse({"errors": filters.errors()}, status=400)
+        # Published records only: the same for every reader of this query.
+        features = cached(
+            "map-data",
+            lambda: [record.feature() for record in filters.records()],
+            vary=sorted(request.GET.lists()),
+        )
         return JsonResponse(
-            {
-                "type": "FeatureCollection",
-                "features": [record.feature() for record in filters.records()],
-            },
+            {"type": "FeatureCollection", "features": features},
             content_type="application/geo+json",
             json_dumps_params={"ensure_ascii": False},
         )

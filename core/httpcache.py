@@ -1,0 +1,171 @@
+"""HTTP caching of what anonymous visitors read: validators, conditional
+requests and ``Cache-Control``.
+
+An anonymous request (no session cookie, no ``Authorization`` header) for a
+public page, feed, calendar or API resource (GET or HEAD) is given an ``ETag``
+made, before the view runs, from the data version (core/dataversion.py), the
+full URL, the language, the API's ``Accept``, the day and the code's release.
+A request whose ``If-None-Match`` holds that tag, or whose
+``If-Modified-Since`` is not older than the version's last change, is answered
+304 at once: the version lookup is its one query. Otherwise the view answers
+and its 200 is marked ``public, max-age=HTTP_CACHE_MAX_AGE,
+stale-while-revalidate=HTTP_CACHE_STALE_WHILE_REVALIDATE``, with the ETag (a
+view's own, such as the API's record ETag used for ``If-Match``, is kept),
+``Last-Modified`` and ``Vary: Accept-Language, Cookie`` (the language comes
+from the cookie or Accept-Language; the API also varies on ``Accept``).
+
+Never public: a response to a logged-in editor or to any request with a
+session (``private, no-store``), one that sets a cookie, and anything but a
+200 (errors, limits, outages, redirects: ``no-store`` unless the view said
+otherwise).
+"""
+
+import datetime
+import hashlib
+
+from django.conf import settings
+from django.http import HttpResponseNotModified
+from django.utils import timezone
+from django.utils.cache import (
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+)
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from django.utils.translation import get_language
+
+from core.datacache import request_version
+from core.dataversion import current_version
+
+# Never cached here: editors' pages, the language switch, the token endpoint;
+# static files and health checks are answered before this middleware.
+NOT_CACHED = ("/admin/", "/i18n/", "/api/v1/auth/")
+API_PREFIX = "/api/"
+# HTTP dates are whole seconds: a version less than this old gets no
+# Last-Modified, so a later change in the same second cannot hide behind it.
+LAST_MODIFIED_SETTLE = datetime.timedelta(seconds=1)
+
+
+def is_anonymous(request):
+    return (
+        settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "HTTP_AUTHORIZATION" not in request.META
+    )
+
+
+def public_etag(request, version):
+    """A weak tag: the same URL, language and format at the same data version
+    shows the same content, though not necessarily the same bytes."""
+    parts = [
+        settings.ATLAS_RELEASE,
+        version.number,
+        timezone.localdate().isoformat(),  # "under way", "coming up"
+        get_language(),
+        request.scheme,
+        request.get_host(),
+        request.get_full_path(),
+    ]
+    if request.path_info.startswith(API_PREFIX):
+        parts.append(request.headers.get("Accept", ""))
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
+    return f'W/"{digest[:40]}"'
+
+
+def _opaque(tag):
+    return tag.removeprefix("W/")
+
+
+def etag_matches(request, etag):
+    header = request.headers.get("If-None-Match")
+    if header is None:
+        return False
+    tags = parse_etags(header)
+    return "*" in tags or _opaque(etag) in {_opaque(tag) for tag in tags}
+
+
+def last_modified(version):
+    changed_at = version.changed_at
+    if changed_at is None or timezone.now() - changed_at < LAST_MODIFIED_SETTLE:
+        return None
+    return int(changed_at.timestamp())
+
+
+def modified_since(request, version):
+    """False when ``If-Modified-Since`` covers the version's last change
+    (only asked without ``If-None-Match``, which wins, RFC 9110 13.2.2)."""
+    if "If-None-Match" in request.headers:
+        return True
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    changed = last_modified(version)
+    return since is None or changed is None or changed > since
+
+
+class PublicCacheMiddleware:
+    """After LocaleMiddleware (the ETag holds the language) and
+    AuthenticationMiddleware, and after the visitors' rate limit, so a
+    revalidation counts like any request; before the history and messages
+    middleware, which a 304 does not need."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD") or request.path_info.startswith(
+            NOT_CACHED
+        ):
+            return self.get_response(request)
+        if not is_anonymous(request):
+            response = self.get_response(request)
+            patch_cache_control(response, private=True, no_store=True)
+            return response
+        version = current_version()
+        etag = public_etag(request, version)
+        if etag_matches(request, etag) or not modified_since(request, version):
+            return self.not_modified(request, etag, version)
+        token = request_version.set(version)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_version.reset(token)
+        return self.mark(request, response, etag, version)
+
+    def not_modified(self, request, etag, version):
+        response = HttpResponseNotModified()
+        self.mark_public(request, response, etag, version)
+        return response
+
+    def mark(self, request, response, etag, version):
+        if response.status_code != 200 or response.cookies:
+            if not response.has_header("Cache-Control"):
+                patch_cache_control(response, no_store=True)
+            if response.cookies:
+                patch_cache_control(response, private=True, no_store=True)
+            return response
+        if response.has_header("Cache-Control"):
+            return response  # the view decided (an editor's preview: no-store)
+        if not response.has_header("ETag"):
+            self.mark_public(request, response, etag, version)
+            return response
+        # The view's own validator (an API record's, which If-Match uses) stays;
+        # a client holding it may still be told "not modified".
+        self.mark_public(request, response, response["ETag"], version)
+        return get_conditional_response(
+            request, etag=response["ETag"], response=response
+        )
+
+    @staticmethod
+    def mark_public(request, response, etag, version):
+        response["ETag"] = etag
+        changed = last_modified(version)
+        if changed is not None:
+            response["Last-Modified"] = http_date(changed)
+        patch_cache_control(
+            response,
+            public=True,
+            max_age=settings.HTTP_CACHE_MAX_AGE,
+            stale_while_revalidate=settings.HTTP_CACHE_STALE_WHILE_REVALIDATE,
+        )
+        vary = ["Accept-Language", "Cookie"]
+        if request.path_info.startswith(API_PREFIX):
+            vary.append("Accept")
+        patch_vary_headers(response, vary)
