@@ -58,19 +58,21 @@ ON CONFLICT (id) DO UPDATE
 
 @contextlib.contextmanager
 def bulk_change(using="default"):
-    """Bump the version once, then write without a bump per statement until
-    the block ends. Meant inside the writer's transaction: the bump and the
+    """Write without a bump per statement until the block ends, then bump the
+    version once. Meant inside the writer's transaction: the bump and the
     data then commit, or roll back, together (outside one, the setting lasts a
-    statement and every statement bumps as usual)."""
+    statement and every statement bumps as usual). The bump comes last because
+    it locks the version row until commit: taken first, an import of minutes
+    would hold every editor's save behind it for that long."""
     connection = connections[using]
     with connection.cursor() as cursor:
-        cursor.execute(BUMP_SQL)
         cursor.execute("SELECT set_config('atlas.bulk_change', 'on', true)")
-    yield
     # After an error the enclosing transaction or savepoint rolls the setting
-    # back with the rest; a statement now would fail in an aborted transaction.
+    # and the data back; a statement now would fail in an aborted transaction.
+    yield
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('atlas.bulk_change', 'off', true)")
+        cursor.execute(BUMP_SQL)
 
 
 def public_content_models():
