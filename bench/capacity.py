@@ -22,6 +22,7 @@ figures behind docs/scaling.md.
 3. A table, then one JSON line with the figures.
 """
 
+import getpass
 import json
 import os
 import shutil
@@ -225,6 +226,7 @@ class NginxFront:
         (folder / "atlas.conf").write_text(site)
         (folder / "nginx.conf").write_text(
             "include /etc/nginx/modules-enabled/*.conf;\n"
+            f"user {getpass.getuser()};\n"
             f"pid {folder}/nginx.pid;\nerror_log {folder}/error.log;\n"
             "daemon off;\nworker_processes 1;\nevents {}\nhttp {\n"
             "  access_log off;\n"

@@ -7,8 +7,12 @@ list, and the pages every publication changes, ``CACHE_PURGE_PAGES``), which
 Varnish and nginx's cache-purge module understand, and one ``BAN /`` whose
 ``X-Ban-Url`` header holds a regular expression of the paths to drop (query
 strings included: every filtered list, facet and export of the kind), for a
-Varnish VCL that bans by it. There is one URL per page: the language comes
-from a cookie or Accept-Language, so a purge drops every language's copy.
+Varnish VCL that bans by it. There is one URL per page, in every language: the
+language comes from a cookie or Accept-Language, so each PURGE is sent once per
+language of the site with ``Accept-Language`` naming it. A cache that keys its
+copies by language (the scale profile's nginx, ops/nginx/atlas.conf) drops
+each one; Varnish, which keeps them as variants of one object, drops them all at
+the first and answers the others 404.
 
 The requests are sent from a background thread with a short timeout
 (``CACHE_PURGE_TIMEOUT``): an editor's save never waits for a cache, and a cache
@@ -83,7 +87,8 @@ def _purge(paths):
     for base in settings.CACHE_PURGE_URLS:
         base = base.rstrip("/")
         for path in paths:
-            send("PURGE", base + path)
+            for language, _name in settings.LANGUAGES:
+                send("PURGE", base + path, {"Accept-Language": language})
         send("BAN", base + "/", {BAN_HEADER: ban_pattern(paths)})
 
 

@@ -156,7 +156,7 @@ def test_scaled_web_reads_from_the_replica_and_purges_nginx(tmp_path):
     environment = web["environment"]
     assert environment["DATABASE_URL"].endswith("@postgres:5432/atlas")
     assert environment["DATABASE_REPLICA_URLS"].endswith("@postgres-replica:5432/atlas")
-    assert environment["CACHE_PURGE_URLS"] == "http://nginx"
+    assert environment["CACHE_PURGE_URLS"] == "http://nginx/purge"
     assert environment["REDIS_URL"] == "redis://redis:6379/0"
     assert environment["DJANGO_DEBUG"] == "0"
     # nginx is the one proxy in front: client addresses come from its header.
