@@ -279,10 +279,14 @@ else:
 # only clears out entries nobody asks for any more (seconds).
 DATA_CACHE_TIMEOUT = env_int("ATLAS_DATA_CACHE_TIMEOUT", 3600)
 
-# HTTP caching of anonymous reads (core/httpcache.py): how long browsers and
-# shared caches may use a response without asking, and how much longer a cache
-# may serve it while it revalidates in the background (seconds).
-HTTP_CACHE_MAX_AGE = env_int("ATLAS_HTTP_CACHE_MAX_AGE", 60)
+# HTTP caching of anonymous reads (core/httpcache.py): how long browsers
+# (max-age) and shared caches (s-maxage) may use a response without asking, and
+# how much longer a cache may serve it while it revalidates in the background
+# (seconds). Browsers ask every time by default: no purge reaches them, so a
+# reader who saw a page before a correction would keep the old text; asking
+# costs one query and a 304. Shared caches are purged on publication.
+HTTP_CACHE_MAX_AGE = env_int("ATLAS_HTTP_CACHE_MAX_AGE", 0)
+HTTP_CACHE_SHARED_MAX_AGE = env_int("ATLAS_HTTP_CACHE_SHARED_MAX_AGE", 60)
 HTTP_CACHE_STALE_WHILE_REVALIDATE = env_int(
     "ATLAS_HTTP_CACHE_STALE_WHILE_REVALIDATE", 30
 )
@@ -290,6 +294,9 @@ HTTP_CACHE_STALE_WHILE_REVALIDATE = env_int(
 # comma-separated base URLs: a publication, retraction or approved revision
 # sends them PURGE for each page it changes and one BAN (core/purge.py).
 CACHE_PURGE_URLS = env_list("CACHE_PURGE_URLS")
+# Answers that depend on the code alone (the OpenAPI schema and its documentation
+# pages): their ETag comes from the release, without the data version's query.
+HTTP_CACHE_RELEASE_ONLY = ("/api/v1/schema/", "/api/v1/docs/", "/api/v1/redoc/")
 CACHE_PURGE_TIMEOUT = env_int("CACHE_PURGE_TIMEOUT", 2)
 # Pages every publication changes (URL names), besides the record's own pages,
 # its kind's lists and feeds and their API (core/purge.py).

@@ -8,8 +8,9 @@ full URL, the language, the API's ``Accept``, the day and the code's release.
 A request whose ``If-None-Match`` holds that tag, or whose
 ``If-Modified-Since`` is not older than the version's last change, is answered
 304 at once: the version lookup is its one query. Otherwise the view answers
-and its 200 is marked ``public, max-age=HTTP_CACHE_MAX_AGE,
-stale-while-revalidate=HTTP_CACHE_STALE_WHILE_REVALIDATE``, with the ETag (a
+and its 200 is marked ``public, max-age=HTTP_CACHE_MAX_AGE (0: browsers
+ask again each time), s-maxage=HTTP_CACHE_SHARED_MAX_AGE (shared caches, which
+the purge hook reaches), stale-while-revalidate=...``, with the ETag (a
 view's own, such as the API's record ETag used for ``If-Match``, is kept),
 ``Last-Modified`` and ``Vary: Accept-Language, Cookie`` (the language comes
 from the cookie or Accept-Language; the API also varies on ``Accept``).
@@ -58,7 +59,7 @@ def public_etag(request, version):
     shows the same content, though not necessarily the same bytes."""
     parts = [
         settings.ATLAS_RELEASE,
-        version.number,
+        version.number if version is not None else "release",
         timezone.localdate().isoformat(),  # "under way", "coming up"
         get_language(),
         request.scheme,
@@ -84,7 +85,7 @@ def etag_matches(request, etag):
 
 
 def last_modified(version):
-    changed_at = version.changed_at
+    changed_at = version.changed_at if version is not None else None
     if changed_at is None or timezone.now() - changed_at < LAST_MODIFIED_SETTLE:
         return None
     return int(changed_at.timestamp())
@@ -118,7 +119,10 @@ class PublicCacheMiddleware:
             response = self.get_response(request)
             patch_cache_control(response, private=True, no_store=True)
             return response
-        version = current_version()
+        if request.path_info.startswith(settings.HTTP_CACHE_RELEASE_ONLY):
+            version = None  # the same answer until the next release
+        else:
+            version = current_version()
         etag = public_etag(request, version)
         if etag_matches(request, etag) or not modified_since(request, version):
             return self.not_modified(request, etag, version)
@@ -163,6 +167,7 @@ class PublicCacheMiddleware:
             response,
             public=True,
             max_age=settings.HTTP_CACHE_MAX_AGE,
+            s_maxage=settings.HTTP_CACHE_SHARED_MAX_AGE,
             stale_while_revalidate=settings.HTTP_CACHE_STALE_WHILE_REVALIDATE,
         )
         vary = ["Accept-Language", "Cookie"]

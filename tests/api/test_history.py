@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from core.history import record_history
 from tests import factories
+from tests.queries import VERSION_LOOKUP
 from threats.models import ThreatEntry
 
 pytestmark = pytest.mark.django_db
@@ -193,7 +194,8 @@ def _edit(client, times):
 # Editors add their token (1), their permissions (2: user and group
 # permissions), the labels of the internal last_edited_by column (1) and the
 # users who made the changes (1).
-PUBLIC_HISTORY_QUERIES = 8
+# Anonymous readers: the data-version lookup of the HTTP cache (1) first.
+PUBLIC_HISTORY_QUERIES = 8 + VERSION_LOOKUP
 FULL_HISTORY_QUERIES = 13
 
 
