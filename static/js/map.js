@@ -41,7 +41,8 @@
   map.fitBounds(BALTIC);
 
   function getJSON(url) {
-    // Same request as the page's <link rel="preload">, so the preloaded response is used.
+    // The borders: the same request as the page's <link rel="preload">, so the
+    // preloaded response is used.
     return fetch(url, { credentials: "same-origin" }).then(function (response) {
       if (!response.ok) {
         throw new Error(url + ": " + response.status);

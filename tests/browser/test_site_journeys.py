@@ -233,3 +233,26 @@ def test_a_retracted_threat_entry_leaves_only_its_notice(page, records):
         "The lights were a licensed drone show."
     )
     assert serious_violations(page) == []
+
+
+def test_the_map_asks_for_its_records_once_and_gets_them(page, records):
+    """The records are fetched once and the answer arrives: with a preload of
+    data.json beside map.js's fetch, Chromium held the second request on its
+    cache lock (the first answer must be revalidated) and the map page never
+    went quiet for 20 s."""
+    asked, answered = [], []
+    page.on("request", lambda r: "/map/data.json" in r.url and asked.append(r.url))
+    page.on(
+        "requestfinished",
+        lambda r: "/map/data.json" in r.url and answered.append(r.url),
+    )
+    page.goto("/map/")
+    expect(page.locator(".leaflet-marker-icon").first).to_be_visible(timeout=10_000)
+    page.wait_for_load_state("networkidle", timeout=10_000)
+    assert len(asked) == 1, asked
+    assert answered == asked
+    # A second visit revalidates (304) and still shows the records.
+    page.goto("/map/")
+    expect(page.locator(".leaflet-marker-icon").first).to_be_visible(timeout=10_000)
+    page.wait_for_load_state("networkidle", timeout=10_000)
+    assert len(asked) == 2 and answered == asked, asked
