@@ -177,9 +177,7 @@ def settle(page, path):
     the load). Waiting for the network to go quiet on every page instead cost
     half a second of idle time each."""
     if path.startswith("/map/"):
-        expect(page.locator(".leaflet-marker-icon").first).to_be_visible(
-            timeout=10_000
-        )
+        expect(page.locator(".leaflet-marker-icon").first).to_be_visible(timeout=10_000)
 
 
 def test_no_serious_accessibility_violations_on_desktop(
