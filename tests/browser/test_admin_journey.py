@@ -36,6 +36,11 @@ def log_in(page, username, next_url="/admin/"):
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
+    # The page after the login, loaded with its scripts, before anything is
+    # typed into it: filled while it was still loading, a date field came to
+    # the server empty (seen once in a fresh clone under load).
+    page.wait_for_url(f"**{next_url}")
+    page.wait_for_load_state("load")
 
 
 def new_page(browser, live_server):
