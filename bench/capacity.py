@@ -22,7 +22,6 @@ figures behind docs/scaling.md.
 3. A table, then one JSON line with the figures.
 """
 
-import getpass
 import json
 import os
 import shutil
@@ -40,8 +39,9 @@ import psycopg
 
 from bench import load
 from bench.database import BASE_DIR, BenchServer, database_name
+from bench.nginx import Nginx, nginx_missing
 from bench.pair import free_port, start_pair
-from bench.prepare import django_env, prepare
+from bench.prepare import django_env, manage, prepare
 
 HOST = "127.0.0.1"
 CONNECTIONS = 4
@@ -67,25 +67,12 @@ def percentile(values, share):
 # -- 1. replica lag ------------------------------------------------------------
 
 
-def manage(url, *args, extra_env=None):
-    env = django_env(url)
-    env.update(extra_env or {})
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-
-
 def replica_lag(folder):
     """Replay lag seen on the primary while the seed data is imported."""
     say("Replica lag: starting a primary and a streaming replica...")
     pair = start_pair(folder / "pair")
     try:
-        manage(pair.primary_url, "migrate", "--noinput", "-v0")
+        manage(pair.primary_url, "migrate", "--noinput", "-v0", quiet=True)
         pair.make_replica()
         samples = []  # (seconds of replay lag, bytes behind)
         stop = threading.Event()
@@ -106,7 +93,14 @@ def replica_lag(folder):
         sampler.start()
         say("Importing fixtures/ into the primary while sampling the lag...")
         started = time.monotonic()
-        manage(pair.primary_url, "import_records", "fixtures/", "--status", "published")
+        manage(
+            pair.primary_url,
+            "import_records",
+            "fixtures/",
+            "--status",
+            "published",
+            quiet=True,
+        )
         seconds = time.monotonic() - started
         with psycopg.connect(pair.primary_url) as conn:
             queries = conn.execute(
@@ -223,44 +217,6 @@ def drive(port, path, seconds, headers=None):
     }
 
 
-def nginx_available():
-    return shutil.which("nginx") and any(
-        "cache-purge" in p.name for p in Path("/etc/nginx/modules-enabled").glob("*")
-    )
-
-
-class NginxFront:
-    """ops/nginx/atlas.conf in front of ``upstream_port``."""
-
-    def __init__(self, upstream_port, folder):
-        self.port = free_port()
-        site = (BASE_DIR / "ops" / "nginx" / "atlas.conf").read_text()
-        site = site.replace("web-scaled:8000", f"{HOST}:{upstream_port}")
-        site = site.replace("/var/cache/nginx/atlas", str(folder / "cache"))
-        site = site.replace("listen 80;", f"listen {HOST}:{self.port};")
-        (folder / "atlas.conf").write_text(site)
-        (folder / "nginx.conf").write_text(
-            "include /etc/nginx/modules-enabled/*.conf;\n"
-            f"user {getpass.getuser()};\n"
-            f"pid {folder}/nginx.pid;\nerror_log {folder}/error.log;\n"
-            "daemon off;\nworker_processes 1;\nevents {}\nhttp {\n"
-            "  access_log off;\n"
-            f"  client_body_temp_path {folder}/body;\n"
-            f"  proxy_temp_path {folder}/proxy;\n"
-            f"  include {folder}/atlas.conf;\n}}\n"
-        )
-        self.process = subprocess.Popen(
-            [shutil.which("nginx"), "-c", str(folder / "nginx.conf")],
-            start_new_session=True,
-        )
-        time.sleep(1)
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGQUIT)
-            self.process.wait(timeout=10)
-
-
 def capacity(url, seconds, folder):
     results = {name: {} for name in ENDPOINTS}
     prefix = f"capacity-{uuid.uuid4().hex[:8]}"
@@ -295,9 +251,9 @@ def capacity(url, seconds, folder):
                 else None
             )
             say(f"  {name}: warm {results[name]['warm']}, 304 {results[name]['304']}")
-        if nginx_available():
+        if nginx_missing() is None:
             say("Through nginx's cache (hits)...")
-            front = NginxFront(server.port, folder)
+            front = Nginx(f"{HOST}:{server.port}", folder)
             for name, path in ENDPOINTS.items():
                 for _ in range(2):
                     load.fetch(front.port, path)

@@ -30,7 +30,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -41,6 +40,7 @@ from dataclasses import dataclass, field
 
 from bench import load, parity, vocabulary
 from bench.database import BASE_DIR, BenchServer, database_name
+from bench.pair import free_port
 from bench.prepare import django_env, prepare
 
 WORKERS = 4
@@ -159,12 +159,6 @@ def count_queries(endpoints, say):
         say(f"  {endpoint.name}: {endpoint.queries} queries")
     connection.close()
     return settings.WSGI_APPLICATION
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 class Gunicorn:

@@ -181,6 +181,18 @@ def threat(sources=None, targets=(), **extra):
     return obj
 
 
+def threat_in_review(editor, **extra):
+    """A threat entry that ``editor`` wrote and submitted for review."""
+    return threat(
+        publication_status=Status.REVIEW,
+        published_at=None,
+        last_edited_by=editor,
+        submitted_by=editor,
+        submitted_at=timezone.now(),
+        **extra,
+    )
+
+
 def attribution(entry=None, actor_obj=None, sources=None, **extra):
     obj = Attribution.objects.create(
         entry=entry or threat(),

@@ -97,18 +97,6 @@ def threat_form(**changes):
     return data
 
 
-def in_review(editor, **extra):
-    """A threat entry that ``editor`` wrote and submitted for review."""
-    return factories.threat(
-        publication_status=Status.REVIEW,
-        published_at=None,
-        last_edited_by=editor,
-        submitted_by=editor,
-        submitted_at=timezone.now(),
-        **extra,
-    )
-
-
 def approve_pending(reviewer):
     """A reviewer approves the revisions waiting (an editor's changes to
     published records)."""
@@ -216,7 +204,7 @@ def test_editor_submits_a_draft_for_review(editor_client, editor):
 
 
 def test_editor_cannot_publish_with_an_action(editor_client, editor):
-    entry = in_review(editor)
+    entry = factories.threat_in_review(editor)
     response = run_action(editor_client, "publish", entry)
     assert "No action selected." in messages_of(response)
     entry.refresh_from_db()
@@ -224,7 +212,7 @@ def test_editor_cannot_publish_with_an_action(editor_client, editor):
 
 
 def test_editor_sees_no_publish_button_and_cannot_post_one(editor_client, editor):
-    entry = in_review(editor)
+    entry = factories.threat_in_review(editor)
     page = editor_client.get(change_url(entry)).content.decode()
     assert workflow_url(entry, "publish") not in page
     assert editor_client.post(workflow_url(entry, "publish")).status_code == 403
@@ -233,7 +221,7 @@ def test_editor_sees_no_publish_button_and_cannot_post_one(editor_client, editor
 
 
 def test_reviewer_publishes_what_an_editor_submitted(editor, reviewer):
-    entry = in_review(editor)
+    entry = factories.threat_in_review(editor)
     response = run_action(logged_in(reviewer), "publish", entry)
     assert "1 threat entry published." in messages_of(response)
     entry.refresh_from_db()
@@ -243,7 +231,7 @@ def test_reviewer_publishes_what_an_editor_submitted(editor, reviewer):
 
 
 def test_reviewer_publishes_with_the_button_on_the_change_page(editor, reviewer):
-    entry = in_review(editor)
+    entry = factories.threat_in_review(editor)
     client = logged_in(reviewer)
     page = client.get(change_url(entry)).content.decode()
     assert workflow_url(entry, "publish") in page
@@ -255,7 +243,7 @@ def test_reviewer_publishes_with_the_button_on_the_change_page(editor, reviewer)
 
 
 def test_the_buttons_need_a_post_with_a_csrf_token(editor, reviewer):
-    entry = in_review(editor)
+    entry = factories.threat_in_review(editor)
     client = Client(enforce_csrf_checks=True)
     client.force_login(reviewer)
     assert client.get(workflow_url(entry, "publish")).status_code == 405
@@ -265,8 +253,8 @@ def test_the_buttons_need_a_post_with_a_csrf_token(editor, reviewer):
 
 
 def test_reviewer_cannot_publish_a_record_they_submitted(editor, reviewer):
-    own = in_review(reviewer, title="Own work")
-    other = in_review(editor, title="Editor's work")
+    own = factories.threat_in_review(reviewer, title="Own work")
+    other = factories.threat_in_review(editor, title="Editor's work")
     response = run_action(logged_in(reviewer), "publish", own, other)
     messages = messages_of(response)
     assert "1 threat entry published." in messages
@@ -279,7 +267,7 @@ def test_reviewer_cannot_publish_a_record_they_submitted(editor, reviewer):
 
 
 def test_reviewer_cannot_publish_a_record_they_last_edited(editor, reviewer):
-    entry = in_review(editor)
+    entry = factories.threat_in_review(editor)
     client = logged_in(reviewer)
     data = page_data(client.get(change_url(entry)))
     data["summary"] = "A sharper summary"
@@ -297,7 +285,7 @@ def test_reviewer_cannot_publish_a_record_they_last_edited(editor, reviewer):
 
 
 def test_editing_only_an_inline_row_counts_as_an_edit(editor, reviewer):
-    entry = in_review(editor)
+    entry = factories.threat_in_review(editor)
     factories.attribution(entry=entry, basis="First basis")
     client = logged_in(reviewer)
     data = page_data(client.get(change_url(entry)))
@@ -308,7 +296,7 @@ def test_editing_only_an_inline_row_counts_as_an_edit(editor, reviewer):
 
 
 def test_reviewer_sends_a_record_back_to_draft(editor, reviewer):
-    entry = in_review(editor)
+    entry = factories.threat_in_review(editor)
     response = run_action(logged_in(reviewer), "send_back", entry)
     assert "1 threat entry sent back to draft." in messages_of(response)
     entry.refresh_from_db()
@@ -602,7 +590,7 @@ def test_two_saves_at_the_same_moment_cannot_both_win(django_user_model):
 
 
 def test_an_edit_after_a_workflow_step_is_refused_too(editor, reviewer):
-    entry = in_review(editor)
+    entry = factories.threat_in_review(editor)
     client = logged_in(editor)
     data = page_data(client.get(change_url(entry)))
     logged_in(reviewer).post(workflow_url(entry, "publish"))

@@ -26,16 +26,6 @@ def number():
     return current_version().number
 
 
-def in_review(editor):
-    return factories.threat(
-        publication_status=Status.REVIEW,
-        published_at=None,
-        last_edited_by=editor,
-        submitted_by=editor,
-        submitted_at=timezone.now(),
-    )
-
-
 def test_every_public_table_has_the_trigger_and_no_other_does():
     with connection.cursor() as cursor:
         cursor.execute(
@@ -60,7 +50,7 @@ def test_every_public_table_has_the_trigger_and_no_other_does():
 
 
 def test_publishing_and_retracting_change_it(editor, reviewer):
-    entry = in_review(editor)
+    entry = factories.threat_in_review(editor)
     before = number()
     workflow.publish(entry, reviewer)
     published = number()

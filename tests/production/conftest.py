@@ -8,7 +8,6 @@ skipped with the reason, except under CI=true, where it fails: CI must run them.
 import importlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.pair import free_port
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 REDIS_URL = os.environ.get("ATLAS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -30,12 +31,6 @@ def unavailable(reason):
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{reason} (CI=true: this test must run)")
     pytest.skip(reason)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def database_url(settings_dict, name=None):
@@ -54,9 +49,12 @@ def database_url(settings_dict, name=None):
     return f"postgresql://{credentials}@{host}{':' + str(port) if port else ''}/{name}"
 
 
-def fetch(url, headers=None, timeout=10):
-    """(status, headers, body) of a GET, whatever the status."""
-    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - loopback
+def fetch(url, headers=None, timeout=10, method="GET"):
+    """(status, headers, body) of a request (a GET unless ``method`` says),
+    whatever the status."""
+    request = urllib.request.Request(  # noqa: S310 - loopback
+        url, headers=headers or {}, method=method
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             return response.status, response.headers, response.read()

@@ -31,13 +31,15 @@ def compose_command():
     return None
 
 
-def compose_config(env, tmp_path):
+def compose_config(env, tmp_path, profiles=(), quiet=True):
+    """``docker compose config`` with only ``env`` (and the given profiles on):
+    its exit status, and the resolved configuration as YAML unless ``quiet``."""
     empty_env = tmp_path / "empty.env"
     empty_env.write_text("")
     clean = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "POSTGRES_", "DATABASE_"))
+        if not k.startswith(("DJANGO_", "POSTGRES_", "DATABASE_", "CACHE_"))
     }
     return subprocess.run(  # noqa: S603
         [
@@ -47,8 +49,9 @@ def compose_config(env, tmp_path):
             # Not the development .env beside it: only what the test gives.
             "--env-file",
             str(empty_env),
+            *(option for profile in profiles for option in ("--profile", profile)),
             "config",
-            "-q",
+            *(["-q"] if quiet else []),
         ],
         cwd=BASE_DIR,
         env={**clean, **env},
@@ -111,31 +114,8 @@ SCALE_SERVICES = {"postgres-replica", "web-scaled", "nginx"}
 
 
 def compose_scale_config(env, tmp_path):
-    """The resolved configuration with the scale profile on, as YAML."""
-    empty_env = tmp_path / "empty.env"
-    empty_env.write_text("")
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "POSTGRES_", "DATABASE_", "CACHE_"))
-    }
-    return subprocess.run(  # noqa: S603
-        [
-            *compose_command(),
-            "--project-directory",
-            str(BASE_DIR),
-            "--env-file",
-            str(empty_env),
-            "--profile",
-            "scale",
-            "config",
-        ],
-        cwd=BASE_DIR,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    """The resolved configuration with the scale profile on."""
+    return compose_config(env, tmp_path, profiles=["scale"], quiet=False)
 
 
 def test_the_scale_profile_is_valid_and_only_on_request(tmp_path):

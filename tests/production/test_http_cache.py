@@ -8,9 +8,7 @@ import time
 
 import pytest
 import redis
-from django.utils import timezone
 
-from core.models import Status
 from tests import factories
 
 
@@ -78,14 +76,7 @@ def test_a_publication_is_shown_at_once_through_redis_and_the_purge_hook(
 ):
     settings.CACHE_PURGE_URLS = [f"http://127.0.0.1:{stub_cache.server_port}"]
     factories.threat(title="Drone over the lake")
-    waiting = factories.threat(
-        title="Jamming near the coast",
-        publication_status=Status.REVIEW,
-        published_at=None,
-        last_edited_by=editor,
-        submitted_by=editor,
-        submitted_at=timezone.now(),
-    )
+    waiting = factories.threat_in_review(editor, title="Jamming near the coast")
     # Warm every cache: pages, API, home counts, facet counts.
     warm = {path: client.get(path) for path in ("/threats/", "/api/v1/threats/", "/")}
     assert all(response.status_code == 200 for response in warm.values())
@@ -149,13 +140,7 @@ def test_a_cache_that_does_not_answer_never_fails_the_publication(
 
     # Nothing listens on this port: the purge fails, logged, in the background.
     settings.CACHE_PURGE_URLS = ["http://127.0.0.1:9"]
-    entry = factories.threat(
-        publication_status=Status.REVIEW,
-        published_at=None,
-        last_edited_by=editor,
-        submitted_by=editor,
-        submitted_at=timezone.now(),
-    )
+    entry = factories.threat_in_review(editor)
     workflow.publish(entry, reviewer)
     assert type(entry).objects.get(pk=entry.pk).publication_status == "published"
     purge.purge_now(["/"])  # the same requests, in the foreground: logged only

@@ -5,109 +5,26 @@ cache per language; editors and token clients never are; the app's purge hook
 drops a page the moment a reviewer publishes, so the next reader sees the new
 record although the cached copy had not expired."""
 
-import getpass
 import re
-import shutil
-import signal
-import subprocess
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
 from django.db import transaction
 
+from bench.nginx import Nginx, nginx_missing
 from core.publication import Status
 from core.workflow import publish
 from tests import factories
-from tests.production.conftest import BASE_DIR, fetch, free_port, unavailable
-
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-MODULES = Path("/etc/nginx/modules-enabled")
-
-
-class Nginx:
-    """nginx in the foreground with the scale profile's site configuration, its
-    upstream pointed at ``upstream`` and its cache in ``folder``."""
-
-    def __init__(self, upstream, folder):
-        if not Path(NGINX).exists():
-            unavailable(
-                "no nginx (apt-get install nginx libnginx-mod-http-cache-purge)"
-            )
-        if not any("cache-purge" in path.name for path in MODULES.glob("*.conf")):
-            unavailable(
-                "nginx has no cache-purge module (libnginx-mod-http-cache-purge)"
-            )
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        site = (BASE_DIR / "ops" / "nginx" / "atlas.conf").read_text()
-        # The same file, with what only differs outside compose replaced.
-        for compose_value, here in [
-            ("web-scaled:8000", upstream),
-            ("/var/cache/nginx/atlas", str(folder / "cache")),
-            ("listen 80;", f"listen 127.0.0.1:{self.port};"),
-        ]:
-            assert compose_value in site, compose_value
-            site = site.replace(compose_value, here)
-        (folder / "atlas.conf").write_text(site)
-        (folder / "nginx.conf").write_text(
-            f"include {MODULES}/*.conf;\n"
-            # Workers as whoever runs the test (not www-data): the cache is
-            # in the test's own folder.
-            f"user {getpass.getuser()};\n"
-            f"pid {folder}/nginx.pid;\n"
-            f"error_log {folder}/error.log;\n"
-            "daemon off;\n"
-            "events {}\n"
-            "http {\n"
-            f"  access_log {folder}/access.log;\n"
-            f"  client_body_temp_path {folder}/body;\n"
-            f"  proxy_temp_path {folder}/proxy;\n"
-            f"  include {folder}/atlas.conf;\n"
-            "}\n"
-        )
-        checked = subprocess.run(  # noqa: S603
-            [NGINX, "-t", "-q", "-c", str(folder / "nginx.conf")],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert checked.returncode == 0, checked.stderr
-        self.folder = folder
-        self.process = subprocess.Popen(  # noqa: S603
-            [NGINX, "-c", str(folder / "nginx.conf")],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if fetch(f"{self.url}/healthz", timeout=2)[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise AssertionError("nginx did not answer:\n" + self.errors())
-
-    def errors(self):
-        log = self.folder / "error.log"
-        return log.read_text() if log.exists() else ""
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGQUIT)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+from tests.production.conftest import fetch, unavailable
 
 
 @pytest.fixture
 def nginx(tmp_path):
+    """Start nginx in front of an upstream: ``nginx("127.0.0.1:PORT")``;
+    stopped when the test ends."""
+    reason = nginx_missing()
+    if reason:
+        unavailable(reason)
     started = []
 
     def start(upstream):
@@ -174,8 +91,8 @@ def test_nginx_caches_anonymous_pages_per_language_and_the_hook_purges_them(
     # nor stored in it.
     assert get(proxy, "/threats/", **{"Accept-Language": "de,lt;q=0.8"})[1] == "BYPASS"
     # PURGE and BAN on the site itself are answered by nginx, never passed on.
-    assert fetch_method(proxy, "BAN", "/threats/")[0] == 405
-    assert fetch_method(proxy, "PURGE", "/threats/")[0] == 405
+    assert fetch(proxy.url + "/threats/", method="BAN")[0] == 405
+    assert fetch(proxy.url + "/threats/", method="PURGE")[0] == 405
     assert get(proxy, "/threats/", **{"Accept-Language": "en"})[1] == "HIT"
 
     # A reviewer publishes: the hook purges the list in both languages, so the
@@ -198,12 +115,3 @@ def test_nginx_caches_anonymous_pages_per_language_and_the_hook_purges_them(
     status, cache, body = get(proxy, "/api/v1/threats/")
     assert (status, cache) == (200, "MISS")
     assert waiting.title in body
-
-
-def fetch_method(proxy, method, path):
-    request = urllib.request.Request(proxy.url + path, method=method)  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
