@@ -37,6 +37,21 @@ def _api_visitor_limit_out_of_the_way(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    """Every test starts in the site's language. A page asked for in Lithuanian
+    leaves Lithuanian active in the thread (the locale middleware activates a
+    language and nothing deactivates it after a test client's request), and a
+    later test in the same worker read "neįvertinta" where it expected "not
+    rated"."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Every test starts with nothing cached: a result kept by an earlier test
     at the same data version (both rolled back to it) would change what a
