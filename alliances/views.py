@@ -277,12 +277,22 @@ class AgreementListView(AtlasListView):
         Facet("signed", _("Signed"), "signed", year=True),
     )
 
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.request.GET.get("format"):
+            # Only exports list every source's URL.
+            queryset = queryset.select_related("place_country").prefetch_related(
+                "sources"
+            )
+        return queryset
+
     def export_row(self, obj):
         parties = list(obj.parties.all())
         return {
             "title": obj.title,
             "slug": obj.slug,
             "url": self.request.build_absolute_uri(obj.get_absolute_url()),
+            "summary": obj.summary,
             "type": obj.type,
             "type_label": str(obj.get_type_display()),
             "status": obj.status,
@@ -292,13 +302,17 @@ class AgreementListView(AtlasListView):
             "signed_text": obj.vague("signed"),
             "entry_into_force": _vague_iso(obj, "entry_into_force"),
             "entry_into_force_precision": obj.entry_into_force_precision,
+            "entry_into_force_text": obj.vague("entry_into_force"),
             "ended": _vague_iso(obj, "ended"),
             "ended_precision": obj.ended_precision,
+            "ended_text": obj.vague("ended"),
             "place": obj.place,
+            "place_country": obj.place_country.iso2 if obj.place_country else "",
             "value": obj.value,
             "parties": [str(party) for party in parties],
             "party_countries": [p.country.iso2 for p in parties if p.country],
             "signatories": list(obj.signatories),
+            "sources": [source.url for source in obj.sources.all()],
             "updated": obj.updated,
         }
 

@@ -75,7 +75,7 @@ def test_a_capped_json_export_says_so(client, settings, five_threats):
     settings.EXPORT_MAX_ROWS = 2
     response = client.get("/threats/?format=json")
     assert response["X-Export-Truncated"] == "true"
-    body = json.loads(response.content)
+    body = json.loads(response.getvalue())
     assert body["count"] == 2
     assert len(body["results"]) == 2
     assert body["total"] == 5
@@ -85,7 +85,7 @@ def test_a_capped_json_export_says_so(client, settings, five_threats):
 
 def test_an_uncapped_json_export_has_everything(client, settings, five_threats):
     settings.EXPORT_MAX_ROWS = 10
-    body = json.loads(client.get("/threats/?format=json").content)
+    body = json.loads(client.get("/threats/?format=json").getvalue())
     assert (body["count"], body["total"], body["truncated"]) == (5, 5, False)
     assert "message" not in body
     assert len(body["results"]) == 5
@@ -111,7 +111,7 @@ def test_the_notice_is_in_lithuanian_for_lithuanian_readers(
 ):
     settings.EXPORT_MAX_ROWS = 1
     response = client.get("/threats/?format=json", HTTP_ACCEPT_LANGUAGE="lt")
-    message = json.loads(response.content)["message"]
+    message = json.loads(response.getvalue())["message"]
     assert "1" in message
     assert "5" in message
     assert "Truncated" not in message

@@ -98,9 +98,9 @@ DRAFT = {"publication_status": Status.DRAFT, "published_at": None}
 
 
 def rows(response, export):
+    # getvalue(): exports are streamed (they have no .content).
     if export == "json":
-        return json.loads(response.content)["results"]
-    # getvalue(): CSV exports are streamed (they have no .content).
+        return json.loads(response.getvalue())["results"]
     return list(csv.DictReader(io.StringIO(response.getvalue().decode())))
 
 

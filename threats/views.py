@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from alliances.filtersets import NOT_RATED_VALUE
 from alliances.models import NOT_RATED
+from core.exports import vague_interval, vague_iso
+from core.templatetags.atlas import vague_range
 from core.views import AtlasListView, Facet, FacetOption, ReviewedDetailView
 
 from .filtersets import ThreatEntryFilterSet
@@ -120,15 +122,26 @@ class ThreatEntryListView(AtlasListView):
         attributions = list(obj.attributions.all())
         return {
             "title": obj.title,
+            "slug": obj.slug,
             "url": self.request.build_absolute_uri(obj.get_absolute_url()),
+            "summary": obj.summary,
             "category": obj.category.name,
-            # *_label columns are in the reader's language; the others read the
-            # same in every language.
+            # *_label and *_text columns are in the reader's language; the
+            # others read the same in every language.
             "category_label": obj.category.display_name,
+            # ISO 8601 at the dates' precision: 2024-03, or 2024-03/2024-05
+            "occurred": vague_interval(
+                obj.occurred_start,
+                obj.occurred_start_precision,
+                obj.occurred_end,
+                obj.occurred_end_precision,
+            ),
+            "occurred_text": vague_range(obj, "occurred_start", "occurred_end"),
             "occurred_start": obj.occurred_start,
             "occurred_start_precision": obj.occurred_start_precision,
             "occurred_end": obj.occurred_end,
             "occurred_end_precision": obj.occurred_end_precision,
+            "reported": obj.reported,
             "location": obj.location_name,
             "location_country": obj.location_country.iso2
             if obj.location_country
@@ -141,6 +154,11 @@ class ThreatEntryListView(AtlasListView):
             "attribution_confidences": list(
                 dict.fromkeys(a.attribution_confidence for a in attributions)
             ),
+            # Who made the attributions, and each one in full.
+            "attributed_by": list(
+                dict.fromkeys(a.attributed_by for a in attributions if a.attributed_by)
+            ),
+            "attributions": [attribution_text(a) for a in attributions],
             "severity": obj.severity,
             "severity_label": str(obj.get_severity_display() or ""),
             "severity_note": obj.severity_note,
@@ -150,7 +168,23 @@ class ThreatEntryListView(AtlasListView):
             "geo_precision": obj.geo_precision,
             "sea_area": obj.sea_area,
             "sources": [source.url for source in obj.sources.all()],
+            "updated": obj.updated,
         }
+
+
+def attribution_text(attribution):
+    """One attribution in a cell, the same in every language: "Russia (GRU):
+    Lithuanian prosecutors, official_assessment, 2024-03" (who blamed which
+    actor, the confidence code, the date at its precision)."""
+    actor = attribution.actor.name
+    if attribution.actor_unit:
+        actor = f"{actor} ({attribution.actor_unit})"
+    details = [attribution.attributed_by or "-", attribution.attribution_confidence]
+    if attribution.attributed_on:
+        details.append(
+            vague_iso(attribution.attributed_on, attribution.attributed_on_precision)
+        )
+    return f"{actor}: {', '.join(details)}"
 
 
 class ThreatEntryDetailView(ReviewedDetailView):
