@@ -14,12 +14,14 @@ from .filtersets import (
     CountryFilterSet,
     MembershipFilterSet,
     OrganisationFilterSet,
+    SourceFilterSet,
 )
 from .models import (
     Agreement,
     Country,
     Membership,
     Organisation,
+    Source,
 )
 
 
@@ -351,4 +353,37 @@ class CountryListView(AtlasListView):
             "agreements": obj.agreement_count,
             "exercises": obj.exercise_count,
             "threat_entries": obj.threat_count,
+        }
+
+
+class SourceListView(AtlasListView):
+    """The documents the records cite, with the same filters as
+    ``/api/v1/sources/``; its exports hold every matching source, not a page."""
+
+    queryset = Source.objects.all()
+    filterset_class = SourceFilterSet
+    template_name = "alliances/source_list.html"
+    export_name = "sources"
+    paginate_by = 50
+    form_fields = ("q", "published_after", "published_before", "ordering")
+    facets = (
+        Facet("publisher", _("Publisher"), "publisher__name", "publisher__name"),
+        Facet("language", _("Language"), "language"),
+    )
+
+    def export_row(self, obj):
+        publisher = obj.publisher
+        return {
+            "url": obj.url,
+            "title": obj.title,
+            "publisher": publisher.name if publisher else "",
+            "publisher_reliability": publisher.reliability if publisher else "",
+            "published": _vague_iso(obj, "published"),
+            "published_precision": obj.published_precision,
+            "published_text": obj.vague("published"),
+            "accessed": obj.accessed,
+            "language": obj.language,
+            "archive_url": obj.archive_url,
+            "caution": obj.caution,
+            "updated": obj.updated,
         }

@@ -424,3 +424,68 @@ def test_export_queries_do_not_grow_with_rows(
     for _ in range(6):
         factories.attribution(entry=factories.threat(targets=[factories.country()]))
     assert exported_rows() == 7
+
+
+# -- sources: a page and exports of every matching source -------------------------
+
+
+def test_the_sources_export_holds_every_matching_source_not_one_page(client):
+    # the page shows 50; the exports hold all 53 sources of the publisher
+    for n in range(53):
+        factories.source(
+            url=f"https://wire.example.org/{n}",
+            title=f"Wire report {n}",
+            publisher="Wire service",
+            published=datetime.date(2024, 5, 1),
+            published_precision="month",
+            language="lt",
+        )
+    factories.source(title="Other outlet's report", publisher="Other outlet")
+
+    page = client.get("/sources/?publisher=Wire service")
+    assert page.status_code == 200
+    assert "53 sources" in page.content.decode()
+    assert "Other outlet&#x27;s report" not in page.content.decode()
+
+    response = client.get("/sources/?publisher=Wire service&format=csv&bom=1")
+    assert response["Content-Disposition"] == 'attachment; filename="sources.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
+    assert len(rows) == 53
+    assert {row["url"] for row in rows} == {
+        f"https://wire.example.org/{n}" for n in range(53)
+    }
+    [first] = [row for row in rows if row["url"].endswith("/0")]
+    assert first["publisher"] == "Wire service"
+    assert (first["published"], first["published_precision"]) == ("2024-05-01", "month")
+    assert first["published_text"] == "May 2024"
+    assert first["language"] == "lt"
+
+    workbook = xlsx_rows(client.get("/sources/?publisher=Wire service&format=xlsx"))
+    assert len(workbook) == 1 + 53
+
+
+def test_the_sources_page_and_export_query_counts_do_not_grow(
+    client, django_assert_num_queries
+):
+    from tests.queries import VERSION_LOOKUP
+
+    def load():
+        # page: count, the page of sources with publishers, two facets
+        with django_assert_num_queries(4 + VERSION_LOOKUP):
+            assert client.get("/sources/").status_code == 200
+        # export: count, the sources with publishers
+        with django_assert_num_queries(2 + VERSION_LOOKUP):
+            body = client.get("/sources/?format=csv").getvalue()
+        return len(body.decode().splitlines()) - 1
+
+    factories.source(publisher="One")
+    assert load() == 1
+    for n in range(5):
+        factories.source(publisher=f"Publisher {n}", language="en")
+    assert load() == 6
+
+
+def test_a_bad_sources_filter_is_a_400_on_the_export(client):
+    response = client.get("/sources/?published_after=soon&format=csv")
+    assert response.status_code == 400
+    assert "published_after" in json.loads(response.content)
