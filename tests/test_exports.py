@@ -489,3 +489,11 @@ def test_a_bad_sources_filter_is_a_400_on_the_export(client):
     response = client.get("/sources/?published_after=soon&format=csv")
     assert response.status_code == 400
     assert "published_after" in json.loads(response.content)
+
+
+def test_every_download_format_counts_against_the_export_rate(rf):
+    from core.ratelimit import request_group
+
+    for export in ("csv", "json", "xlsx"):
+        assert request_group(rf.get(f"/threats/?format={export}")) == "exports"
+    assert request_group(rf.get("/threats/")) == "pages"

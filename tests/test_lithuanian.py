@@ -350,7 +350,9 @@ def test_exports_label_categories_and_choices_in_the_readers_language(client, at
     exercises = json.loads(client.get("/exercises/?format=json").getvalue())["results"]
     assert exercises[0]["domain"] == "land"
     assert exercises[0]["domain_label"] == "sausuma"
-    agreements = json.loads(client.get("/agreements/?format=json").getvalue())["results"]
+    agreements = json.loads(client.get("/agreements/?format=json").getvalue())[
+        "results"
+    ]
     assert agreements[0]["status_label"] == "galioja"
 
 

@@ -513,9 +513,7 @@ def test_country_list_counts_published_records_only(client, scene):
     response = client.get("/countries/?format=json")
 
     [visland] = [
-        row
-        for row in json.loads(response.getvalue())["results"]
-        if row["iso2"] == "XV"
+        row for row in json.loads(response.getvalue())["results"] if row["iso2"] == "XV"
     ]
     assert visland["memberships"] == 1
     assert visland["agreements"] == 1

@@ -58,9 +58,7 @@ def test_each_list_page_and_its_api_resource_share_one_filterset(page, viewset):
 def test_a_page_filter_means_the_same_in_the_api(client, anon):
     factories.threat(slug="cyber")
     factories.threat(slug="sabotage", category=factories.category("sabotage"))
-    page = json.loads(
-        client.get("/threats/?category=sabotage&format=json").getvalue()
-    )
+    page = json.loads(client.get("/threats/?category=sabotage&format=json").getvalue())
     api = anon.get("/api/v1/threats/?category=sabotage").json()
     assert page["count"] == api["count"] == 1
     assert [row["slug"] for row in api["results"]] == ["sabotage"]
