@@ -497,3 +497,16 @@ def test_every_download_format_counts_against_the_export_rate(rf):
     for export in ("csv", "json", "xlsx"):
         assert request_group(rf.get(f"/threats/?format={export}")) == "exports"
     assert request_group(rf.get("/threats/")) == "pages"
+
+
+def test_the_sources_page_and_its_downloads_read_in_lithuanian(client, back_to_english):
+    factories.source(title="Pranešimas", publisher="LRT")
+
+    html = client.get("/sources/", HTTP_ACCEPT_LANGUAGE="lt").content.decode()
+
+    assert "<h1>Šaltiniai</h1>" in html
+    assert "Filtruoti šaltinius" in html
+    assert "1 šaltinis" in html
+    assert "Excel programai" in html
+    bad = client.get("/sources/?format=pdf", HTTP_ACCEPT_LANGUAGE="lt")
+    assert json.loads(bad.content) == {"format": ["Pasirinkite csv, json arba xlsx."]}
