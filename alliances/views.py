@@ -14,12 +14,14 @@ from .filtersets import (
     CountryFilterSet,
     MembershipFilterSet,
     OrganisationFilterSet,
+    SourceFilterSet,
 )
 from .models import (
     Agreement,
     Country,
     Membership,
     Organisation,
+    Source,
 )
 
 
@@ -277,12 +279,22 @@ class AgreementListView(AtlasListView):
         Facet("signed", _("Signed"), "signed", year=True),
     )
 
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.request.GET.get("format"):
+            # Only exports list every source's URL.
+            queryset = queryset.select_related("place_country").prefetch_related(
+                "sources"
+            )
+        return queryset
+
     def export_row(self, obj):
         parties = list(obj.parties.all())
         return {
             "title": obj.title,
             "slug": obj.slug,
             "url": self.request.build_absolute_uri(obj.get_absolute_url()),
+            "summary": obj.summary,
             "type": obj.type,
             "type_label": str(obj.get_type_display()),
             "status": obj.status,
@@ -292,13 +304,17 @@ class AgreementListView(AtlasListView):
             "signed_text": obj.vague("signed"),
             "entry_into_force": _vague_iso(obj, "entry_into_force"),
             "entry_into_force_precision": obj.entry_into_force_precision,
+            "entry_into_force_text": obj.vague("entry_into_force"),
             "ended": _vague_iso(obj, "ended"),
             "ended_precision": obj.ended_precision,
+            "ended_text": obj.vague("ended"),
             "place": obj.place,
+            "place_country": obj.place_country.iso2 if obj.place_country else "",
             "value": obj.value,
             "parties": [str(party) for party in parties],
             "party_countries": [p.country.iso2 for p in parties if p.country],
             "signatories": list(obj.signatories),
+            "sources": [source.url for source in obj.sources.all()],
             "updated": obj.updated,
         }
 
@@ -337,4 +353,37 @@ class CountryListView(AtlasListView):
             "agreements": obj.agreement_count,
             "exercises": obj.exercise_count,
             "threat_entries": obj.threat_count,
+        }
+
+
+class SourceListView(AtlasListView):
+    """The documents the records cite, with the same filters as
+    ``/api/v1/sources/``; its exports hold every matching source, not a page."""
+
+    queryset = Source.objects.all()
+    filterset_class = SourceFilterSet
+    template_name = "alliances/source_list.html"
+    export_name = "sources"
+    paginate_by = 50
+    form_fields = ("q", "published_after", "published_before", "ordering")
+    facets = (
+        Facet("publisher", _("Publisher"), "publisher__name", "publisher__name"),
+        Facet("language", _("Language"), "language"),
+    )
+
+    def export_row(self, obj):
+        publisher = obj.publisher
+        return {
+            "url": obj.url,
+            "title": obj.title,
+            "publisher": publisher.name if publisher else "",
+            "publisher_reliability": publisher.reliability if publisher else "",
+            "published": _vague_iso(obj, "published"),
+            "published_precision": obj.published_precision,
+            "published_text": obj.vague("published"),
+            "accessed": obj.accessed,
+            "language": obj.language,
+            "archive_url": obj.archive_url,
+            "caution": obj.caution,
+            "updated": obj.updated,
         }

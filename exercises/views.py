@@ -3,6 +3,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.exports import vague_interval
+from core.templatetags.atlas import vague_range
 from core.views import AtlasListView, Facet, ReviewedDetailView
 
 from .filtersets import ExerciseFilterSet
@@ -51,22 +53,39 @@ class ExerciseListView(AtlasListView):
         return context
 
     def export_row(self, obj):
+        # A lead organisation is named only once the public may see it.
+        lead_organisation = obj.lead_organisation
         return {
             "name": obj.name,
+            "slug": obj.slug,
             "url": self.request.build_absolute_uri(obj.get_absolute_url()),
+            "description": obj.description,
             "series": obj.series.name if obj.series else "",
             "edition": obj.edition,
+            # ISO 8601 at the dates' precision (2024-06 or 2024-06-03/2024-06-14)
+            # and in words, in the reader's language.
+            "dates": vague_interval(
+                obj.start, obj.start_precision, obj.end, obj.end_precision
+            ),
+            "dates_text": vague_range(obj, "start", "end"),
             "start": obj.start,
             "start_precision": obj.start_precision,
             "end": obj.end,
             "end_precision": obj.end_precision,
             "lead": obj.lead,
+            "lead_country": obj.lead_country.iso2 if obj.lead_country else "",
+            "lead_organisation": lead_organisation.slug
+            if lead_organisation and lead_organisation.is_public
+            else "",
             "hosts": [country.iso2 for country in obj.host_countries.all()],
             "participants": [p.country.iso2 for p in obj.participations.all()],
+            "locations": [location.name for location in obj.locations.all()],
             "domain": obj.domain,
             "domain_label": str(obj.get_domain_display()),
+            "scenario": obj.scenario,
             "personnel": obj.personnel,
             "sources": [source.url for source in obj.sources.all()],
+            "updated": obj.updated,
         }
 
 

@@ -134,7 +134,7 @@ def test_organisation_export_csv_has_the_filtered_rows_with_formulas_defused(cli
 
 def test_organisation_export_json_dates_at_their_precision(client):
     builders.alliance(members=1, name="Dated")
-    data = json.loads(client.get("/organisations/?format=json").content)
+    data = json.loads(client.get("/organisations/?format=json").getvalue())
     assert data["count"] == 1
     [row] = data["results"]
     assert row["name"] == "Dated"
@@ -376,7 +376,7 @@ def test_agreement_export_json(client):
         title="=Title",
         signatories=["A. Person (Minister)"],
     )
-    data = json.loads(client.get("/agreements/?format=json&country=LT").content)
+    data = json.loads(client.get("/agreements/?format=json&country=LT").getvalue())
     [row] = data["results"]
     assert row["title"] == "=Title"  # JSON is data, not a spreadsheet
     assert row["signatories"] == ["A. Person (Minister)"]

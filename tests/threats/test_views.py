@@ -235,7 +235,7 @@ def test_json_export_lists_the_filtered_rows_with_structured_values(client):
 
     response = client.get("/threats/?category=cyber-attack&format=json")
 
-    data = json.loads(response.content)
+    data = json.loads(response.getvalue())
     assert data["count"] == 1
     [row] = data["results"]
     assert row["title"] == "Busy incident 1"
@@ -258,7 +258,10 @@ def test_json_export_lists_the_filtered_rows_with_structured_values(client):
         "format=csv&occurred_before=2024-99-01",
         "format=json&category=nope",
         "format=csv&q=%00",
-        "format=xlsx",
+        "format=xml",
+        "format=",
+        "format=xlsx&year=last",
+        "format=csv&bom=maybe",
     ],
 )
 def test_exports_refuse_invalid_input_with_400(client, query):
