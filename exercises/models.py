@@ -24,6 +24,7 @@ from core.models import (
     ReviewedQuerySet,
     ReviewedRecord,
     TimeStampedModel,
+    published_index,
     workflow_constraints,
 )
 from core.search import (
@@ -364,6 +365,8 @@ class Exercise(ReviewedRecord):
         indexes = [
             GinIndex(fields=["search_vector"], name="exercise_search"),
             trigram_index("name", "exercise_name_trgm"),
+            # The lists' default order: newest first.
+            published_index("exercise_pub_order", ["-start", "name"]),
         ]
         constraints = [
             *workflow_constraints("exercise"),
