@@ -6,19 +6,19 @@ A page of 50 entries through the serializer builds some 500 model instances
 (entries, categories, countries, sources, publishers, attributions, actors,
 exercises) and reads each field through Django's descriptors: tens of
 milliseconds of Python per page. Here the page is one query of the
-columns the JSON shows (never ``search_vector`` or the editors' notes), and
-each list of related records one ``values_list()`` query for the whole page, as
-many queries as the prefetches they replace (core/api/rows.py). tests/api/test_list_rows.py holds
-the two to the same output.
+columns the JSON shows (never ``search_vector`` or the editors' notes;
+core/api/rows.py), and each list of related records one query for the whole
+page, as many queries as the prefetches they replace.
+tests/api/test_list_rows.py holds the two to the same output.
 """
 
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 from rest_framework import serializers
 
 from core.api.fields import api_url, web_url
 from core.api.rows import as_rows
-from core.publication import sees_unpublished
+from core.publication import Status, sees_unpublished
 from exercises.models import Exercise
 from threats.models import Attribution, ThreatEntry
 
@@ -131,83 +131,77 @@ def _source(urls, pk, url, title, caution, publisher, letter):
     }
 
 
+def _related_sql():
+    """The four queries of ``related``, as SQL written once per process: the
+    ORM would compile the same four statements on every request (about a
+    millisecond of Python each). Names come from the models; the orders are
+    the prefetches' (Country, Exercise, Source Meta.ordering; for_list's
+    attributions), which tests/api/test_list_rows.py holds them to."""
+    quote = connection.ops.quote_name
+
+    def table(model):
+        return quote(model._meta.db_table)
+
+    from alliances.models import Country, Publisher, Source
+
+    targets = table(ThreatEntry.target_countries.through)
+    exercises = table(ThreatEntry.related_exercises.through)
+    sources = table(ThreatEntry.sources.through)
+    return {
+        "target_countries": f"""
+            SELECT t.threatentry_id, c.id, c.iso2, c.name
+            FROM {targets} t JOIN {table(Country)} c ON c.id = t.country_id
+            WHERE t.threatentry_id = ANY(%s) ORDER BY c.name""",  # noqa: S608 (names from the models)
+        "related_exercises": f"""
+            SELECT r.threatentry_id, x.id, x.slug, x.name
+            FROM {exercises} r JOIN {table(Exercise)} x ON x.id = r.exercise_id
+            WHERE r.threatentry_id = ANY(%s) AND (%s OR x.publication_status = %s)
+            ORDER BY x.start DESC, x.name""",  # noqa: S608
+        "attributions": f"""
+            SELECT a.entry_id, a.id, a.attributed_by, a.attribution_confidence,
+                   actor.id, actor.slug, actor.name
+            FROM {table(Attribution)} a
+            JOIN {table(Attribution.actor.field.related_model)} actor
+              ON actor.id = a.actor_id
+            WHERE a.entry_id = ANY(%s)
+            ORDER BY actor.name, a.actor_id, a.attributed_by""",  # noqa: S608
+        "sources": f"""
+            SELECT ts.threatentry_id, s.id, s.url, s.title, s.caution, p.name,
+                   p.reliability
+            FROM {sources} ts JOIN {table(Source)} s ON s.id = ts.source_id
+            LEFT JOIN {table(Publisher)} p ON p.id = s.publisher_id
+            WHERE ts.threatentry_id = ANY(%s) ORDER BY p.name, s.title""",  # noqa: S608
+    }
+
+
+_RELATED_SQL = None
+
+
 def related(ids, request):
     """The page's target countries, exercises, attributions and sources:
     ``{name: {entry id: [tuples]}}``, one query each, in the orders the
-    serializer's prefetches give."""
-    found = {
-        "target_countries": {},
-        "related_exercises": {},
-        "attributions": {},
-        "sources": {},
-    }
+    serializer's prefetches give. Unpublished exercises are left out for
+    readers who may not see them (is_hidden)."""
+    global _RELATED_SQL
+    if _RELATED_SQL is None:
+        _RELATED_SQL = _related_sql()
+    found = {name: {} for name in _RELATED_SQL}
     if not ids:
         return found
-    targets = ThreatEntry.target_countries.through.objects.filter(
-        threatentry_id__in=ids
-    ).order_by("country__name")
-    for entry, *country in targets.values_list(
-        "threatentry_id", "country_id", "country__iso2", "country__name"
-    ):
-        found["target_countries"].setdefault(entry, []).append(country)
-    exercises = ThreatEntry.related_exercises.through.objects.filter(
-        threatentry_id__in=ids
-    ).order_by(*_exercise_order())
-    if not sees_unpublished(request, Exercise):
-        # Unpublished exercises are not named to the public (is_hidden).
-        exercises = exercises.filter(exercise__publication_status="published")
-    for entry, *exercise in exercises.values_list(
-        "threatentry_id", "exercise_id", "exercise__slug", "exercise__name"
-    ):
-        found["related_exercises"].setdefault(entry, []).append(exercise)
-    attributions = Attribution.objects.filter(entry_id__in=ids).order_by(
-        "actor__name", "actor_id", "attributed_by"
-    )
-    for entry, *attribution in attributions.values_list(
-        "entry_id",
-        "id",
-        "attributed_by",
-        "attribution_confidence",
-        "actor_id",
-        "actor__slug",
-        "actor__name",
-    ):
-        found["attributions"].setdefault(entry, []).append(attribution)
-    sources = ThreatEntry.sources.through.objects.filter(
-        threatentry_id__in=ids
-    ).order_by(*_source_order())
-    for entry, *source in sources.values_list(
-        "threatentry_id",
-        "source_id",
-        "source__url",
-        "source__title",
-        "source__caution",
-        "source__publisher__name",
-        "source__publisher__reliability",
-    ):
-        found["sources"].setdefault(entry, []).append(source)
+    params = {
+        "related_exercises": [
+            ids,
+            sees_unpublished(request, Exercise),
+            Status.PUBLISHED.value,
+        ]
+    }
+    with connection.cursor() as cursor:
+        for name, sql in _RELATED_SQL.items():
+            cursor.execute(sql, params.get(name, [ids]))
+            by_entry = found[name]
+            for entry, *rest in cursor.fetchall():
+                by_entry.setdefault(entry, []).append(rest)
     return found
-
-
-def _through_order(model, prefix):
-    """``model``'s default ordering, seen from a link table through ``prefix``."""
-    order = []
-    for item in model._meta.ordering:
-        text = str(item)
-        descending = text.startswith("-")
-        name = f"{prefix}__{text.lstrip('-')}"
-        order.append(F(name).desc() if descending else F(name).asc())
-    return order
-
-
-def _exercise_order():
-    return _through_order(Exercise, "exercise")
-
-
-def _source_order():
-    from alliances.models import Source
-
-    return _through_order(Source, "source")
 
 
 class Representation:
