@@ -18,6 +18,7 @@ from core.filtersets import (
     CountryCodeFilter,
     CountryCodesFilter,
     DateInput,
+    MultipleChoiceFilter,
     NullsLastOrderingFilter,
     YearsFilter,
 )
@@ -43,7 +44,7 @@ class ExerciseFilterSet(django_filters.FilterSet):
         label=_("Search"),
         widget=SearchInput,
     )
-    domain = django_filters.MultipleChoiceFilter(
+    domain = MultipleChoiceFilter(
         choices=Exercise.Domain.choices,
         label=_("Domain"),
         widget=forms.CheckboxSelectMultiple,

@@ -24,6 +24,7 @@ from core.models import (
     ReviewedQuerySet,
     ReviewedRecord,
     TimeStampedModel,
+    published_index,
     workflow_constraints,
 )
 from core.search import (
@@ -226,10 +227,12 @@ class ExerciseQuerySet(ReviewedQuerySet):
 
     def in_years(self, years):
         """Exercises that started in one of ``years`` (or ended, if the start is unknown)."""
+        # The date newest_first sorts by, so the list's index serves the ranges
+        # (``__year`` is BETWEEN the year's first and last day).
         condition = Q()
         for year in years:
-            condition |= Q(start__year=year) | Q(start__isnull=True, end__year=year)
-        return self.filter(condition)
+            condition |= Q(dated_year__year=year)
+        return self.alias(dated_year=Coalesce("start", "end")).filter(condition)
 
     def upcoming(self, day):
         """Exercises that certainly start after ``day``."""
@@ -364,6 +367,15 @@ class Exercise(ReviewedRecord):
         indexes = [
             GinIndex(fields=["search_vector"], name="exercise_search"),
             trigram_index("name", "exercise_name_trgm"),
+            # The lists' order (ExerciseQuerySet.newest_first).
+            published_index(
+                "exercise_pub_order",
+                expressions=[
+                    Coalesce("start", "end").desc(nulls_last=True),
+                    models.F("name"),
+                    models.F("id"),
+                ],
+            ),
         ]
         constraints = [
             *workflow_constraints("exercise"),

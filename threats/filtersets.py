@@ -15,6 +15,7 @@ from core.filtersets import (
     CountryCodesFilter,
     DateInput,
     ModelMultipleChoiceFilter,
+    MultipleChoiceFilter,
     NullsLastOrderingFilter,
     YearsFilter,
 )
@@ -55,7 +56,7 @@ class ThreatEntryFilterSet(django_filters.FilterSet):
         queryset=Actor.objects.all(),
         label=_("Actor blamed"),
     )
-    attribution_confidence = django_filters.MultipleChoiceFilter(
+    attribution_confidence = MultipleChoiceFilter(
         field_name="attributions__attribution_confidence",
         choices=Attribution.Confidence.choices,
         label=_("Attribution confidence"),
@@ -74,10 +75,10 @@ class ThreatEntryFilterSet(django_filters.FilterSet):
         queryset=Country.objects.all(),
         label=_("Country where it happened"),
     )
-    severity = django_filters.MultipleChoiceFilter(
+    severity = MultipleChoiceFilter(
         choices=ThreatEntry.Severity.choices, label=_("Severity")
     )
-    source_reliability = django_filters.MultipleChoiceFilter(
+    source_reliability = MultipleChoiceFilter(
         choices=[*ThreatEntry.Reliability.choices, (NOT_RATED_VALUE, NOT_RATED)],
         method="filter_source_reliability",
         label=_("Source reliability"),
@@ -86,13 +87,13 @@ class ThreatEntryFilterSet(django_filters.FilterSet):
             "when none of them is rated."
         ),
     )
-    information_credibility = django_filters.MultipleChoiceFilter(
+    information_credibility = MultipleChoiceFilter(
         choices=ThreatEntry.Credibility.choices, label=_("Information credibility")
     )
-    geo_precision = django_filters.MultipleChoiceFilter(
+    geo_precision = MultipleChoiceFilter(
         choices=ThreatEntry.GeoPrecision.choices, label=_("Placed to")
     )
-    sea_area = django_filters.MultipleChoiceFilter(
+    sea_area = MultipleChoiceFilter(
         choices=ThreatEntry.SeaArea.choices, label=_("Sea area")
     )
     occurred_after = django_filters.DateFilter(
@@ -177,9 +178,7 @@ class ActorFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_q", label=_("Search"), help_text=_("Name or description.")
     )
-    kind = django_filters.MultipleChoiceFilter(
-        choices=Actor.Kind.choices, label=_("Kind")
-    )
+    kind = MultipleChoiceFilter(choices=Actor.Kind.choices, label=_("Kind"))
     country = CountryCodesFilter(
         field_name="country__iso2", queryset=Country.objects.all(), label=_("Country")
     )
@@ -224,7 +223,7 @@ class AttributionFilterSet(django_filters.FilterSet):
     actor_id = django_filters.ModelMultipleChoiceFilter(
         field_name="actor", queryset=Actor.objects.all(), label=_("Actor (id)")
     )
-    attribution_confidence = django_filters.MultipleChoiceFilter(
+    attribution_confidence = MultipleChoiceFilter(
         choices=Attribution.Confidence.choices, label=_("Attribution confidence")
     )
     attributed_after = django_filters.DateFilter(

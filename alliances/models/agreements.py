@@ -20,6 +20,7 @@ from core.models import (
     ReviewedRecord,
     Status,
     TimeStampedModel,
+    published_index,
     workflow_constraints,
 )
 from core.search import (
@@ -205,6 +206,8 @@ class Agreement(ReviewedRecord):
         indexes = [
             GinIndex(fields=["search_vector"], name="agreement_search"),
             trigram_index("title", "agreement_title_trgm"),
+            # The lists' default order: latest signed first.
+            published_index("agreement_pub_order", ["-signed", "title"]),
         ]
         constraints = [
             *workflow_constraints("agreement"),

@@ -26,6 +26,7 @@ from core.models import (
     ReviewedQuerySet,
     ReviewedRecord,
     Status,
+    published_index,
     workflow_constraints,
 )
 from core.search import (
@@ -198,8 +199,15 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
         else:
             if isinstance(countries, Country | int):
                 countries = [countries]
-            named = named.filter(country__in=countries)
-            located = Q(location_country__in=countries)
+            # EXISTS per entry (the link table's unique index answers it), not
+            # IN: beside the OR, IN becomes a hash of every entry naming the
+            # country (most of them, for LT) built on each request.
+            named = named.filter(
+                threatentry=models.OuterRef("pk"), country__in=countries
+            )
+            return self.filter(
+                models.Exists(named.order_by()) | Q(location_country__in=countries)
+            )
         return self.filter(Q(pk__in=named.values("threatentry")) | located)
 
     def target_counts(self):
@@ -544,6 +552,19 @@ class ThreatEntry(ReviewedRecord):
         indexes = [
             GinIndex(fields=["search_vector"], name="threat_entry_search"),
             trigram_index("title", "threat_entry_title_trgm"),
+            # The lists' default order (newest first), alone and after a
+            # category; with the id and the country where it happened, so a
+            # bounded count by category and target reads the index only.
+            published_index(
+                "threat_entry_pub_order",
+                ["-occurred_start", "title"],
+                include=["location_country", "id"],
+            ),
+            published_index(
+                "threat_entry_pub_category",
+                ["category", "-occurred_start", "title"],
+                include=["location_country", "id"],
+            ),
         ]
         constraints = [
             *workflow_constraints("threat_entry"),
