@@ -7,11 +7,12 @@ import operator
 import re
 import unicodedata
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import (
     SearchHeadline,
-    SearchQuery,
+    SearchQueryField,
     SearchRank,
     SearchVector,
     SearchVectorField,
@@ -24,14 +25,17 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Func,
+    OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
     When,
     Window,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest, Lower
-from django.db.models.lookups import Exact
+from django.db.models.lookups import Contains, Exact, IsNull
 from django.utils.translation import gettext_lazy as _
 
 
@@ -88,10 +92,18 @@ def search_vector_field(**weighted_fields):
 
 
 def trigram_index(field, name):
-    """GIN trigram index serving the typo fallback on ``field``."""
+    """GIN trigram index serving the typo fallback on ``field`` (and a search
+    for a related record's name, ``LIKE '%word%'``)."""
     return GinIndex(
         OpClass(AtlasUnaccent(Lower(field)), name="gin_trgm_ops"), name=name
     )
+
+
+def folded_index(field, name):
+    """B-tree index on the folded ``field``: the search page's "the query is
+    the whole title" (a trigram index would read every title sharing a
+    trigram with a common word)."""
+    return models.Index(AtlasUnaccent(Lower(field)), name=name)
 
 
 class SearchText:
@@ -115,49 +127,114 @@ class SearchText:
     def __bool__(self):
         return bool(self.words)
 
-    def word_query(self, index):
+    def _word_parts(self, index):
+        """(function, configuration, text) of each way word ``index`` may match."""
         word = self.words[index]
-        query = functools.reduce(
-            operator.or_,
-            (SearchQuery(word, config=config) for config in SEARCH_CONFIGS),
-        )
+        parts = [("plainto_tsquery", config, word) for config in SEARCH_CONFIGS]
         folded = strip_accents(word).lower()
         if index == len(self.words) - 1 and re.fullmatch(r"\w+", folded):
             # 'klaip':* finds "Klaipėda" while the visitor is still typing.
-            query |= SearchQuery(
-                f"'{folded}':*", config="atlas_simple", search_type="raw"
-            )
+            parts.append(("to_tsquery", "atlas_simple", f"'{folded}':*"))
         if folded.isalpha() and _SPLIT_MIN <= len(folded) <= _SPLIT_MAX:
             for cut in range(_SPLIT_PART, len(folded) - _SPLIT_PART + 1):
-                query |= SearchQuery(
-                    f"{folded[:cut]} {folded[cut:]}",
-                    config="atlas_english",
-                    search_type="phrase",
+                parts.append(
+                    (
+                        "phraseto_tsquery",
+                        "atlas_english",
+                        f"{folded[:cut]} {folded[cut:]}",
+                    )
                 )
         for neighbour in (index - 1, index + 1):
             if 0 <= neighbour < len(self.words):
                 pair = sorted((index, neighbour))
                 joined = "".join(self.words[i] for i in pair)
-                query |= SearchQuery(joined, config="atlas_english")
-        return query
+                parts.append(("plainto_tsquery", "atlas_english", joined))
+        return parts
+
+    @staticmethod
+    def _sql(groups):
+        """One tsquery expression: the parts of each group OR'ed, the groups
+        AND'ed. Written as SQL once (the visitor's words are parameters), since
+        the ORM would resolve and compile each of its dozens of parts again
+        wherever the query is used (match, rank, headlines)."""
+        sql = " && ".join(
+            "("
+            + " || ".join(
+                f"{function}('{config}'::regconfig, %s)"
+                for function, config, _text in parts
+            )
+            + ")"
+            for parts in groups
+        )
+        params = [text for parts in groups for _function, _config, text in parts]
+        return RawSQL(sql, params, output_field=SearchQueryField())  # noqa: S611
+
+    def word_query(self, index):
+        return self._sql([self._word_parts(index)])
 
     def tsquery(self):
         """The whole query, for matching, ranking and headlines."""
         if self.advanced:
-            return functools.reduce(
-                operator.or_,
-                (
-                    SearchQuery(self.text, config=config, search_type="websearch")
-                    for config in SEARCH_CONFIGS
-                ),
+            return self._sql(
+                [
+                    [
+                        ("websearch_to_tsquery", config, self.text)
+                        for config in SEARCH_CONFIGS
+                    ]
+                ]
             )
-        return functools.reduce(
-            operator.and_, (self.word_query(i) for i in range(len(self.words)))
-        )
+        return self._sql([self._word_parts(i) for i in range(len(self.words))])
+
+
+class Matches(Func):
+    """``vector @@ tsquery``."""
+
+    template = "%(expressions)s"
+    arg_joiner = " @@ "
+    output_field = models.BooleanField()
 
 
 def _has_search_vector(model):
     return any(field.name == "search_vector" for field in model._meta.concrete_fields)
+
+
+def _vector_fields(model):
+    """The columns a model's ``search_vector`` is made of."""
+    found, pending = set(), []
+    for field in model._meta.concrete_fields:
+        if field.name == "search_vector":
+            pending.append(field.expression)
+    while pending:
+        expression = pending.pop()
+        if isinstance(expression, F):
+            found.add(expression.name)
+        pending.extend(getattr(expression, "get_source_expressions", list)())
+    return found
+
+
+def _folded(value):
+    """atlas_unaccent(lower(value)): folded by the database, as the indexes are."""
+    if not hasattr(value, "resolve_expression"):
+        value = Value(value, output_field=models.TextField())
+    return AtlasUnaccent(Lower(value))
+
+
+class AnyOf(Func):
+    """``column = ANY(ARRAY(subquery))``: the subquery runs once (an InitPlan)
+    and the condition can be answered by the column's index, also as one arm of
+    an OR beside the full-text match (a bitmap OR), which ``IN (subquery)``
+    cannot."""
+
+    template = "%(expressions)s"
+    arg_joiner = " = ANY("
+    output_field = models.BooleanField()
+
+    def __init__(self, column, subquery):
+        super().__init__(column, ArraySubquery(subquery))
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = super().as_sql(compiler, connection, **extra)
+        return f"{sql})", params
 
 
 class SearchQuerySet(models.QuerySet):
@@ -165,52 +242,91 @@ class SearchQuerySet(models.QuerySet):
 
     ``search(text)`` only filters (no annotations, no ordering, no joins, so no
     duplicates): list pages and facets build on it. A record matches when every
-    word of the query matches its ``search_vector`` (stemmed, unaccented) or, as
-    before full-text search, is contained in one of ``search_fields``, which may
-    follow relations (actor, party, series, location names).
+    word of the query matches its ``search_vector`` (stemmed, unaccented, the
+    last word also as a prefix) or is contained in the name of a related record
+    named in ``search_fields`` (actor, party, series, location names). Both are
+    answered by indexes: the search vector's GIN index, and the related
+    records' ids collected once per query (``AnyOf``) and looked up in the
+    primary or foreign key index. Own fields of ``search_fields`` that are not
+    in the search vector are matched as substrings (none of the searched models
+    has one; the vector holds them all).
 
     ``ranked_search(text)`` is for the search page: the same matches plus close
     spellings of ``search_title_fields`` (trigram word similarity), annotated
     with the rank, a flag for real matches, counts and highlighted headlines.
+    It ranks a bounded set of candidates (``search_candidates``), so its cost
+    does not grow with the number of matches.
     """
 
     search_fields = ()
     search_title_fields = ()
     search_body_field = None
+    # The most recently added matches the search page ranks, and the most close
+    # spellings it considers; a kind with more matches shows "N+". The newest
+    # records checked one by one before the indexes are asked (see _candidates).
+    search_candidates = 20
+    search_window = 1000
 
-    def _word_condition(self, search, index, vector):
-        word = strip_accents(search.words[index])
-        own = [field for field in self.search_fields if "__" not in field]
-        related = [field for field in self.search_fields if "__" in field]
-        condition = functools.reduce(
-            operator.or_,
-            (Q(**{f"{field}__unaccent__icontains": word}) for field in own),
-            Q(search_vector=search.word_query(index)) if vector else Q(pk__in=[]),
+    def _related_condition(self, path, word, per_row):
+        """A record related to one whose ``path`` contains ``word``."""
+        first, rest = path.split("__", 1)
+        field = self.model._meta.get_field(first)
+        related = field.related_model
+        match = Contains(_folded(F(rest)), _folded(word))
+        if field.many_to_one:
+            # A foreign key of the record itself (an exercise's series).
+            ids = related._base_manager.filter(match).order_by().values("pk")
+            if per_row:
+                return Q(**{f"{field.attname}__in": ids})
+            return Q(AnyOf(F(field.attname), ids))
+        if field.one_to_many:
+            # Rows pointing at the record (attributions, locations, parties).
+            back = field.field
+            rows = related._base_manager.filter(match).order_by()
+            if per_row:
+                # A scalar subquery, one index probe per row: an EXISTS here
+                # may be run as a hash of every related row instead.
+                first_row = rows.filter(**{back.name: OuterRef("pk")}).values("pk")
+                return Q(IsNull(Subquery(first_row[:1]), False))
+            return Q(AnyOf(F("pk"), rows.values(back.attname)))
+        # Anything else: a subquery, not a join, so no duplicates.
+        matches = self.model._base_manager.filter(
+            Contains(_folded(F(path)), _folded(word))
         )
-        if related:
-            # A subquery, not a join: a record matching through two parties
-            # must still come back once.
-            matches = self.model._base_manager.filter(
-                functools.reduce(
-                    operator.or_,
-                    (Q(**{f"{field}__unaccent__icontains": word}) for field in related),
-                )
-            )
-            condition |= Q(pk__in=matches.values("pk"))
-        return condition
+        return Q(pk__in=matches.values("pk"))
 
-    def search_condition(self, text):
-        """The Q object ``search(text)`` filters with (None for an empty query)."""
+    def _word_condition(self, search, index, vector, per_row=False):
+        word = search.words[index]
+        own = [field for field in self.search_fields if "__" not in field]
+        if vector:
+            indexed = _vector_fields(self.model)
+            own = [field for field in own if field not in indexed]
+        related = [field for field in self.search_fields if "__" in field]
+        conditions = [
+            Q(Contains(_folded(F(field)), _folded(word))) for field in own
+        ] + [self._related_condition(path, word, per_row) for path in related]
+        if vector:
+            conditions.insert(
+                0, Q(Matches(F("search_vector"), search.word_query(index)))
+            )
+        return functools.reduce(operator.or_, conditions, Q(pk__in=[]))
+
+    def search_condition(self, text, per_row=False):
+        """The Q object ``search(text)`` filters with (None for an empty query).
+
+        ``per_row``: the form cheapest to check on a few given rows (related
+        names as EXISTS) rather than the one an index answers over the table.
+        """
         search = text if isinstance(text, SearchText) else SearchText(text)
         if not search:
             return None
         vector = _has_search_vector(self.model)
         if search.advanced and vector:
-            return Q(search_vector=search.tsquery())
+            return Q(Matches(F("search_vector"), search.tsquery()))
         return functools.reduce(
             operator.and_,
             (
-                self._word_condition(search, index, vector)
+                self._word_condition(search, index, vector, per_row)
                 for index in range(len(search.words))
             ),
         )
@@ -221,46 +337,119 @@ class SearchQuerySet(models.QuerySet):
             return self
         return self.filter(condition)
 
+    def _candidates(self, search, condition, row_condition, exact):
+        """SQL for the ids worth ranking, at a cost bounded whatever the number
+        of matches: the ``search_candidates`` most recently added matches, any
+        match whose title is the query, and, only when nothing matches, the
+        titles spelled closest to the query (the trigram indexes).
+
+        The newest matches are looked for in two steps, since neither index
+        serves both frequent and rare words and the planner cannot tell them
+        apart (its estimate for a word it has no statistics on is the same for
+        one record in 4,000 as for one in 50): first among the
+        ``search_window`` newest records (the primary key index, each row
+        checked; enough for any word in more than one record in 50), then, only
+        when that found too few, among all the matches the indexes give (the
+        GIN index, the related records' ids; few, or the first step would have
+        found them).
+        """
+        limit, window = self.search_candidates, self.search_window
+        folded = _folded(search.text)
+        recent = (
+            self.annotate(
+                atlas_match=ExpressionWrapper(
+                    row_condition, output_field=models.BooleanField()
+                )
+            )
+            .order_by("-pk")
+            .values("pk", "atlas_match")[:window]
+        )
+        # Ordered by an expression no index has: all the matches are found
+        # through the indexes, then sorted, never by walking the primary key.
+        older = (
+            self.filter(condition)
+            .order_by((F("pk") * -1).asc())
+            .values("pk")[: limit + 1]
+        )
+        exact_hits = self.filter(condition & exact).order_by().values("pk")[:limit]
+        similarity = [
+            TrigramWordSimilarity(folded, _folded(F(field)))
+            for field in self.search_title_fields
+        ]
+        similar = (
+            self.filter(
+                functools.reduce(
+                    operator.or_,
+                    (
+                        Q(TrigramWordSimilar(_folded(F(field)), folded))
+                        for field in self.search_title_fields
+                    ),
+                )
+            )
+            .annotate(
+                atlas_similarity=(
+                    Greatest(*similarity) if len(similarity) > 1 else similarity[0]
+                )
+            )
+            .order_by("-atlas_similarity", "pk")
+            .values("pk")[:limit]
+        )
+        parts = [
+            query.query.sql_with_params()
+            for query in (recent, older, exact_hits, similar)
+        ]
+        # Django compiled each part; every value in them is a parameter.
+        sql = (
+            "WITH atlas_recent AS MATERIALIZED ("  # noqa: S608
+            f"SELECT recent.pk FROM ({parts[0][0]}) AS recent "
+            f"WHERE recent.atlas_match LIMIT {limit + 1:d}), "
+            "atlas_hits AS MATERIALIZED ("
+            "SELECT * FROM atlas_recent "
+            f"UNION SELECT older.pk FROM ({parts[1][0]}) AS older "
+            f"WHERE (SELECT count(*) FROM atlas_recent) <= {limit:d} "
+            f"ORDER BY 1 DESC LIMIT {limit + 1:d}) "
+            "SELECT * FROM atlas_hits "
+            f"UNION SELECT * FROM ({parts[2][0]}) AS atlas_exact "
+            f"UNION SELECT atlas_similar.pk FROM ({parts[3][0]}) AS atlas_similar "
+            "WHERE NOT EXISTS (SELECT 1 FROM atlas_hits)"
+        )
+        params = [value for _sql, values in parts for value in values]
+        return RawSQL(sql, params)  # noqa: S611
+
     def ranked_search(self, text):
         """Matches first, best first, then close spellings of the title.
 
         Each row carries ``search_hit`` (a real match, not just a close
         spelling), ``search_exact`` (a match whose title is the query),
         ``search_rank``, ``search_similarity``, ``search_hits`` and
-        ``search_total`` (counts over all rows, before any slicing) and
-        ``headline_*`` columns: the title and body marked with MARK_START/STOP
-        in the English and the Lithuanian configuration. Needs
+        ``search_total`` (counts over the candidates: at most
+        ``search_candidates`` + 1 matches, so a count above
+        ``search_candidates`` means "more") and ``headline_*`` columns: the
+        title and body marked with MARK_START/STOP in the English and the
+        Lithuanian configuration (computed for the rows fetched only). Needs
         ``search_title_fields`` and a ``search_vector``.
         """
         search = SearchText(text)
         condition = self.search_condition(search)
         if condition is None:
             return self.none()
-        folded = AtlasUnaccent(
-            Lower(Value(search.text, output_field=models.TextField()))
-        )
-        similar = [
-            TrigramWordSimilar(AtlasUnaccent(Lower(field)), folded)
-            for field in self.search_title_fields
-        ]
+        row_condition = self.search_condition(search, per_row=True)
+        folded = _folded(search.text)
         similarity = [
-            TrigramWordSimilarity(folded, AtlasUnaccent(Lower(field)))
+            TrigramWordSimilarity(folded, _folded(F(field)))
             for field in self.search_title_fields
         ]
         # The query is the whole title ("Lithuania", "NATO"): that record first.
         exact = functools.reduce(
             operator.or_,
-            (
-                Q(Exact(AtlasUnaccent(Lower(field)), folded))
-                for field in self.search_title_fields
-            ),
+            (Q(Exact(_folded(F(field)), folded)) for field in self.search_title_fields),
         )
-        hit = ExpressionWrapper(condition, output_field=models.BooleanField())
+        hit = ExpressionWrapper(row_condition, output_field=models.BooleanField())
         tsquery = search.tsquery()
         annotations = {
             "search_hit": hit,
             "search_exact": ExpressionWrapper(
-                condition & exact, output_field=models.BooleanField()
+                row_condition & exact, output_field=models.BooleanField()
             ),
             "search_rank": (
                 SearchRank(F("search_vector"), tsquery)
@@ -271,7 +460,7 @@ class SearchQuerySet(models.QuerySet):
                 Greatest(*similarity) if len(similarity) > 1 else similarity[0]
             ),
             "search_total": Window(Count("pk")),
-            "search_hits": Window(Sum(Case(When(condition, then=1), default=0))),
+            "search_hits": Window(Sum(Case(When(row_condition, then=1), default=0))),
         }
         title = self.search_title_fields[0]
         for language in ("english", "lithuanian"):
@@ -297,7 +486,10 @@ class SearchQuerySet(models.QuerySet):
                     fragment_delimiter=" … ",
                 )
         return (
-            self.filter(functools.reduce(operator.or_, similar, condition))
+            self.filter(
+                pk__in=self._candidates(search, condition, row_condition, exact)
+            )
+            .defer("search_vector")
             .annotate(**annotations)
             .order_by(
                 "-search_hit",

@@ -28,6 +28,7 @@ from core.models import (
 )
 from core.search import (
     SlugQuerySet,
+    folded_index,
     search_vector_field,
     trigram_index,
 )
@@ -364,6 +365,7 @@ class Exercise(ReviewedRecord):
         indexes = [
             GinIndex(fields=["search_vector"], name="exercise_search"),
             trigram_index("name", "exercise_name_trgm"),
+            folded_index("name", "exercise_name_folded"),
         ]
         constraints = [
             *workflow_constraints("exercise"),
@@ -488,6 +490,8 @@ class ExerciseLocation(TimeStampedModel):
         ordering = ["exercise", "name"]
         verbose_name = _("location")
         verbose_name_plural = _("locations")
+        # Searching exercises by the name of a place (core.search).
+        indexes = [trigram_index("name", "exercise_location_name_trgm")]
         constraints = [
             models.UniqueConstraint(
                 fields=["exercise", "name"],

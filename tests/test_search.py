@@ -249,6 +249,67 @@ def test_more_results_link_to_the_filtered_list(client):
     assert 'href="/exercises/?q=Iron+Wolf"' in html
 
 
+# Bounded work ---------------------------------------------------------------
+
+
+@pytest.fixture
+def few_candidates(monkeypatch):
+    """The search page ranks 3 candidates and checks the 4 newest records one
+    by one, so a handful of records shows what happens at a million."""
+    from exercises.models import ExerciseQuerySet
+
+    monkeypatch.setattr(ExerciseQuerySet, "search_candidates", 3)
+    monkeypatch.setattr(ExerciseQuerySet, "search_window", 4)
+
+
+def test_a_kind_with_more_matches_than_it_ranks_says_more(client, few_candidates):
+    for n in range(5):
+        factories.exercise(name=f"Iron Wolf {n}")
+
+    _response, html = search_page(client, "wolf")
+
+    assert len(result_titles(html)) == 3
+    # The newest matches (and one more, to tell there are more) are ranked.
+    assert "Iron Wolf 0" not in result_titles(html)
+    assert 'Exercises <span class="count">(3+)</span>' in html
+    assert "More than 3 records match" in html
+    assert "See all matching exercises in the list" in html
+    assert 'href="/exercises/?q=wolf"' in html
+
+
+def test_a_rare_word_is_found_beyond_the_newest_records(client, few_candidates):
+    old = factories.exercise(name="Harbour drill", description="Held off Klaipėda.")
+    for n in range(6):
+        factories.exercise(name=f"Iron Wolf {n}")
+
+    _response, html = search_page(client, "Klaipeda")
+
+    assert result_titles(html) == [old.name]
+    assert "1 record matches" in html
+
+
+def test_a_whole_title_match_is_found_among_many_matches(client, few_candidates):
+    factories.exercise(name="Wolf")
+    for n in range(5):
+        factories.exercise(name=f"Iron Wolf {n}")
+
+    _response, html = search_page(client, "wolf")
+
+    assert result_titles(html)[0] == "Wolf"
+
+
+def test_ranked_search_matches_series_names(client):
+    exercise = factories.exercise(
+        name="Spring drill", series=factories.series(name="Amber Shield")
+    )
+    factories.exercise(name="Autumn drill")
+
+    assert [row.name for row in Exercise.objects.ranked_search("amber")] == [
+        exercise.name
+    ]
+    assert list(Exercise.objects.search("shield")) == [exercise]
+
+
 # Safety ---------------------------------------------------------------------
 
 

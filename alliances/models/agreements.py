@@ -23,6 +23,7 @@ from core.models import (
     workflow_constraints,
 )
 from core.search import (
+    folded_index,
     search_vector_field,
     trigram_index,
 )
@@ -205,6 +206,7 @@ class Agreement(ReviewedRecord):
         indexes = [
             GinIndex(fields=["search_vector"], name="agreement_search"),
             trigram_index("title", "agreement_title_trgm"),
+            folded_index("title", "agreement_title_folded"),
         ]
         constraints = [
             *workflow_constraints("agreement"),
@@ -295,6 +297,8 @@ class AgreementParty(TimeStampedModel):
         ordering = ["agreement", "country__name", "organisation__name", "name"]
         verbose_name = _("party")
         verbose_name_plural = _("parties")
+        # Searching agreements by the name of a party (core.search).
+        indexes = [trigram_index("name", "agreement_party_name_trgm")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(country__isnull=False, organisation__isnull=True, name="")

@@ -29,6 +29,7 @@ from core.models import (
     workflow_constraints,
 )
 from core.search import (
+    folded_index,
     search_vector_field,
     trigram_index,
 )
@@ -544,6 +545,7 @@ class ThreatEntry(ReviewedRecord):
         indexes = [
             GinIndex(fields=["search_vector"], name="threat_entry_search"),
             trigram_index("title", "threat_entry_title_trgm"),
+            folded_index("title", "threat_entry_title_folded"),
         ]
         constraints = [
             *workflow_constraints("threat_entry"),
