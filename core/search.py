@@ -18,7 +18,8 @@ from django.contrib.postgres.search import (
     SearchVectorField,
     TrigramWordSimilarity,
 )
-from django.db import models
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, models
 from django.db.models import (
     Case,
     Count,
@@ -96,6 +97,15 @@ def trigram_index(field, name):
     for a related record's name, ``LIKE '%word%'``)."""
     return GinIndex(
         OpClass(AtlasUnaccent(Lower(field)), name="gin_trgm_ops"), name=name
+    )
+
+
+def newest_published_index(name):
+    """The published records, newest (highest id) first: where the search page
+    looks for matches before it asks the GIN index (``_candidates``), without
+    walking over the drafts under review, usually the newest rows."""
+    return models.Index(
+        F("id").desc(), name=name, condition=Q(publication_status="published")
     )
 
 
@@ -219,6 +229,20 @@ def _folded(value):
     return AtlasUnaccent(Lower(value))
 
 
+def _path_match(model, path, word):
+    """``model``'s rows whose ``path`` contains ``word``; a foreign key on the
+    way is matched through the ids of the rows it may point to, found once
+    (the actor's name of an attribution: the actors named so, then the
+    attributions of those actors)."""
+    first, _sep, rest = path.partition("__")
+    field = model._meta.get_field(first)
+    if rest and field.many_to_one:
+        target = field.related_model
+        ids = target._base_manager.filter(_path_match(target, rest, word))
+        return Q(AnyOf(F(field.attname), ids.order_by().values("pk")))
+    return Q(Contains(_folded(F(path)), _folded(word)))
+
+
 class AnyOf(Func):
     """``column = ANY(ARRAY(subquery))``: the subquery runs once (an InitPlan)
     and the condition can be answered by the column's index, also as one arm of
@@ -272,12 +296,10 @@ class SearchQuerySet(models.QuerySet):
         first, rest = path.split("__", 1)
         field = self.model._meta.get_field(first)
         related = field.related_model
-        match = Contains(_folded(F(rest)), _folded(word))
+        match = _path_match(related, rest, word)
         if field.many_to_one:
             # A foreign key of the record itself (an exercise's series).
             ids = related._base_manager.filter(match).order_by().values("pk")
-            if per_row:
-                return Q(**{f"{field.attname}__in": ids})
             return Q(AnyOf(F(field.attname), ids))
         if field.one_to_many:
             # Rows pointing at the record (attributions, locations, parties).
@@ -332,10 +354,52 @@ class SearchQuerySet(models.QuerySet):
         )
 
     def search(self, text):
-        condition = self.search_condition(text)
+        search = SearchText(text)
+        condition = self.search_condition(search)
         if condition is None:
             return self
-        return self.filter(condition)
+        if not _has_search_vector(self.model):
+            return self.filter(condition)
+        if self._frequent(search):
+            # Many matches: a list's order is walked and each record checked
+            # (related names by one index probe each, not a list of every
+            # record an actor is blamed for).
+            return self.filter(self.search_condition(search, per_row=True))
+        # Few matches: their ids first, through the indexes, then the list's
+        # own order over them. Left to itself, the planner (which guesses the
+        # same share for a word in one record in 4,000 as for one in 50) walks
+        # the list's order index over every record.
+        matches = self.filter(condition).order_by().values("pk")
+        return self.filter(AnyOf(F("pk"), matches))
+
+    def _frequent(self, search):
+        """Whether more than ``search_candidates`` of the ``search_window``
+        newest records match: one query, bounded (the newest-first index, each
+        row checked). Frequent words are best found by walking a list's order
+        and checking each record; rare ones through the indexes."""
+        window, limit = self.search_window, self.search_candidates
+        recent = (
+            self.annotate(
+                atlas_match=ExpressionWrapper(
+                    self.search_condition(search, per_row=True),
+                    output_field=models.BooleanField(),
+                )
+            )
+            .order_by("-pk")
+            .values("atlas_match")[:window]
+        )
+        try:
+            sql, params = recent.query.sql_with_params()
+        except EmptyResultSet:
+            return True  # .none(): nothing to look at, nothing to gain
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM ("  # noqa: S608 - compiled by Django
+                f"{sql}) AS recent WHERE recent.atlas_match LIMIT {limit + 1:d}"
+                ") AS found",
+                params,
+            )
+            return cursor.fetchone()[0] > limit
 
     def _candidates(self, search, condition, row_condition, exact):
         """SQL for the ids worth ranking, at a cost bounded whatever the number
@@ -371,7 +435,9 @@ class SearchQuerySet(models.QuerySet):
             .order_by((F("pk") * -1).asc())
             .values("pk")[: limit + 1]
         )
-        exact_hits = self.filter(condition & exact).order_by().values("pk")[:limit]
+        # A title that is the whole query matches it (the search vector holds
+        # the title): no need to check the words again.
+        exact_hits = self.filter(exact).order_by().values("pk")[:limit]
         similarity = [
             TrigramWordSimilarity(folded, _folded(F(field)))
             for field in self.search_title_fields
@@ -444,12 +510,12 @@ class SearchQuerySet(models.QuerySet):
             operator.or_,
             (Q(Exact(_folded(F(field)), folded)) for field in self.search_title_fields),
         )
-        hit = ExpressionWrapper(row_condition, output_field=models.BooleanField())
         tsquery = search.tsquery()
         annotations = {
-            "search_hit": hit,
+            # Later annotations name this one rather than repeat the condition
+            # (resolving it again is most of the Python a search costs).
             "search_exact": ExpressionWrapper(
-                row_condition & exact, output_field=models.BooleanField()
+                Q(search_hit=True) & exact, output_field=models.BooleanField()
             ),
             "search_rank": (
                 SearchRank(F("search_vector"), tsquery)
@@ -460,7 +526,7 @@ class SearchQuerySet(models.QuerySet):
                 Greatest(*similarity) if len(similarity) > 1 else similarity[0]
             ),
             "search_total": Window(Count("pk")),
-            "search_hits": Window(Sum(Case(When(row_condition, then=1), default=0))),
+            "search_hits": Window(Sum(Case(When(search_hit=True, then=1), default=0))),
         }
         title = self.search_title_fields[0]
         for language in ("english", "lithuanian"):
@@ -490,6 +556,11 @@ class SearchQuerySet(models.QuerySet):
                 pk__in=self._candidates(search, condition, row_condition, exact)
             )
             .defer("search_vector")
+            .annotate(
+                search_hit=ExpressionWrapper(
+                    row_condition, output_field=models.BooleanField()
+                )
+            )
             .annotate(**annotations)
             .order_by(
                 "-search_hit",

@@ -29,6 +29,7 @@ from core.models import (
 from core.search import (
     SlugQuerySet,
     folded_index,
+    newest_published_index,
     search_vector_field,
     trigram_index,
 )
@@ -366,6 +367,7 @@ class Exercise(ReviewedRecord):
             GinIndex(fields=["search_vector"], name="exercise_search"),
             trigram_index("name", "exercise_name_trgm"),
             folded_index("name", "exercise_name_folded"),
+            newest_published_index("exercise_pub_newest"),
         ]
         constraints = [
             *workflow_constraints("exercise"),

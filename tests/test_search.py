@@ -310,6 +310,26 @@ def test_ranked_search_matches_series_names(client):
     assert list(Exercise.objects.search("shield")) == [exercise]
 
 
+@pytest.mark.parametrize("candidates", [0, 50], ids=["frequent", "rare"])
+def test_search_finds_the_same_records_for_frequent_and_rare_words(
+    monkeypatch, candidates
+):
+    """search() checks frequent words record by record and collects the ids of
+    rare ones through the indexes first: the records found are the same."""
+    from threats.models import ThreatEntryQuerySet
+
+    monkeypatch.setattr(ThreatEntryQuerySet, "search_candidates", candidates)
+    blamed = factories.threat(title="Hack of a ministry")
+    factories.attribution(entry=blamed, actor_obj=factories.actor(name="Fancy Bear"))
+    worded = factories.threat(title="Fancy dress", summary="A bear costume.")
+    factories.threat(title="Balloons over Vilnius")
+
+    assert set(ThreatEntry.objects.search("fancy bear")) == {blamed, worded}
+    assert list(ThreatEntry.objects.search("ministry bear")) == [blamed]
+    assert list(ThreatEntry.objects.search("balloon")) != []
+    assert list(ThreatEntry.objects.none().search("bear")) == []
+
+
 # Safety ---------------------------------------------------------------------
 
 

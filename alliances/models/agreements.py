@@ -24,6 +24,7 @@ from core.models import (
 )
 from core.search import (
     folded_index,
+    newest_published_index,
     search_vector_field,
     trigram_index,
 )
@@ -207,6 +208,7 @@ class Agreement(ReviewedRecord):
             GinIndex(fields=["search_vector"], name="agreement_search"),
             trigram_index("title", "agreement_title_trgm"),
             folded_index("title", "agreement_title_folded"),
+            newest_published_index("agreement_pub_newest"),
         ]
         constraints = [
             *workflow_constraints("agreement"),

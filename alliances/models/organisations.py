@@ -37,6 +37,7 @@ from core.models import (
 from core.search import (
     SearchQuerySet,
     folded_index,
+    newest_published_index,
     search_vector_field,
     trigram_index,
 )
@@ -192,6 +193,7 @@ class Organisation(ReviewedRecord):
             trigram_index("acronym", "organisation_acronym_trgm"),
             folded_index("name", "organisation_name_folded"),
             folded_index("acronym", "organisation_acronym_folded"),
+            newest_published_index("organisation_pub_newest"),
         ]
         constraints = [
             *workflow_constraints("organisation"),

@@ -30,6 +30,7 @@ from core.models import (
 )
 from core.search import (
     folded_index,
+    newest_published_index,
     search_vector_field,
     trigram_index,
 )
@@ -546,6 +547,7 @@ class ThreatEntry(ReviewedRecord):
             GinIndex(fields=["search_vector"], name="threat_entry_search"),
             trigram_index("title", "threat_entry_title_trgm"),
             folded_index("title", "threat_entry_title_folded"),
+            newest_published_index("threat_entry_pub_newest"),
         ]
         constraints = [
             *workflow_constraints("threat_entry"),
