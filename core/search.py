@@ -360,11 +360,13 @@ class SearchQuerySet(models.QuerySet):
             return self
         if not _has_search_vector(self.model):
             return self.filter(condition)
-        if self._frequent(search):
-            # Many matches: a list's order is walked and each record checked
-            # (related names by one index probe each, not a list of every
-            # record an actor is blamed for).
-            return self.filter(self.search_condition(search, per_row=True))
+        frequent, related = self._frequent(search)
+        if frequent:
+            # Many matches: a list's order is walked and each record checked;
+            # when a related name matches, by one index probe each (not a list
+            # of every record an actor is blamed for). The same condition
+            # serves a bounded count through the GIN index.
+            return self.filter(self.search_condition(search, per_row=related))
         # Few matches: their ids first, through the indexes, then the list's
         # own order over them. Left to itself, the planner (which guesses the
         # same share for a word in one record in 4,000 as for one in 50) walks
@@ -374,9 +376,10 @@ class SearchQuerySet(models.QuerySet):
 
     def _frequent(self, search):
         """Whether more than ``search_candidates`` of the ``search_window``
-        newest records match: one query, bounded (the newest-first index, each
-        row checked). Frequent words are best found by walking a list's order
-        and checking each record; rare ones through the indexes."""
+        newest records match, and whether any related record's name does: one
+        query, bounded (the newest-first index, each row checked; the related
+        names' own indexes). Frequent words are best found by walking a list's
+        order and checking each record; rare ones through the indexes."""
         window, limit = self.search_window, self.search_candidates
         recent = (
             self.annotate(
@@ -391,15 +394,28 @@ class SearchQuerySet(models.QuerySet):
         try:
             sql, params = recent.query.sql_with_params()
         except EmptyResultSet:
-            return True  # .none(): nothing to look at, nothing to gain
+            return True, True  # .none(): nothing to look at, nothing to gain
+        related, related_params = ["false"], []
+        if not search.advanced:
+            for path in self.search_fields:
+                if "__" not in path:
+                    continue
+                first, rest = path.split("__", 1)
+                model = self.model._meta.get_field(first).related_model
+                for word in search.words:
+                    rows = model._base_manager.filter(_path_match(model, rest, word))
+                    row_sql, row_params = rows.values("pk")[:1].query.sql_with_params()
+                    related.append(f"EXISTS ({row_sql})")
+                    related_params.extend(row_params)
         with connections[self.db].cursor() as cursor:
             cursor.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM ("  # noqa: S608 - compiled by Django
-                f"{sql}) AS recent WHERE recent.atlas_match LIMIT {limit + 1:d}"
-                ") AS found",
-                params,
+                "SELECT count(*), " + " OR ".join(related) + " FROM ("  # noqa: S608
+                f"SELECT 1 FROM ({sql}) AS recent WHERE recent.atlas_match "
+                f"LIMIT {limit + 1:d}) AS found",
+                (*related_params, *params),
             )
-            return cursor.fetchone()[0] > limit
+            found, related_match = cursor.fetchone()
+            return found > limit, related_match
 
     def _candidates(self, search, condition, row_condition, exact):
         """SQL for the ids worth ranking, at a cost bounded whatever the number
