@@ -29,6 +29,8 @@ from core.models import (
 )
 from core.search import (
     SlugQuerySet,
+    folded_index,
+    newest_published_index,
     search_vector_field,
     trigram_index,
 )
@@ -376,6 +378,8 @@ class Exercise(ReviewedRecord):
                     models.F("id"),
                 ],
             ),
+            folded_index("name", "exercise_name_folded"),
+            newest_published_index("exercise_pub_newest"),
         ]
         constraints = [
             *workflow_constraints("exercise"),
@@ -500,6 +504,8 @@ class ExerciseLocation(TimeStampedModel):
         ordering = ["exercise", "name"]
         verbose_name = _("location")
         verbose_name_plural = _("locations")
+        # Searching exercises by the name of a place (core.search).
+        indexes = [trigram_index("name", "exercise_location_name_trgm")]
         constraints = [
             models.UniqueConstraint(
                 fields=["exercise", "name"],

@@ -24,6 +24,8 @@ from core.models import (
     workflow_constraints,
 )
 from core.search import (
+    folded_index,
+    newest_published_index,
     search_vector_field,
     trigram_index,
 )
@@ -208,6 +210,8 @@ class Agreement(ReviewedRecord):
             trigram_index("title", "agreement_title_trgm"),
             # The lists' default order: latest signed first.
             published_index("agreement_pub_order", ["-signed", "title"]),
+            folded_index("title", "agreement_title_folded"),
+            newest_published_index("agreement_pub_newest"),
         ]
         constraints = [
             *workflow_constraints("agreement"),
@@ -298,6 +302,8 @@ class AgreementParty(TimeStampedModel):
         ordering = ["agreement", "country__name", "organisation__name", "name"]
         verbose_name = _("party")
         verbose_name_plural = _("parties")
+        # Searching agreements by the name of a party (core.search).
+        indexes = [trigram_index("name", "agreement_party_name_trgm")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(country__isnull=False, organisation__isnull=True, name="")

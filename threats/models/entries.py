@@ -30,6 +30,8 @@ from core.models import (
     workflow_constraints,
 )
 from core.search import (
+    folded_index,
+    newest_published_index,
     search_vector_field,
     trigram_index,
 )
@@ -565,6 +567,8 @@ class ThreatEntry(ReviewedRecord):
                 ["category", "-occurred_start", "title"],
                 include=["location_country", "id"],
             ),
+            folded_index("title", "threat_entry_title_folded"),
+            newest_published_index("threat_entry_pub_newest"),
         ]
         constraints = [
             *workflow_constraints("threat_entry"),
