@@ -31,6 +31,7 @@ from django_filters.views import FilterView
 from core.datacache import cached
 from core.exports import csv_lines
 from core.history import record_history
+from core.listdisplay import ListDisplayMixin
 from core.models import display_name, lithuanian_active
 from core.publication import Status, can_see_unpublished
 
@@ -156,7 +157,7 @@ def _query_without(params, name):
     return f"?{encoded}" if encoded else "?"
 
 
-class AtlasListView(FilterView):
+class AtlasListView(ListDisplayMixin, FilterView):
     """A faceted list page that also exports the current filter as CSV or JSON.
 
     Every list page is ``templates/includes/list_page.html`` filled in: the form
@@ -185,6 +186,8 @@ class AtlasListView(FilterView):
         )
         context["export_formats"] = EXPORT_FORMATS
         context.update(self.filter_context(context["filter"]))
+        # The chart and the table view (core/listdisplay.py).
+        context.update(self.display_context(filtered, context["filter_errors"]))
         return context
 
     def facet_options(self, filtered):
