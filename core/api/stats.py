@@ -127,13 +127,6 @@ def stats_endpoint(spec):
 
     @extend_schema(
         summary="Counts over time, split by a facet",
-        description=(
-            "The records the list's filters select (the same parameters as the "
-            "list), counted per month or year and per value of `by`: the "
-            "numbers of the chart on the list page, from one aggregate query. "
-            "A record with several values (two actors blamed) counts once under "
-            "each. Anonymous users count published records only."
-        ),
         parameters=[
             OpenApiParameter(
                 "by",
@@ -155,6 +148,11 @@ def stats_endpoint(spec):
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def stats(self, request, *args, **kwargs):
+        """The records the list's filters select (the same parameters as the
+        list), counted per month or year and per value of `by`: the numbers of
+        the chart on the list page, from one aggregate query. A record with
+        several values (two actors blamed) counts once under each. Anonymous
+        users count published records only."""
         query = StatsQuerySerializer(data=request.query_params, spec=spec)
         if not query.is_valid():
             raise ValidationError(query.errors)
