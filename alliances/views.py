@@ -174,6 +174,14 @@ class OrganisationListView(AtlasListView):
     filterset_class = OrganisationFilterSet
     template_name = "alliances/organisation_list.html"
     export_name = "organisations"
+    default_ordering = "name"
+    table_columns = (
+        Column(_("Name"), "name"),
+        Column(_("Type")),
+        Column(_("Founded"), "founded"),
+        Column(_("Member countries today"), numeric=True),
+        Column(_("Headquarters")),
+    )
     facets = (
         Facet("type", _("Type"), "type", choices=Organisation.Type.choices),
         Facet(

@@ -31,7 +31,8 @@ MONTH, YEAR = "month", "year"
 INTERVALS = (MONTH, YEAR)
 MONTHS_BEFORE_YEARS = 36
 # A chart shows this many stacks; the smaller ones are added up as "Other"
-# (the API and the chart's table give every one).
+# (the API and the chart's table give every one). One more is shown rather
+# than an "Other" of one value.
 MAX_STACKS = 8
 
 # Stack colours, in legend order. Each has at least 3:1 contrast with white
@@ -46,6 +47,7 @@ PALETTE = (
     "#8c564b",  # brown
     "#c2185b",  # pink
     "#00838f",  # teal
+    "#7a7400",  # olive
 )
 OTHER_COLOUR = "#4d4d4d"  # 8.5:1
 NONE_COLOUR = "#858585"  # 3.7:1
@@ -290,8 +292,9 @@ def chart(stats, spec):
     interval = stats["interval"]
     series = stats["series"]
     named = [s for s in series if s["key"] is not None]
-    shown = named[:MAX_STACKS]
-    rest = {s["key"] for s in named[MAX_STACKS:]}
+    cut = MAX_STACKS if len(named) > MAX_STACKS + 1 else MAX_STACKS + 1
+    shown = named[:cut]
+    rest = {s["key"] for s in named[cut:]}
     legend = [
         {"key": s["key"], "label": s["label"], "total": s["total"], "colour": colour}
         for s, colour in zip(shown, PALETTE, strict=False)
@@ -301,7 +304,7 @@ def chart(stats, spec):
             {
                 "key": "\x00other",
                 "label": str(_("Other (%(count)s values)") % {"count": len(rest)}),
-                "total": sum(s["total"] for s in named[MAX_STACKS:]),
+                "total": sum(s["total"] for s in named[cut:]),
                 "colour": OTHER_COLOUR,
             }
         )

@@ -296,17 +296,34 @@ def test_table_view_keeps_itself_and_says_what_is_wrong(client, threats):
     assert "There is no view" in client.get("/threats/?view=grid").text
 
 
-def test_table_view_on_every_charted_list(client, threats):
+@pytest.mark.parametrize(
+    ("path", "sorted_by"),
+    [
+        (
+            "/exercises/",
+            '<th scope="col" aria-sort="descending"><a href="?view=table'
+            '&amp;ordering=start">Dates',
+        ),
+        (
+            "/agreements/",
+            '<th scope="col" aria-sort="descending"><a href="?view=table'
+            '&amp;ordering=signed">Signed',
+        ),
+        (
+            "/organisations/",
+            '<th scope="col" aria-sort="ascending"><a href="?view=table'
+            '&amp;ordering=-name">Name',
+        ),
+    ],
+)
+def test_table_view_on_every_list(client, path, sorted_by):
     factories.exercise(name="Iron Test")
     factories.agreement(title="Pact of Tests")
-    for path, shows in (
-        ("/exercises/", "Iron Test"),
-        ("/agreements/", "Pact of Tests"),
-    ):
-        page = client.get(f"{path}?view=table").text
-        assert '<table class="records-table">' in page
-        assert shows in page
-        assert 'aria-sort="descending"' in page
+    factories.organisation(name="Council of Tests")
+    page = client.get(f"{path}?view=table").text
+    assert '<table class="records-table">' in page
+    assert sorted_by in page
+    assert page.count('<th scope="row"><a href="/') == 1
 
 
 def test_lithuanian_labels(client, threats):

@@ -47,6 +47,9 @@ def records():
     )
     factories.exercise(name="Exercise " + "Longname" * 6, hosts=[lithuania])
     factories.agreement(title="Agreement with a title " * 4, parties=[lithuania])
+    factories.membership(
+        factories.organisation(name="Organisation " + "Longname" * 6), lithuania
+    )
 
 
 def test_the_threat_chart_changes_with_the_filter(page, records):
@@ -81,7 +84,7 @@ def test_lists_and_tables_fit_the_screen_and_are_axe_clean(
         base_url=live_server.url, viewport={"width": width, "height": 900}
     )
     page = context.new_page()
-    for path in ("/threats/", "/exercises/", "/agreements/"):
+    for path in ("/threats/", "/exercises/", "/agreements/", "/organisations/"):
         for query in ("", "?view=table", "?view=table&page_size=200"):
             page.goto(path + query)
             seen = page.evaluate(WIDTHS)
