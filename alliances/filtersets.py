@@ -459,6 +459,7 @@ AGREEMENT_CHART = ChartSpec(
             "parties__country__name",
             label_lt_path="parties__country__name_lt",
             none_label=_("No country party"),
+            multiple=True,
         ),
     ),
 )

@@ -63,7 +63,9 @@ MAX_TICKS = 6
 class ChartFacet:
     """A facet a chart can be stacked by: ``path`` is the ORM path of the value
     (as in the list's facet links), ``label_path`` and ``label_lt_path`` those
-    of its names, or ``choices`` to name choice values."""
+    of its names, or ``choices`` to name choice values; ``multiple``: a record
+    may have several values (two actors blamed), so counts add up to more than
+    the records."""
 
     def __init__(
         self,
@@ -75,6 +77,7 @@ class ChartFacet:
         label_lt_path=None,
         choices=None,
         none_label=None,
+        multiple=False,
     ):
         self.key = key
         self.label = label
@@ -83,6 +86,7 @@ class ChartFacet:
         self.label_lt_path = label_lt_path
         self.choices = dict(choices or ())
         self.none_label = none_label or _("None given")
+        self.multiple = multiple
 
     def rows(self, queryset, spec):
         """Dicts of ``month``, ``precision``, ``key``, ``name``, ``name_lt`` and
@@ -365,6 +369,7 @@ def chart(stats, spec):
     return {
         "title": spec.title,
         "facet": spec.facet(stats["by"]).label,
+        "multiple": spec.facet(stats["by"]).multiple,
         "interval": interval,
         "height": HEIGHT,
         "left": LEFT,

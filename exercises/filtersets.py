@@ -206,6 +206,7 @@ EXERCISE_CHART = ChartSpec(
             "host_countries__name",
             label_lt_path="host_countries__name_lt",
             none_label=_("No host given"),
+            multiple=True,
         ),
         ChartFacet(
             "series",

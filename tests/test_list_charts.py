@@ -175,6 +175,8 @@ def test_anonymous_stats_count_published_records_only(client, threats):
     [
         ("by=severity", "by"),
         ("interval=week", "interval"),
+        ("interval=", "interval"),
+        ("by=", "by"),
         ("category=no-such-category", "category"),
     ],
 )
@@ -330,3 +332,9 @@ def test_lithuanian_labels(client, threats):
     page = client.get("/threats/?view=table", HTTP_ACCEPT_LANGUAGE="lt").text
     for words in ("Skaidyti pagal", "Atnaujinti diagramą", "Lentelė", "Eilučių"):
         assert words in page
+
+
+def test_the_chart_says_when_records_count_under_several_values(client, threats):
+    note = "counts once under each"
+    assert note in client.get("/threats/?by=actor").text
+    assert note not in client.get("/threats/?by=category").text

@@ -283,9 +283,14 @@ THREAT_CHART = ChartSpec(
             "attributions__actor__name",
             label_lt_path="attributions__actor__name_lt",
             none_label=_("No actor blamed"),
+            multiple=True,
         ),
         TargetChartFacet(
-            "target", _("Target country"), "targeting", none_label=_("No target")
+            "target",
+            _("Target country"),
+            "targeting",
+            none_label=_("No target"),
+            multiple=True,
         ),
     ),
 )

@@ -24,10 +24,10 @@ KEY_DESCRIPTION = (
 
 
 class StatsQuerySerializer(serializers.Serializer):
-    by = serializers.ChoiceField(choices=(), required=False, allow_blank=True)
-    interval = serializers.ChoiceField(
-        choices=INTERVALS, required=False, allow_blank=True
-    )
+    # An empty value is refused, as the schema's enums say (leave it out for
+    # the default).
+    by = serializers.ChoiceField(choices=(), required=False)
+    interval = serializers.ChoiceField(choices=INTERVALS, required=False)
 
     def __init__(self, *args, spec, **kwargs):
         super().__init__(*args, **kwargs)
@@ -153,15 +153,16 @@ def stats_endpoint(spec):
         the chart on the list page, from one aggregate query. A record with
         several values (two actors blamed) counts once under each. Anonymous
         users count published records only."""
-        query = StatsQuerySerializer(data=request.query_params, spec=spec)
+        # A plain dict: from a QueryDict, DRF reads "by=" as left out.
+        query = StatsQuerySerializer(data=request.query_params.dict(), spec=spec)
         if not query.is_valid():
             raise ValidationError(query.errors)
         queryset = self.filter_queryset(self.get_queryset())
         counts = aggregate(
             spec,
             queryset,
-            query.validated_data.get("by") or None,
-            query.validated_data.get("interval") or None,
+            query.validated_data.get("by"),
+            query.validated_data.get("interval"),
         )
         return Response(counts)
 
