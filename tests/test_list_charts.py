@@ -338,3 +338,23 @@ def test_the_chart_says_when_records_count_under_several_values(client, threats)
     note = "counts once under each"
     assert note in client.get("/threats/?by=actor").text
     assert note not in client.get("/threats/?by=category").text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/threats/stats/",
+        "/api/v1/threats/stats/?by=target&interval=month",
+        "/api/v1/threats/stats/?by=actor",
+        "/api/v1/exercises/stats/?by=host",
+        "/api/v1/agreements/stats/?by=country",
+    ],
+)
+def test_stats_are_one_query_whatever_the_rows(client, django_assert_num_queries, path):
+    add_rows(1)
+    with django_assert_num_queries(1 + VERSION_LOOKUP):
+        assert client.get(path).status_code == 200
+    add_rows(12)
+    with django_assert_num_queries(1 + VERSION_LOOKUP):
+        response = client.get(path)
+    assert response.json()["total"] >= 13
