@@ -53,7 +53,7 @@ class ThreatEntryListView(AtlasListView):
         Column(_("When"), "occurred_start", descending_first=True),
         Column(_("Category")),
         Column(_("Where")),
-        Column(_("Actor blamed")),
+        Column(_("Blamed on")),
         Column(_("Rating")),
         Column(_("Severity"), "severity", descending_first=True, numeric=True),
     )
