@@ -111,3 +111,18 @@ def test_sorting_a_column_keeps_the_table_and_the_filter(page, records):
     sorted_header = page.locator('.records-table th[aria-sort="ascending"]')
     assert sorted_header.inner_text().startswith("Title")
     assert page.locator(".records-table tbody tr").count() == 2
+
+
+def test_the_table_header_stays_in_view_while_the_rows_scroll(page, records):
+    for n in range(60):
+        entry(title=f"Row {n}", occurred_start=D(2023, 1 + n % 12, 1))
+    page.goto("/threats/?view=table&page_size=100")
+    box = page.locator(".table-box")
+    box.evaluate("box => { box.scrollTop = 1500; }")
+    tops = box.evaluate(
+        "box => ({box: box.getBoundingClientRect().top,"
+        " header: box.querySelector('thead th').getBoundingClientRect().top,"
+        " scrolled: box.scrollTop})"
+    )
+    assert tops["scrolled"] > 1000  # the rows did scroll inside the box
+    assert abs(tops["header"] - tops["box"]) <= 2  # the header did not
