@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.charts import ChartFacet, ChartSpec
 from core.filtersets import (
     CountryCodesFilter,
     DateInput,
@@ -429,3 +430,31 @@ class CountryFilterSet(django_filters.FilterSet):
         if value == self.WITH_RECORDS:
             return queryset.with_records()
         return queryset
+
+
+# The list's chart and the API's /agreements/stats/ (core/charts.py): counted
+# when signed.
+AGREEMENT_CHART = ChartSpec(
+    date="signed",
+    precision="signed_precision",
+    title=_("Agreements signed over time"),
+    facets=(
+        ChartFacet("type", _("Type"), "type", choices=Agreement.Type.choices),
+        ChartFacet(
+            "status",
+            _("Status"),
+            "status",
+            choices=Agreement.Status.choices,
+            none_label=_("Status not given"),
+        ),
+        ChartFacet(
+            "country",
+            _("Party country"),
+            "parties__country__iso2",
+            "parties__country__name",
+            label_lt_path="parties__country__name_lt",
+            none_label=_("No country party"),
+            multiple=True,
+        ),
+    ),
+)

@@ -7,9 +7,11 @@ from django.utils.timezone import localdate
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import period_end
+from core.listdisplay import Column
 from core.views import AtlasListView, Facet, ReviewedDetailView
 
 from .filtersets import (
+    AGREEMENT_CHART,
     AgreementFilterSet,
     CountryFilterSet,
     MembershipFilterSet,
@@ -174,6 +176,14 @@ class OrganisationListView(AtlasListView):
     filterset_class = OrganisationFilterSet
     template_name = "alliances/organisation_list.html"
     export_name = "organisations"
+    default_ordering = "name"
+    table_columns = (
+        Column(_("Name"), "name"),
+        Column(_("Type")),
+        Column(_("Founded"), "founded"),
+        Column(_("Member countries today"), numeric=True),
+        Column(_("Headquarters")),
+    )
     facets = (
         Facet("type", _("Type"), "type", choices=Organisation.Type.choices),
         Facet(
@@ -266,6 +276,15 @@ class AgreementListView(AtlasListView):
     filterset_class = AgreementFilterSet
     template_name = "alliances/agreement_list.html"
     export_name = "agreements"
+    chart_spec = AGREEMENT_CHART
+    default_ordering = "-signed"
+    table_columns = (
+        Column(_("Title"), "title"),
+        Column(_("Type")),
+        Column(_("Status")),
+        Column(_("Signed"), "signed", descending_first=True),
+        Column(_("Parties")),
+    )
     facets = (
         Facet("type", _("Type"), "type", choices=Agreement.Type.choices),
         Facet("status", _("Status"), "status", choices=Agreement.Status.choices),

@@ -30,6 +30,7 @@ from django_filters.views import FilterView
 from core.datacache import cached
 from core.exports import EXPORT_FORMATS, ExportError, ExportRequest, export_response
 from core.history import record_history
+from core.listdisplay import ListDisplayMixin
 from core.models import display_name, lithuanian_active
 from core.publication import Status, can_see_unpublished
 
@@ -150,7 +151,7 @@ def _query_without(params, name):
     return f"?{encoded}" if encoded else "?"
 
 
-class AtlasListView(FilterView):
+class AtlasListView(ListDisplayMixin, FilterView):
     """A faceted list page that also exports the current filter as CSV, JSON or
     XLSX (core/exports.py).
 
@@ -181,6 +182,8 @@ class AtlasListView(FilterView):
         )
         context["export_formats"] = EXPORT_FORMATS
         context.update(self.filter_context(context["filter"]))
+        # The chart and the table view (core/listdisplay.py).
+        context.update(self.display_context(filtered, context["filter_errors"]))
         return context
 
     def facet_options(self, filtered):

@@ -4,10 +4,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.exports import vague_interval
+from core.listdisplay import Column
 from core.templatetags.atlas import vague_range
 from core.views import AtlasListView, Facet, ReviewedDetailView
 
-from .filtersets import ExerciseFilterSet
+from .filtersets import EXERCISE_CHART, ExerciseFilterSet
 from .models import Exercise
 
 
@@ -19,6 +20,16 @@ class ExerciseListView(AtlasListView):
     export_name = "exercises"
     # The others are chosen from the facets (or links elsewhere).
     form_fields = ("q", "start_after", "start_before", "ordering")
+    chart_spec = EXERCISE_CHART
+    default_ordering = "-start"
+    table_columns = (
+        Column(_("Name"), "name"),
+        Column(_("Dates"), "start", descending_first=True),
+        Column(_("Domain")),
+        Column(_("Series")),
+        Column(_("Host country")),
+        Column(_("Personnel"), "personnel", descending_first=True, numeric=True),
+    )
     facets = (
         Facet("domain", _("Domain"), "domain", choices=Exercise.Domain.choices),
         Facet("series", _("Series"), "series__slug", "series__name"),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliances.filtersets import NOT_RATED_VALUE
 from alliances.models import NOT_RATED, Country
+from core.charts import ChartFacet, ChartSpec
 from core.dates import period_reaches
 from core.filtersets import (
     CountryCodeFilter,
@@ -19,6 +20,7 @@ from core.filtersets import (
     NullsLastOrderingFilter,
     YearsFilter,
 )
+from core.models import display_name
 from core.publication import visible
 
 from .models import Actor, Attribution, ThreatCategory, ThreatEntry
@@ -245,3 +247,49 @@ class AttributionFilterSet(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
+
+
+class TargetChartFacet(ChartFacet):
+    """Stacks by target country with the ``target`` filter's rule (named or
+    located): ThreatEntryQuerySet.target_monthly_counts, one query."""
+
+    def rows(self, queryset, spec):
+        return queryset.target_monthly_counts()
+
+    def name(self, row):
+        if row["key"] is None:
+            return str(self.none_label)
+        return display_name(row["name"], row["name_lt"])
+
+
+# The list's chart and the API's /threats/stats/ (core/charts.py).
+THREAT_CHART = ChartSpec(
+    date="occurred_start",
+    precision="occurred_start_precision",
+    title=_("Threat entries over time"),
+    facets=(
+        ChartFacet(
+            "category",
+            _("Category"),
+            "category__slug",
+            "category__name",
+            label_lt_path="category__name_lt",
+        ),
+        ChartFacet(
+            "actor",
+            _("Actor blamed"),
+            "attributions__actor__slug",
+            "attributions__actor__name",
+            label_lt_path="attributions__actor__name_lt",
+            none_label=_("No actor blamed"),
+            multiple=True,
+        ),
+        TargetChartFacet(
+            "target",
+            _("Target country"),
+            "targeting",
+            none_label=_("No target"),
+            multiple=True,
+        ),
+    ),
+)

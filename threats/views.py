@@ -5,10 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from alliances.filtersets import NOT_RATED_VALUE
 from alliances.models import NOT_RATED, Country
 from core.exports import vague_interval, vague_iso
+from core.listdisplay import Column
 from core.templatetags.atlas import vague_range
 from core.views import AtlasListView, Facet, FacetOption, ReviewedDetailView
 
-from .filtersets import ThreatEntryFilterSet
+from .filtersets import THREAT_CHART, ThreatEntryFilterSet
 from .models import Attribution, ThreatEntry
 
 
@@ -47,6 +48,17 @@ class ThreatEntryListView(AtlasListView):
     export_name = "threat-entries"
     # The others are facet links (or URL parameters for integrations).
     form_fields = ("q", "occurred_after", "occurred_before", "ordering")
+    chart_spec = THREAT_CHART
+    default_ordering = "-occurred_start"
+    table_columns = (
+        Column(_("Title"), "title"),
+        Column(_("When"), "occurred_start", descending_first=True),
+        Column(_("Category")),
+        Column(_("Where")),
+        Column(_("Blamed on")),
+        Column(_("Rating")),
+        Column(_("Severity"), "severity", descending_first=True, numeric=True),
+    )
     facets = (
         Facet(
             "category",

@@ -4,10 +4,12 @@ from django.db.models import Prefetch
 
 from alliances.api.views import brief_sources
 from core.api.renderers import CSVRenderer, GeoJSONRenderer
+from core.api.stats import stats_endpoint
 from core.api.viewsets import AtlasViewSet, ReviewedViewSet
 from core.exports import point_feature
 from exercises.models import Exercise
 from threats.filtersets import (
+    THREAT_CHART,
     ActorFilterSet,
     AttributionFilterSet,
     ThreatCategoryFilterSet,
@@ -66,6 +68,8 @@ class ThreatEntryViewSet(ReviewedViewSet):
     filterset_class = ThreatEntryFilterSet
     export_renderers = [CSVRenderer, GeoJSONRenderer]
     export_name = "threats"
+    # /threats/stats/: the list's chart as data
+    stats = stats_endpoint(THREAT_CHART)
 
     def list(self, request, *args, **kwargs):
         # The serializer's JSON, read from plain rows (threats/api/rows.py):

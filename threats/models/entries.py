@@ -4,7 +4,7 @@ whom it targeted."""
 from django.apps import apps as django_apps
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower, TruncMonth
 from django.urls import reverse
@@ -230,6 +230,48 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
             ),
             key=lambda pair: (-pair[1], pair[0].iso2),
         )
+
+    def target_monthly_counts(self):
+        """Rows for a chart stacked by target country (core/charts.py): these
+        entries per month of their start, its precision and country targeted
+        by ``targeting``'s rule (named, or happened in it): ``month``,
+        ``precision``, ``key`` (ISO code, None for an entry targeting none),
+        ``name``, ``name_lt``, ``count``. One aggregate query (the rule joins
+        two relations, which the ORM cannot group over in one query)."""
+        entries_sql, params = (
+            self.order_by()
+            .values(
+                e_id=models.F("pk"),
+                e_date=models.F("occurred_start"),
+                e_precision=models.F("occurred_start_precision"),
+                e_located=models.F("location_country_id"),
+            )
+            .query.sql_with_params()
+        )
+        through = self.model.target_countries.through._meta
+        country = Country._meta.db_table
+        # Table names from the models' meta; every value is a parameter.
+        sql = f"""
+            WITH chosen AS ({entries_sql})
+            SELECT date_trunc('month', chosen.e_date)::date AS month,
+                   chosen.e_precision AS precision, c.iso2 AS key,
+                   c.name AS name, c.name_lt AS name_lt,
+                   COUNT(DISTINCT chosen.e_id) AS count
+            FROM chosen
+            LEFT JOIN (
+                SELECT named.threatentry_id AS entry_id, named.country_id
+                FROM "{through.db_table}" named
+                WHERE named.threatentry_id IN (SELECT e_id FROM chosen)
+                UNION
+                SELECT e_id, e_located FROM chosen WHERE e_located IS NOT NULL
+            ) targeted ON targeted.entry_id = chosen.e_id
+            LEFT JOIN "{country}" c ON c.id = targeted.country_id
+            GROUP BY 1, 2, 3, 4, 5
+        """  # noqa: S608
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def involving(self, country):
         """Entries targeting ``country`` (``targeting``), annotated ``targeted``
