@@ -13,6 +13,10 @@ from core.views import server_error
 admin.site.site_header = _("Baltic Security Atlas")
 admin.site.site_title = _("Baltic Security Atlas")
 admin.site.index_title = _("Editors' desk")
+# No list of every model down the left of each admin page: with it, a change
+# list's columns and its filters did not fit a 1280-pixel screen. The home page
+# and the breadcrumbs lead to every list.
+admin.site.enable_nav_sidebar = False
 
 # The country profile lists exercises and threat entries too: a page of the
 # composition layer, kept under the alliances namespace its links have always used.
