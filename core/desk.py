@@ -10,8 +10,9 @@ from django.contrib import admin
 from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from core.models import ReviewedRecord
+from core.models import ReviewedRecord, Revision
 from core.publication import Status
 
 # Rows shown in each list; the heading says how many there are in all.
@@ -55,11 +56,50 @@ def _row(obj, site, when, who):
     }
 
 
+def pending_revisions(user, site):
+    """Changes proposed to published records (core/revisions.py), oldest first:
+    (rows, total). The records they change are read in one query a model."""
+    pending = Revision.objects.pending().visible_to(user)
+    revisions = list(
+        pending.select_related("author", "record_type").order_by("created", "pk")[
+            :DESK_ROWS
+        ]
+    )
+    total = len(revisions) if len(revisions) < DESK_ROWS else pending.count()
+    wanted = {}
+    for revision in revisions:
+        wanted.setdefault(revision.record_type, set()).add(revision.record_id)
+    records = {}
+    for record_type, ids in wanted.items():
+        for record in record_type.model_class()._default_manager.filter(pk__in=ids):
+            records[(record_type.pk, record.pk)] = record
+    rows = []
+    for revision in revisions:
+        record = records.get((revision.record_type_id, revision.record_id))
+        try:
+            url = reverse(f"{site.name}:atlas_revision_change", args=[revision.pk])
+        except NoReverseMatch:
+            url = ""
+        rows.append(
+            {
+                "days": (timezone.now() - revision.created).days,
+                "kind": _("change proposed to a published record"),
+                "title": str(record) if record else revision.record_label(),
+                "url": url,
+                "when": revision.created,
+                "who": revision.author,
+                "obj": revision,
+            }
+        )
+    return rows, total
+
+
 def review_queue(user, site=None):
-    """Records in review, oldest submission first (those moved into review by an
-    import, with no submission date, before them): (rows, total)."""
+    """What waits for a reviewer: records in review, oldest submission first
+    (those moved into review by an import, with no submission date, before
+    them), and changes proposed to published records: (rows, total)."""
     site = site or admin.site
-    rows, total = [], 0
+    rows, total = pending_revisions(user, site)
     for model in reviewed_models(user, site):
         in_review = model.objects.filter(publication_status=Status.REVIEW)
         total += in_review.count()

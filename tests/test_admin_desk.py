@@ -45,7 +45,7 @@ def test_the_review_queue_lists_records_in_review_oldest_first(
         response = reviewer_client.get("/admin/")
     queue = desk_section(response.content.decode(), "review-queue")
 
-    assert "3 records in review" in queue
+    assert "Review queue: 3 waiting for a review" in queue
     titles = re.findall(r'class="desk-title" title="([^"]+)"', queue)
     assert titles == [
         "Submitted a week ago",
@@ -56,6 +56,27 @@ def test_the_review_queue_lists_records_in_review_oldest_first(
     assert queue.count(">edita<") == 3
     assert f'href="/admin/threats/threatentry/{old.pk}/change/"' in queue
     assert "waiting 7 days" in queue
+
+
+def test_changes_proposed_to_published_records_wait_in_the_queue(
+    reviewer_client, editor
+):
+    from core.revisions import propose_change
+
+    published = factories.threat(title="Published and corrected")
+    revision = propose_change(
+        published, published, editor, "A better summary.", {"summary": "Corrected."}
+    )
+    factories.threat_in_review(editor, title="A record in review")
+    queue = desk_section(
+        reviewer_client.get("/admin/").content.decode(), "review-queue"
+    )
+    assert "Review queue: 2 waiting for a review" in queue
+    # The proposed change came first: it is the older.
+    titles = re.findall(r'class="desk-title" title="([^"]+)"', queue)
+    assert titles == ["Published and corrected", "A record in review"]
+    assert f'href="/admin/atlas/revision/{revision.pk}/change/"' in queue
+    assert "Change proposed to a published record" in queue
 
 
 def test_my_drafts_are_the_editors_own(editor_client, editor, reviewer):
