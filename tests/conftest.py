@@ -4,8 +4,20 @@ import collections
 import sys
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.utils import translation
 from rest_framework.throttling import SimpleRateThrottle
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_english():
+    """A request in Lithuanian leaves Lithuanian active in the thread (the
+    middleware activates a language, nothing deactivates it): the next test
+    read translated messages, and failed or passed by the order of the run."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
