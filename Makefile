@@ -20,6 +20,7 @@ help:
 	@echo "make test    set up everything, then checks, lint and the whole test suite"
 	@echo "make editor USERNAME=name   create an editor login for the admin"
 	@echo "make reviewer USERNAME=name an editor who may also publish and retract"
+	@echo "  (no terminal: DJANGO_EDITOR_PASSWORD=... make editor USERNAME=name PASSWORD_FROM_ENV=1)"
 	@echo "make lock    regenerate requirements.lock after editing pyproject.toml"
 	@echo "make prod    the production configuration (gunicorn, DEBUG off) on http://$(HOST):$(PORT)"
 	@echo "make backup  pg_dump the database into backups/ (FILE=... to choose the file)"
@@ -68,13 +69,16 @@ serve:
 seed: $(STAMP) .env
 	@$(WITH_DB) sh -c '$(MANAGE) migrate --noinput -v0 && $(MANAGE) import_records fixtures/ --status published'
 
+# PASSWORD_FROM_ENV=1: no prompt, the password comes from DJANGO_EDITOR_PASSWORD
+# (scripts, CI, a container without a terminal).
+NO_INPUT := $(if $(PASSWORD_FROM_ENV),--no-input)
 editor: $(STAMP) .env
-	@test -n "$(USERNAME)" || { echo "usage: make editor USERNAME=name"; exit 2; }
-	@$(WITH_DB) sh -c '$(MANAGE) migrate --noinput -v0 && $(MANAGE) create_editor "$(USERNAME)"'
+	@test -n "$(USERNAME)" || { echo "usage: make editor USERNAME=name [PASSWORD_FROM_ENV=1]"; exit 2; }
+	@$(WITH_DB) sh -c '$(MANAGE) migrate --noinput -v0 && $(MANAGE) create_editor $(NO_INPUT) "$(USERNAME)"'
 
 reviewer: $(STAMP) .env
-	@test -n "$(USERNAME)" || { echo "usage: make reviewer USERNAME=name"; exit 2; }
-	@$(WITH_DB) sh -c '$(MANAGE) migrate --noinput -v0 && $(MANAGE) create_editor --reviewer "$(USERNAME)"'
+	@test -n "$(USERNAME)" || { echo "usage: make reviewer USERNAME=name [PASSWORD_FROM_ENV=1]"; exit 2; }
+	@$(WITH_DB) sh -c '$(MANAGE) migrate --noinput -v0 && $(MANAGE) create_editor --reviewer $(NO_INPUT) "$(USERNAME)"'
 
 # prod: the production configuration on this machine: DEBUG off, hashed static
 # files (collectstatic), gunicorn as configured in gunicorn.conf.py, JSON logs on

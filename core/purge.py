@@ -7,9 +7,10 @@ list, and the pages every publication changes, ``CACHE_PURGE_PAGES``), which
 Varnish and nginx's cache-purge module understand, and one ``BAN /`` whose
 ``X-Ban-Url`` header holds a regular expression of the paths to drop (query
 strings included: every filtered list, facet and export of the kind), for a
-Varnish VCL that bans by it. There is one URL per page, in every language: the
-language comes from a cookie or Accept-Language, so each PURGE is sent once per
-language of the site with ``Accept-Language`` naming it. A cache that keys its
+Varnish VCL that bans by it. A page has a URL per language (``/threats/``,
+``/lt/threats/``, core/locale.py); an unprefixed URL's language comes from a
+cookie or Accept-Language, so its PURGE is sent once per language of the site
+with ``Accept-Language`` naming it, and a prefixed one's once, in its language. A cache that keys its
 copies by language (the scale profile's nginx, ops/nginx/atlas.conf) drops
 each one; Varnish, which keeps them as variants of one object, drops them all at
 the first and answers the others 404.
@@ -29,6 +30,9 @@ import urllib.request
 from django.conf import settings
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+
+from core.locale import page_url
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +47,14 @@ def _reverse(name, **kwargs):
 
 
 def affected_paths(record):
-    """The paths whose content ``record``'s publication or retraction changes."""
+    """The paths whose content ``record``'s publication or retraction changes,
+    at their unprefixed URLs (``language_paths`` adds the others), whatever
+    the language of the editor who made the change."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _affected_paths(record)
+
+
+def _affected_paths(record):
     opts = record._meta
     name = opts.model_name
     paths = [record.get_absolute_url()]
@@ -53,6 +64,22 @@ def affected_paths(record):
     paths.append(_reverse(f"api:{name}-detail", slug=record.slug))
     paths += [_reverse(page) for page in settings.CACHE_PURGE_PAGES]
     return list(dict.fromkeys(path for path in paths if path))
+
+
+def language_paths(paths):
+    """``(path, language)`` for every copy a cache may hold: an unprefixed URL in
+    each language of the site (its language comes from the cookie or
+    Accept-Language), and a page's URL in each other language (``/lt/threats/``),
+    which is that language whoever asks (core/locale.py)."""
+    languages = [code for code, _name in settings.LANGUAGES]
+    copies = []
+    for path in paths:
+        copies += [(path, language) for language in languages]
+        for language in languages:
+            translated = page_url(path, language)
+            if translated != path:
+                copies.append((translated, language))
+    return list(dict.fromkeys(copies))
 
 
 def ban_pattern(paths):
@@ -86,10 +113,10 @@ def purge_now(paths):
 def _purge(paths):
     for base in settings.CACHE_PURGE_URLS:
         base = base.rstrip("/")
-        for path in paths:
-            for language, _name in settings.LANGUAGES:
-                send("PURGE", base + path, {"Accept-Language": language})
-        send("BAN", base + "/", {BAN_HEADER: ban_pattern(paths)})
+        for path, language in language_paths(paths):
+            send("PURGE", base + path, {"Accept-Language": language})
+        every = list(dict.fromkeys(path for path, _language in language_paths(paths)))
+        send("BAN", base + "/", {BAN_HEADER: ban_pattern(every)})
 
 
 def purge_record(record):

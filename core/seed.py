@@ -249,6 +249,12 @@ class Importer:
         # (sources by URL): forgotten when the record is rejected.
         self.savepoint_cache = {}
         self._deferred = []
+        # Rows of a kind created while importing a record of another kind (the
+        # sources and publishers a threat cites), by kind name: the summary's
+        # "created" counts them too. Kept per record until its savepoint holds.
+        self.cited = Counter()
+        self._cited_now = Counter()
+        self._kind_now = None
 
     # -- driving ---------------------------------------------------------------
 
@@ -297,6 +303,7 @@ class Importer:
             done_of_kind += 1
             deferred = []
             self._deferred = deferred
+            self._kind_now, self._cited_now = name, Counter()
             try:
                 with transaction.atomic(), bumps_held():
                     kind = known.get(name) if name else None
@@ -312,8 +319,11 @@ class Importer:
                 self.savepoint_cache.clear()
             else:
                 self.counts[(name, outcome)] += 1
+                self.cited.update(self._cited_now)
                 later += [(name, origin, outcome, step) for step in deferred]
+        self._cited_now = self.cited
         for name, origin, outcome, step in later:
+            self._kind_now = name
             changed = step(origin)
             if changed is None or (changed and outcome == UNCHANGED):
                 self.counts[(name, outcome)] -= 1
@@ -343,6 +353,7 @@ class Importer:
                 move_without_review(obj, self.status or FORWARD_PATH[0], self.user)
                 mark_edited(obj, self.user)
             clean_and_save(obj)
+            self._count_cited(model)
             return obj, CREATED
         changed = [
             name for name, value in values.items() if getattr(obj, name) != value
@@ -356,6 +367,15 @@ class Importer:
             mark_edited(obj, self.user)
         clean_and_save(obj)
         return obj, UPDATED
+
+    def _count_cited(self, model):
+        kind = next((kind.name for kind in kinds() if kind.model is model), None)
+        if kind is not None and kind != self._kind_now:
+            self._cited_now[kind] += 1
+
+    def created(self, kind):
+        """Rows of ``kind`` created: its own records and those others cited."""
+        return self.counts[(kind, CREATED)] + self.cited[kind]
 
     def _advance(self, obj):
         """Move an existing record forward to the status asked for, if any."""

@@ -7,6 +7,7 @@ from core.admin import (
     AtlasModelAdmin,
     ReviewDueFilter,
     ReviewedModelAdmin,
+    title_column,
     vague_date_column,
 )
 from core.forms import DuplicateCheckedForm
@@ -62,14 +63,12 @@ class ExerciseForm(DuplicateCheckedForm):
 @admin.register(Exercise)
 class ExerciseAdmin(ReviewedModelAdmin):
     form = ExerciseForm
+    name_short = title_column("name", _("name"))
     list_display = (
-        "name",
-        "series",
+        "name_short",
         "start_display",
-        "end_display",
         "domain",
         "lead_country",
-        "personnel",
         "publication_status",
         "last_verified",
         "updated",
@@ -103,7 +102,6 @@ class ExerciseAdmin(ReviewedModelAdmin):
     date_hierarchy = "start"
     inlines = (ParticipationInline, ExerciseLocationInline)
     start_display = vague_date_column("start", _("start"))
-    end_display = vague_date_column("end", _("end"))
     fieldsets = (
         (
             None,

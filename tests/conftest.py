@@ -6,7 +6,9 @@ import sys
 import tempfile
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.utils import translation
 from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -75,6 +77,16 @@ def django_db_setup(
 
 
 @pytest.fixture(autouse=True)
+def _each_test_starts_in_english():
+    """A request in Lithuanian leaves Lithuanian active in the thread (the
+    middleware activates a language, nothing deactivates it): the next test
+    read translated messages, and failed or passed by the order of the run."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     """Personas are made for hundreds of tests: hash their passwords cheaply."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -100,21 +112,6 @@ def _api_visitor_limit_out_of_the_way(monkeypatch):
         "THROTTLE_RATES",
         {**SimpleRateThrottle.THROTTLE_RATES, "anon": "1000000/minute"},
     )
-
-
-@pytest.fixture(autouse=True)
-def _site_language():
-    """Every test starts in the site's language. A page asked for in Lithuanian
-    leaves Lithuanian active in the thread (the locale middleware activates a
-    language and nothing deactivates it after a test client's request), and a
-    later test in the same worker read "neįvertinta" where it expected "not
-    rated"."""
-    from django.conf import settings
-    from django.utils import translation
-
-    translation.activate(settings.LANGUAGE_CODE)
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -184,12 +184,14 @@ def threat(sources=None, targets=(), **extra):
 def threat_in_review(editor, **extra):
     """A threat entry that ``editor`` wrote and submitted for review."""
     return threat(
-        publication_status=Status.REVIEW,
-        published_at=None,
-        last_edited_by=editor,
-        submitted_by=editor,
-        submitted_at=timezone.now(),
-        **extra,
+        **{
+            "publication_status": Status.REVIEW,
+            "published_at": None,
+            "last_edited_by": editor,
+            "submitted_by": editor,
+            "submitted_at": timezone.now(),
+            **extra,
+        }
     )
 
 

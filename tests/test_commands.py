@@ -1,6 +1,9 @@
 """Management commands an operator runs by hand."""
 
 import io
+import os
+import shutil
+import subprocess
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -93,3 +96,62 @@ def test_seed_leaves_a_database_with_records_alone(tmp_path):
 def test_seed_without_the_fixtures_folder_says_so(tmp_path):
     with pytest.raises(CommandError, match="no such folder"):
         call_command("seed", fixtures=str(tmp_path / "missing"))
+
+
+def _database_url():
+    from django.db import connection
+
+    db = connection.settings_dict
+    return (
+        f"postgresql://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+def _make(*args, env):
+    from django.conf import settings
+
+    # -o: the virtualenv and .env are taken as they are (never reinstalled here).
+    return subprocess.run(  # noqa: S603
+        [
+            shutil.which("make"),
+            "--no-print-directory",
+            "-o",
+            ".venv/.installed",
+            "-o",
+            ".env",
+            *args,
+        ],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, **env},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_make_editor_works_without_a_terminal():
+    env = {
+        "DATABASE_URL": _database_url(),
+        "DJANGO_EDITOR_PASSWORD": "a long and unusual passphrase",
+    }
+    done = _make("editor", "USERNAME=ona", "PASSWORD_FROM_ENV=1", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Created editor 'ona'" in done.stdout
+    user = get_user_model().objects.get(username="ona")
+    # (hashed by the real settings' hasher, which the tests' settings may not list)
+    assert user.is_staff and user.has_usable_password()
+
+    done = _make("reviewer", "USERNAME=vida", "PASSWORD_FROM_ENV=1", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert get_user_model().objects.get(username="vida").groups.count() == 2
+
+
+def test_create_editor_without_a_terminal_says_how(monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("typed\ntyped\n"))
+    with pytest.raises(CommandError, match="PASSWORD_FROM_ENV=1"):
+        call_command("create_editor", "nobody")
+    assert not get_user_model().objects.filter(username="nobody").exists()

@@ -146,6 +146,29 @@ def test_dry_run_writes_nothing(tmp_path, countries, capsys):
     assert history_events() == before
 
 
+def test_the_summary_counts_the_sources_and_publishers_records_cite(
+    tmp_path, countries, capsys
+):
+    # Two sources cited by the exercise (one of them for its coordinates) and
+    # the publisher of one: rows the import made, though the file holds no
+    # source or publisher record.
+    rejected = exercise_record(id="ex-bad", name="Bad", domain="not-a-domain")
+    rejected["sources"] = [{"url": "https://gone.example/x", "publisher": "Gone"}]
+    call_command(
+        "import_records",
+        write(tmp_path, [exercise_record(), rejected]),
+        skip_bad_rows=True,
+        stderr=None,
+    )
+    output = capsys.readouterr().out
+    assert Source.objects.count() == 2
+    # The rejected record's source and publisher were rolled back: not counted.
+    assert re.search(r"source\s+2\s+0\s+0\s+0", output)
+    assert re.search(r"publisher\s+1\s+0\s+0\s+0", output)
+    assert re.search(r"exercise\s+1\s+0\s+0\s+1", output)
+    assert "2 source" in output
+
+
 def test_a_second_import_of_the_same_file_changes_nothing(tmp_path, countries, capsys):
     path = write(tmp_path, [exercise_record()])
     call_command("import_records", path)

@@ -364,7 +364,8 @@ def test_detail_pages_name_the_country_and_category_in_lithuanian(client, atlas)
     assert heading.startswith("<h1>Lietuva")
     assert '<span class="name-lt" lang="en">Lithuania</span>' in heading
     threat = page(client, "/threats/")
-    first = re.search(r'href="(/threats/[^"?]+/)"', threat).group(1)
+    # A Lithuanian page links the Lithuanian URLs (/lt/..., config/urls.py).
+    first = re.search(r'href="(/lt/threats/[^"?]+/)"', threat).group(1)
     detail = page(client, first)
     assert 'class="badge" title="' in detail
     assert re.search(

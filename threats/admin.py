@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import (
@@ -7,6 +8,7 @@ from core.admin import (
     AtlasModelAdmin,
     ReviewDueFilter,
     ReviewedModelAdmin,
+    title_column,
     vague_date_column,
 )
 from core.forms import DuplicateCheckedForm
@@ -103,13 +105,14 @@ class ThreatEntryForm(DuplicateCheckedForm):
 @admin.register(ThreatEntry)
 class ThreatEntryAdmin(ReviewedModelAdmin):
     form = ThreatEntryForm
+    # Seven columns fit a 1280-pixel screen beside the filters (the place and
+    # the Admiralty code are on the record's page).
+    title_short = title_column("title", _("title"))
     list_display = (
-        "title",
+        "title_short",
         "category",
         "occurred_display",
-        "location_name",
-        "severity",
-        "admiralty_code",
+        "severity_short",
         "publication_status",
         "last_verified",
         "updated",
@@ -197,6 +200,16 @@ class ThreatEntryAdmin(ReviewedModelAdmin):
         PROVENANCE_FIELDSET,
     )
 
+    @admin.display(description=_("severity"), ordering="severity")
+    def severity_short(self, obj):
+        """The grade alone ("3"), its meaning on hover: the words took a
+        column of their own."""
+        if obj.severity is None:
+            return "–"
+        return format_html(
+            '<span title="{}">{}</span>', obj.get_severity_display(), obj.severity
+        )
+
     def get_readonly_fields(self, request, obj=None):
         derived = ("source_reliability", "corroboration", "information_credibility")
         readonly = [*super().get_readonly_fields(request, obj), *derived]
@@ -204,10 +217,6 @@ class ThreatEntryAdmin(ReviewedModelAdmin):
         if not request.user.has_perm("threats.publish_threatentry"):
             readonly.append("credibility_override")
         return readonly
-
-    @admin.display(description=_("Admiralty"))
-    def admiralty_code(self, obj):
-        return obj.admiralty_code or "–"
 
 
 @admin.register(Attribution)

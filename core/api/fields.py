@@ -4,8 +4,10 @@ slug, ISO code or id."""
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
@@ -51,7 +53,11 @@ def web_url(request, url_name, key):
 
     def build():
         try:
-            return reverse(url_name, args=[_WEB_PLACEHOLDER])
+            # The page's English URL, whatever the request's language: the API
+            # is not prefixed, and its payloads do not change with the
+            # Accept-Language (the Lithuanian page is under /lt/, config/urls.py).
+            with translation.override(settings.LANGUAGE_CODE):
+                return reverse(url_name, args=[_WEB_PLACEHOLDER])
         except NoReverseMatch:  # pragma: no cover - every named page exists
             return ""
 

@@ -85,3 +85,24 @@ def printable(value, limit=200):
         char for char in str(value or "") if char.isprintable() or char == " "
     )
     return text[: int(limit)]
+
+
+@register.simple_tag(takes_context=True)
+def language_alternates(context):
+    """The current page in every language, for the hreflang links and the
+    language switch: ``[{"code", "name", "url", "absolute"}]``, [] when the
+    page has no URL per language."""
+    from core.locale import alternates
+
+    request = context.get("request")
+    if request is None:
+        return []
+    return [
+        {
+            "code": code,
+            "name": name,
+            "url": url,
+            "absolute": request.build_absolute_uri(url),
+        }
+        for code, name, url in alternates(request.get_full_path())
+    ]

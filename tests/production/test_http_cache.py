@@ -114,6 +114,15 @@ def test_a_publication_is_shown_at_once_through_redis_and_the_purge_hook(
         "/search/",
     ):
         assert ("PURGE", path) in methods
+    # The Lithuanian URLs of the pages too; the API has none.
+    for path in (
+        f"/lt/threats/{waiting.slug}/",
+        "/lt/threats/",
+        "/lt/",
+        "/lt/timeline/",
+    ):
+        assert ("PURGE", path) in methods
+    assert not any(path.startswith("/lt/api/") for _method, path in methods)
     bans = [ban for method, _path, ban in stub_cache.received if method == "BAN"]
     assert len(bans) == 1
     assert "/threats/" in bans[0]

@@ -81,6 +81,19 @@ def test_nginx_caches_anonymous_pages_per_language_and_the_hook_purges_them(
     assert 'lang="en"' in get(proxy, "/threats/", **{"Accept-Language": "en"})[2]
     assert get(proxy, "/api/v1/threats/")[:2] == (200, "MISS")
     assert get(proxy, "/api/v1/threats/")[:2] == (200, "HIT")
+    # A page under /lt/ is Lithuanian whoever asks: one copy, served from the
+    # cache to every reader, whatever their cookie or Accept-Language.
+    status, cache, body = get(proxy, "/lt/threats/", **{"Accept-Language": "en"})
+    assert (status, cache) == (200, "MISS")
+    assert 'lang="lt"' in body
+    for headers in (
+        {"Accept-Language": "de,lt;q=0.8"},
+        {"Cookie": "django_language=en"},
+        {},
+    ):
+        status, cache, body = get(proxy, "/lt/threats/", **headers)
+        assert (status, cache) == (200, "HIT"), headers
+        assert 'lang="lt"' in body
 
     # Editors (a session cookie), token clients and a visitor who has just
     # written always reach the app.
@@ -110,6 +123,9 @@ def test_nginx_caches_anonymous_pages_per_language_and_the_hook_purges_them(
     assert titles(body) == {first.title, waiting.title}, (cache, proxy.errors())
     assert cache == "MISS"
     status, cache, body = get(proxy, "/threats/", **{"Accept-Language": "lt"})
+    assert (status, cache) == (200, "MISS")
+    assert waiting.title in body
+    status, cache, body = get(proxy, "/lt/threats/")
     assert (status, cache) == (200, "MISS")
     assert waiting.title in body
     status, cache, body = get(proxy, "/api/v1/threats/")

@@ -1,5 +1,6 @@
 import getpass
 import os
+import sys
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -74,6 +75,12 @@ class Command(BaseCommand):
             if not password:
                 raise CommandError("--no-input needs DJANGO_EDITOR_PASSWORD to be set.")
             return password
+        if not sys.stdin.isatty():
+            # getpass would read the password from a pipe, or fail on none.
+            raise CommandError(
+                "No terminal to ask for the password: set DJANGO_EDITOR_PASSWORD "
+                "and give --no-input (make editor USERNAME=name PASSWORD_FROM_ENV=1)."
+            )
         password = getpass.getpass("Password: ")
         if password != getpass.getpass("Password (again): "):
             raise CommandError("The two passwords differ.")

@@ -9,7 +9,6 @@ from django.db import transaction
 
 from core.history import FILE_IMPORT_REASON, SEED_IMPORT_REASON
 from core.seed import (
-    CREATED,
     IMPORT_STATUSES,
     REJECTED,
     SEED_FILES,
@@ -167,15 +166,31 @@ class Command(BaseCommand):
             self.stdout.write("\r" + " " * 72 + "\r", ending="")
 
     def summary(self, importer):
-        kinds = sorted({kind for kind, _outcome in importer.counts})
+        """One line a kind: "created" counts every row of the kind the import
+        made, those the records cite (a threat's sources) as well as its own."""
+        kinds = sorted(
+            {kind for kind, _outcome in importer.counts} | set(importer.cited)
+        )
         self.stdout.write(
             f"{'kind':<14}{'created':>9}{'updated':>9}{'unchanged':>11}{'rejected':>10}"
         )
         for kind in kinds:
             row = [
-                importer.counts[(kind, outcome)]
-                for outcome in (CREATED, UPDATED, UNCHANGED, REJECTED)
+                importer.created(kind),
+                *(
+                    importer.counts[(kind, outcome)]
+                    for outcome in (UPDATED, UNCHANGED, REJECTED)
+                ),
             ]
             self.stdout.write(
                 f"{kind:<14}{row[0]:>9}{row[1]:>9}{row[2]:>11}{row[3]:>10}"
+            )
+        cited = [
+            f"{importer.cited[kind]} {kind}" for kind in kinds if importer.cited[kind]
+        ]
+        if cited:
+            self.stdout.write(
+                "(created includes rows made for the records citing them: "
+                + ", ".join(cited)
+                + ")"
             )
