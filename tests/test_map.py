@@ -287,11 +287,13 @@ def _build(rows):
         make.threat()
 
 
-# Queries: 1 exercise locations with their exercises, 2 threat entries with their
-# categories.
-DATA_QUERIES = 2
-# The same two, plus 3 the threat categories for the filter form.
-PAGE_QUERIES = 3
+# Queries, per kind: the grid's cells in view (one GROUP BY), then the records
+# shown one by one (exercise locations with their exercises, threat entries with
+# their categories).
+DATA_QUERIES = 4
+# Per kind, how many are mapped and the newest listed; plus the threat
+# categories for the filter form.
+PAGE_QUERIES = 5
 
 
 @pytest.mark.django_db
@@ -327,10 +329,10 @@ def test_filtered_query_count_does_not_grow_with_rows(
 ):
     _build(rows)
 
-    # One kind shown: its query, plus 1 to look up the country given.
-    with django_assert_num_queries(2 + VERSION_LOOKUP):
+    # One kind shown: its two queries, plus 1 to look up the country given.
+    with django_assert_num_queries(3 + VERSION_LOOKUP):
         client.get("/map/data.json?kind=exercise&host=LT")
-    with django_assert_num_queries(2 + VERSION_LOOKUP):
+    with django_assert_num_queries(3 + VERSION_LOOKUP):
         client.get("/map/data.json?kind=threat&target=LT")
     # Both kinds, and both filtered by a looked-up value (country, category).
     with django_assert_num_queries(DATA_QUERIES + 2 + VERSION_LOOKUP):

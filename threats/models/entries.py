@@ -544,6 +544,13 @@ class ThreatEntry(ReviewedRecord):
         indexes = [
             GinIndex(fields=["search_vector"], name="threat_entry_search"),
             trigram_index("title", "threat_entry_title_trgm"),
+            # The map's grid (config/pages/mapgrid.py): published entries'
+            # coordinates, read by an index-only scan.
+            models.Index(
+                fields=["longitude", "latitude"],
+                name="threat_entry_map_point",
+                condition=Q(publication_status="published", latitude__isnull=False),
+            ),
         ]
         constraints = [
             *workflow_constraints("threat_entry"),
