@@ -545,9 +545,11 @@ class ThreatEntry(ReviewedRecord):
             GinIndex(fields=["search_vector"], name="threat_entry_search"),
             trigram_index("title", "threat_entry_title_trgm"),
             # The map's grid (config/pages/mapgrid.py): published entries'
-            # coordinates, read by an index-only scan.
+            # coordinates, read by an index-only scan, also under the map's
+            # year and category filters.
             models.Index(
                 fields=["longitude", "latitude"],
+                include=["occurred_start", "category"],
                 name="threat_entry_map_point",
                 condition=Q(publication_status="published", latitude__isnull=False),
             ),
