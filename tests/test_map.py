@@ -291,9 +291,9 @@ def _build(rows):
 # shown one by one (exercise locations with their exercises, threat entries with
 # their categories).
 DATA_QUERIES = 4
-# Per kind, how many are mapped and the newest listed; plus the threat
-# categories for the filter form.
-PAGE_QUERIES = 5
+# Per kind, how many are mapped and the newest listed; the threat categories for
+# the filter form; maritime incidents per sea area.
+PAGE_QUERIES = 6
 
 
 @pytest.mark.django_db

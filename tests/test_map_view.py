@@ -202,3 +202,39 @@ def test_the_page_does_not_keep_the_view_as_a_filter(client, spread):
     assert '<input type="hidden" name="host" value="LT">' in html
     assert 'name="bbox"' not in html
     assert 'name="zoom"' not in html
+
+
+def test_the_page_counts_maritime_incidents_by_sea_area(client, db):
+    for n in range(2):
+        make.threat(
+            title=f"Cable {n}",
+            sea_area="baltic_sea",
+            latitude=Decimal("57.1"),
+            longitude=Decimal("19.5"),
+        )
+    make.threat(title="Ship", sea_area="gulf_of_finland")
+    make.threat(title="On land")
+
+    response = client.get("/map/?year=")
+
+    areas = [(a["label"], a["count"]) for a in response.context["sea_areas"]]
+    assert areas == [("Baltic Sea", 2), ("Gulf of Finland", 1)]
+    html = response.content.decode()
+    assert "Maritime incidents by sea area" in html
+    assert 'href="/map/?year=&amp;sea_area=baltic_sea"' in html
+    # The map writes each sea's name and count inside it.
+    labels = response.context["sea_labels"]
+    assert {label["label"] for label in labels} == {"Baltic Sea", "Gulf of Finland"}
+    assert 'data-sea-labels="map-sea-labels"' in html
+    # The link maps the incidents of that sea alone.
+    answer = data(client, f"sea_area=baltic_sea&{BALTIC}")
+    assert singles(answer) == ["Cable 0", "Cable 1"]
+
+
+def test_no_sea_areas_when_only_exercises_are_shown(client, db):
+    make.threat(sea_area="baltic_sea")
+
+    response = client.get("/map/?kind=exercise")
+
+    assert response.context["sea_areas"] == []
+    assert "Maritime incidents by sea area" not in response.content.decode()

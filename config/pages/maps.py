@@ -16,6 +16,7 @@ import re
 from datetime import date
 
 from django import forms
+from django.db.models import Count
 from django.db.models.functions import Coalesce
 from django.http import JsonResponse
 from django.urls import reverse
@@ -48,6 +49,15 @@ NOT_FILTERS = {"ordering"}
 LISTED = 100  # dropped from the query string, see _normalise()
 # Parameters the page shows as inputs; any other filter is kept as a hidden input.
 SHOWN_PARAMS = {"kind", "q", "year", "category", "domain"}
+# Where map.js writes each sea area's name and its count of maritime incidents:
+# points inside each sea, chosen by hand for the label (no sea-area outlines
+# are drawn: no public-domain sea polygons are available to the site offline).
+SEA_LABELS = {
+    "baltic_sea": (55.7, 18.4),
+    "gulf_of_finland": (59.85, 25.9),
+    "gulf_of_riga": (57.65, 23.45),
+    "gulf_of_bothnia": (62.4, 19.9),
+}
 # The map's view: set by map.js for data.json, not kept by the page's form.
 VIEW_PARAMS = {"bbox", "zoom"}
 
@@ -325,6 +335,7 @@ class MapView(TemplateView):
         valid = filters.is_valid()
         data = filters.data
         records, counts = filters.listed(self.listed) if valid else ([], {})
+        sea_areas = self.sea_areas(filters) if valid else []
         context.update(
             filters=filters,
             valid=valid,
@@ -354,12 +365,64 @@ class MapView(TemplateView):
             ],
             # The page's own query string, as map.js fetches it (adding the view).
             data_url=_with_query(reverse("map_data"), self.request),
+            sea_areas=sea_areas,
+            sea_labels=[
+                {
+                    "label": area["label"],
+                    "count": area["count"],
+                    "lat": SEA_LABELS[area["value"]][0],
+                    "lon": SEA_LABELS[area["value"]][1],
+                }
+                for area in sea_areas
+                if area["value"] in SEA_LABELS
+            ],
             exercise_count=counts.get(EXERCISE, 0),
             threat_count=counts.get(THREAT, 0),
         )
         context["mapped_count"] = context["exercise_count"] + context["threat_count"]
+        context["sea_area_count"] = sum(area["count"] for area in sea_areas)
         context["more_count"] = context["mapped_count"] - len(records)
         return context
+
+    def sea_areas(self, filters):
+        """Maritime incidents (threat entries with a sea area) per sea area under
+        the filters: one ``GROUP BY``, cached per data version and query."""
+        if THREAT not in filters.kinds():
+            return []
+        labels = dict(ThreatEntry.SeaArea.choices)
+
+        def count():
+            rows = (
+                filters.threats.qs.exclude(sea_area="")
+                .order_by()
+                .values("sea_area")
+                .annotate(count=Count("pk"))
+            )
+            return {row["sea_area"]: row["count"] for row in rows}
+
+        params = sorted(
+            (name, values)
+            for name, values in filters.data.lists()
+            if name not in VIEW_PARAMS
+        )
+        counts = cached("map-sea-areas", count, vary=params)
+        query = self.request.GET.copy()
+        for name in VIEW_PARAMS | {"kind"}:
+            query.pop(name, None)
+        areas = []
+        for value, label in labels.items():
+            if not counts.get(value):
+                continue
+            query.setlist("sea_area", [value])
+            areas.append(
+                {
+                    "value": value,
+                    "label": str(label),
+                    "count": counts[value],
+                    "url": f"{reverse('map')}?{query.urlencode()}",
+                }
+            )
+        return areas
 
 
 class MapDataView(View):

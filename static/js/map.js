@@ -248,6 +248,20 @@
     return target;
   }
 
+  // Each sea area's name and count of maritime incidents, written inside it
+  // (the list beside the map gives the same, with links).
+  var seaNode = text.seaLabels && document.getElementById(text.seaLabels);
+  var seaLabels = (seaNode && JSON.parse(seaNode.textContent)) || [];
+  seaLabels.forEach(function (sea) {
+    var label = element("span", "map-sea-label", sea.label);
+    label.appendChild(element("span", "count", " " + sea.count));
+    L.marker(L.latLng(sea.lat, sea.lon), {
+      icon: L.divIcon({ className: "map-sea-label-icon", html: label, iconSize: null }),
+      interactive: false,
+      keyboard: false
+    }).addTo(map);
+  });
+
   var markers = L.layerGroup().addTo(map);
   var features = [];
   var clusters = [];
