@@ -179,3 +179,36 @@ def test_zoom_links_stay_within_the_years_with_records():
     assert links["earlier"] == (2016, 2019)
     assert links["later"] == (2020, 2023)
     assert {key for key, *_ in zoom_links(2014, 2026, 2014, 2026)} == {"in"}
+
+
+def test_in_lithuanian_the_chart_speaks_lithuanian_and_keeps_plain_numbers(
+    client, history
+):
+    from tests.test_lithuanian import chart_elements, in_lithuanian, number_problems
+
+    html = in_lithuanian(client).get("/timeline/?from=2016&to=2024").content.decode()
+
+    assert "Laiko juosta nuo 2016 iki 2024" in html
+    assert "Visi metai" not in html  # the whole range is shown already
+    assert "Priartinti" in html
+    chart = re.search(r"<svg class=\"chart timeline-svg\".*?</svg>", html, re.S)
+    svg_text = chart.group(0)
+    assert "Atverti sąrašą" in svg_text
+    problems = []
+    for tag, attrs in chart_elements(svg_text).elements:
+        for name in (
+            "x",
+            "y",
+            "width",
+            "height",
+            "cx",
+            "cy",
+            "r",
+            "x1",
+            "x2",
+            "y1",
+            "y2",
+        ):
+            if name in attrs:
+                problems += number_problems(tag, name, attrs[name] or "")
+    assert problems == []
