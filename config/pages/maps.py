@@ -53,7 +53,7 @@ SHOWN_PARAMS = {"kind", "q", "year", "category", "domain"}
 # points inside each sea, chosen by hand for the label (no sea-area outlines
 # are drawn: no public-domain sea polygons are available to the site offline).
 SEA_LABELS = {
-    "baltic_sea": (55.7, 18.4),
+    "baltic_sea": (55.9, 17.6),
     "gulf_of_finland": (59.85, 25.9),
     "gulf_of_riga": (57.65, 23.45),
     "gulf_of_bothnia": (62.4, 19.9),

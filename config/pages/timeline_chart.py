@@ -94,6 +94,9 @@ def build_chart(*, lanes, cells, marks, first, last, extra_params):
         for i, year in enumerate(years)
         if (year - first) % every == 0
     ]
+    # Every other label is left out on a phone (css: .axis .minor).
+    for n, tick in enumerate(ticks):
+        tick["minor"] = len(ticks) > 6 and n % 2 == 1
     rows = []
     for index, (kind, label, item_label, list_name, year_filter) in enumerate(lanes):
         label_top = TOP + index * (LABEL + LANE + GAP)

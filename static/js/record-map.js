@@ -80,8 +80,28 @@
 
   var records = L.layerGroup().addTo(map);
 
+  function popupItem(props) {
+    var item = document.createElement("li");
+    var link = document.createElement("a");
+    link.href = props.url;
+    link.textContent = props.title;
+    var meta = document.createElement("span");
+    meta.className = "map-popup-meta";
+    meta.textContent = [props.date, props.category, props.place]
+      .filter(function (part) {
+        return part;
+      })
+      .join(" · ");
+    item.appendChild(link);
+    item.appendChild(meta);
+    return item;
+  }
+
   function drawRecords(data) {
     records.clearLayers();
+    // Records at the very same spot share one marker, whose popup lists them.
+    var spots = {};
+    var order = [];
     (data.features || []).forEach(function (feature) {
       var props = feature.properties;
       var point = feature.geometry.coordinates;
@@ -102,24 +122,30 @@
         records.addLayer(group);
         return;
       }
-      var link = document.createElement("a");
-      link.href = props.url;
-      link.textContent = props.title;
-      var meta = document.createElement("span");
-      meta.className = "map-popup-meta";
-      meta.textContent = [props.date, props.category, props.place]
-        .filter(function (part) {
-          return part;
-        })
-        .join(" · ");
+      var key = point[0] + "," + point[1];
+      if (!spots[key]) {
+        spots[key] = { latlng: latlng, features: [] };
+        order.push(key);
+      }
+      spots[key].features.push(feature);
+    });
+    order.forEach(function (key) {
+      var spot = spots[key];
+      var count = spot.features.length;
+      var first = spot.features[0].properties;
+      var label = count === 1 ? first.title : count + " " + text.textRecords;
+      var list = document.createElement("ul");
+      list.className = "map-popup-list";
+      spot.features.forEach(function (feature) {
+        list.appendChild(popupItem(feature.properties));
+      });
       var box = document.createElement("div");
       box.className = "map-popup";
-      box.appendChild(link);
-      box.appendChild(meta);
+      box.appendChild(list);
       records.addLayer(
-        L.marker(latlng, {
-          icon: icon("threat", 1, props.title),
-          title: props.title,
+        L.marker(spot.latlng, {
+          icon: icon("threat", count, label),
+          title: label,
           keyboard: true
         }).bindPopup(box, { maxWidth: Math.min(300, container.clientWidth - 60) })
       );
