@@ -255,11 +255,17 @@
   seaLabels.forEach(function (sea) {
     var label = element("span", "map-sea-label", sea.label);
     label.appendChild(element("span", "count", " " + sea.count));
-    L.marker(L.latLng(sea.lat, sea.lon), {
-      icon: L.divIcon({ className: "map-sea-label-icon", html: label, iconSize: null }),
+    // A permanent tooltip, not a marker: nothing to click or focus.
+    L.tooltip({
+      permanent: true,
+      direction: "center",
+      className: "map-sea-label-tip",
       interactive: false,
-      keyboard: false
-    }).addTo(map);
+      opacity: 1
+    })
+      .setLatLng([sea.lat, sea.lon])
+      .setContent(label)
+      .addTo(map);
   });
 
   var markers = L.layerGroup().addTo(map);

@@ -147,6 +147,9 @@ def test_the_map_page_asks_for_the_view_shown(page, places, outside_requests):
     assert "bbox=" in asked[0] and "zoom=" in asked[0]
     # The sea area's name and count are written on the map.
     expect(page.locator(".map-sea-label")).to_contain_text("Baltic Sea")
+    # A label, not a marker: nothing to click or tab to.
+    assert page.locator(".leaflet-marker-icon .map-sea-label").count() == 0
+    assert serious_violations(page) == []
     page.locator(".leaflet-control-zoom-in").click()
     page.wait_for_timeout(800)
     assert len(asked) >= 2, asked
