@@ -196,3 +196,19 @@ def test_the_summary_costs_two_queries_at_any_size(
         response = client.get("/countries/QC/")
 
     assert len(response.context["threat_summary"]["rows"]) == size
+
+
+def test_the_profile_lists_the_newest_entries_and_links_to_them_all(
+    client, profile, monkeypatch
+):
+    from config.pages import countries
+
+    monkeypatch.setattr(countries, "THREATS_LISTED", 2)
+
+    response = client.get("/countries/LT/")
+
+    assert len(response.context["threats"]) == 2
+    html = response.content.decode()
+    assert "<strong>4</strong> threat entries" in html
+    assert "The newest 2 are listed here: all 4" in html
+    assert 'href="/threats/?target=LT"' in html

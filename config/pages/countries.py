@@ -24,6 +24,9 @@ from threats.models import Attribution, ThreatEntry
 
 # The actors blamed most often for entries targeting the country.
 TOP_ACTORS = 8
+# The newest threat entries listed on the profile; the summary counts them all
+# and the threat list (``?target=``) gives them all.
+THREATS_LISTED = 50
 
 ISO2 = re.compile(r"^[A-Za-z]{2}$")
 
@@ -50,8 +53,10 @@ class CountryDetailView(DetailView):
             ),
             agreements=[p.agreement for p in country.agreement_parties.all()],
             exercises=Exercise.objects.published().involving(country),
-            threats=ThreatEntry.objects.published().involving(country),
+            threats=ThreatEntry.objects.published().involving(country)[:THREATS_LISTED],
             threat_summary=threat_summary(country),
+            threats_list_url=f"{reverse('threats:threatentry_list')}?"
+            + urlencode({"target": country.iso2}),
             map_source=f"{reverse('map_data')}?"
             + urlencode({"kind": "threat", "target": country.iso2}),
         )
