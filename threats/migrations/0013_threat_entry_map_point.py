@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("alliances", "0008_merge_parallel_work"),
         ("exercises", "0005_workflow_history"),
-        ("threats", "0009_actor_name_lt"),
+        ("threats", "0012_search_newest_published"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
