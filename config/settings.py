@@ -478,7 +478,8 @@ ANONYMOUS_RATES = {
     "search": env_str("DJANGO_SEARCH_RATE", "30/minute"),
     "exports": env_str("DJANGO_EXPORT_RATE", "10/minute"),
     "feeds": env_str("DJANGO_FEED_RATE", "30/minute"),
-    "map-data": env_str("DJANGO_MAP_DATA_RATE", "30/minute"),
+    # The map asks again on every move and zoom (each answer bounded).
+    "map-data": env_str("DJANGO_MAP_DATA_RATE", "120/minute"),
 }
 # Most records one page export (?format=csv|json) or calendar holds; an export
 # cut there says so (core/views.py).

@@ -28,10 +28,13 @@ class SearchKind:
 
 class TimelineKind:
     """A model's rows on the timeline: the key in the URL (``?kind=threat``),
-    the filter's label, the label beside each row, and the filter's order."""
+    the filter's label, the label beside each row, the filter's order, and the
+    parameter of its list page that keeps one year (the timeline's chart links
+    a busy year to that list, ``search_kind.list_url``)."""
 
-    def __init__(self, key, label, item_label, position=50):
+    def __init__(self, key, label, item_label, position=50, year_filter="year"):
         self.key = key
         self.label = label
         self.item_label = item_label
         self.position = position
+        self.year_filter = year_filter

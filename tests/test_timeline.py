@@ -228,9 +228,10 @@ def _build(rows):
 
 
 # Queries: 1 threat categories (form choices), 2 rows per kind and year (kind and
-# year facets), 3 threat entries per category (category facet), 4 count of the
-# matching rows (paginator), 5 the rows of the page (one UNION ALL).
-TIMELINE_QUERIES = 5
+# year facets, and the chart's density), 3 threat entries per category (category
+# facet), 4 the chart's marks (records of the sparse years, one UNION ALL), 5
+# count of the matching rows (paginator), 6 the rows of the page (one UNION ALL).
+TIMELINE_QUERIES = 6
 
 
 @pytest.mark.parametrize("rows", [1, 12])

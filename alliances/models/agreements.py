@@ -119,7 +119,9 @@ class Agreement(ReviewedRecord):
     api_kind = "agreements"
     # The field that names a record (retractions, timeline).
     title_field = "title"
-    timeline_kind = TimelineKind("agreement", _("Agreements"), _("Agreement"), 10)
+    timeline_kind = TimelineKind(
+        "agreement", _("Agreements"), _("Agreement"), 10, year_filter="signed"
+    )
     search_kind = SearchKind(
         "agreements",
         _("Agreements"),

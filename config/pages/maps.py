@@ -16,12 +16,22 @@ import re
 from datetime import date
 
 from django import forms
+from django.db.models import Count
+from django.db.models.functions import Coalesce
 from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from config.pages import mapgrid
+from config.pages.mapgrid import (
+    Grid,
+    ViewForm,
+    cluster_feature,
+    merge,
+    shown_as_records,
+)
 from core.datacache import cached
 from core.exports import point_feature
 from core.models import display_name
@@ -34,9 +44,22 @@ from threats.models import ThreatCategory, ThreatEntry
 EXERCISE, THREAT = "exercise", "threat"
 KIND_CHOICES = [(EXERCISE, _("Exercises")), (THREAT, _("Threat entries"))]
 KIND_LABELS = {EXERCISE: _("Exercise"), THREAT: _("Threat")}
-NOT_FILTERS = {"ordering"}  # dropped from the query string, see _normalise()
+NOT_FILTERS = {"ordering"}
+# The page lists this many of the mapped records, newest first.
+LISTED = 100  # dropped from the query string, see _normalise()
 # Parameters the page shows as inputs; any other filter is kept as a hidden input.
 SHOWN_PARAMS = {"kind", "q", "year", "category", "domain"}
+# Where map.js writes each sea area's name and its count of maritime incidents:
+# points inside each sea, chosen by hand for the label (no sea-area outlines
+# are drawn: no public-domain sea polygons are available to the site offline).
+SEA_LABELS = {
+    "baltic_sea": (55.9, 17.6),
+    "gulf_of_finland": (59.85, 25.9),
+    "gulf_of_riga": (57.65, 23.45),
+    "gulf_of_bothnia": (62.4, 19.9),
+}
+# The map's view: set by map.js for data.json, not kept by the page's form.
+VIEW_PARAMS = {"bbox", "zoom"}
 
 
 def _own_params(filterset, other):
@@ -123,6 +146,7 @@ class MapFilters:
     def __init__(self, query):
         self.data = _normalise(query)
         self.kind_form = KindForm(self.data)
+        self.view_form = ViewForm(self.data)
         self.exercises = ExerciseFilterSet(
             self.data, queryset=Exercise.objects.published()
         )
@@ -131,6 +155,7 @@ class MapFilters:
         )
         self.forms = [
             (self.kind_form, self.kind_form.fields),
+            (self.view_form, self.view_form.fields),
             (self.exercises.form, self.exercises.filters),
             (self.threats.form, self.threats.filters),
         ]
@@ -173,59 +198,126 @@ class MapFilters:
             inferred.add(THREAT)
         return inferred or {EXERCISE, THREAT}
 
-    def records(self):
-        """The mapped records, newest first (two queries, whatever the rows)."""
+    def _locations(self):
+        """Exercise locations of the exercises the filters keep."""
+        return ExerciseLocation.objects.filter(
+            exercise__in=self.exercises.qs.values("pk")
+        ).order_by()
+
+    def _entries(self):
+        return self.threats.qs.order_by()
+
+    @staticmethod
+    def _exercise_records(locations):
+        return [
+            MapRecord(
+                EXERCISE,
+                location.exercise,
+                location.name,
+                location.exercise.get_domain_display(),
+                location.latitude,
+                location.longitude,
+                location.exercise.start or location.exercise.end,
+            )
+            for location in locations.select_related("exercise")
+        ]
+
+    @staticmethod
+    def _threat_records(entries):
+        return [
+            MapRecord(
+                THREAT,
+                entry,
+                entry.location_name,
+                entry.category.display_name,
+                entry.latitude,
+                entry.longitude,
+                entry.occurred_start,
+                _("placed to: %(precision)s")
+                % {"precision": entry.get_geo_precision_display()}
+                if entry.geo_precision
+                else "",
+            )
+            for entry in entries.select_related("category")
+        ]
+
+    def grid(self):
+        view = self.view_form.cleaned_data
+        return Grid.for_view(view.get("bbox"), view.get("zoom"))
+
+    def view(self, grid):
+        """The records in ``grid``'s view: ``(records, groups, count)``, the
+        records sent one by one (newest first), the groups of the others (GeoJSON
+        features) and how many records are in view. Two queries per kind shown,
+        whatever the rows: the cells, then the records shown as themselves."""
         kinds = self.kinds()
-        records = []
+        sources = {}
         if EXERCISE in kinds:
-            locations = (
-                ExerciseLocation.objects.filter(
-                    exercise__in=self.exercises.qs.values("pk"),
-                    latitude__isnull=False,
-                    longitude__isnull=False,
-                )
-                .select_related("exercise")
-                .order_by("exercise_id", "name")
-            )
-            for location in locations:
-                exercise = location.exercise
-                records.append(
-                    MapRecord(
-                        EXERCISE,
-                        exercise,
-                        location.name,
-                        exercise.get_domain_display(),
-                        location.latitude,
-                        location.longitude,
-                        exercise.start or exercise.end,
-                    )
-                )
+            sources[EXERCISE] = self._locations()
         if THREAT in kinds:
-            entries = (
-                self.threats.qs.filter(latitude__isnull=False, longitude__isnull=False)
-                .select_related("category")
-                .order_by()
-            )
-            for entry in entries:
-                records.append(
-                    MapRecord(
-                        THREAT,
-                        entry,
-                        entry.location_name,
-                        entry.category.display_name,
-                        entry.latitude,
-                        entry.longitude,
-                        entry.occurred_start,
-                        _("placed to: %(precision)s")
-                        % {"precision": entry.get_geo_precision_display()}
-                        if entry.geo_precision
-                        else "",
-                    )
+            sources[THREAT] = self._entries()
+        merged = merge(*((kind, grid.cells(qs)) for kind, qs in sources.items()))
+        count = sum(
+            cell.count for by_kind in merged.values() for cell in by_kind.values()
+        )
+        opened = shown_as_records(merged, count)
+        records = []
+        builders = {EXERCISE: self._exercise_records, THREAT: self._threat_records}
+        for kind, queryset in sources.items():
+            if count <= mapgrid.MAX_RECORDS:
+                shown = queryset.filter(**grid.inside())
+            else:
+                shown = grid.in_cells(
+                    queryset, [key for key in opened if kind in merged[key]]
                 )
-        # Newest first, undated last; ties by kind and title (sorts are stable).
-        records.sort(key=lambda record: (record.kind, record.title, record.place))
-        records.sort(key=lambda record: record.sort_date or date.min, reverse=True)
-        return records
+            records.extend(builders[kind](shown))
+        _newest_first(records)
+        groups = [
+            cluster_feature(by_kind, KIND_LABELS)
+            for key, by_kind in sorted(merged.items())
+            if key not in opened
+        ]
+        return records, groups, count
+
+    def listed(self, limit):
+        """The newest ``limit`` mapped records and how many there are of each
+        kind: ``(records, {kind: count})``, two queries per kind shown."""
+        kinds = self.kinds()
+        records, counts = [], {EXERCISE: 0, THREAT: 0}
+        if EXERCISE in kinds:
+            locations = self._locations().filter(
+                latitude__isnull=False, longitude__isnull=False
+            )
+            counts[EXERCISE] = locations.count()
+            records.extend(
+                self._exercise_records(
+                    locations.order_by(
+                        Coalesce("exercise__start", "exercise__end").desc(
+                            nulls_last=True
+                        ),
+                        "exercise__name",
+                        "name",
+                    )[:limit]
+                )
+            )
+        if THREAT in kinds:
+            entries = self._entries().filter(
+                latitude__isnull=False, longitude__isnull=False
+            )
+            counts[THREAT] = entries.count()
+            records.extend(
+                self._threat_records(
+                    entries.order_by("-occurred_start", "title")[:limit]
+                )
+            )
+        _newest_first(records)
+        return records[:limit], counts
+
+
+def _newest_first(records):
+    """Newest first, undated last; ties by kind and title (sorts are stable)."""
+    records.sort(key=lambda record: (record.kind, record.title, record.place))
+    records.sort(key=lambda record: record.sort_date or date.min, reverse=True)
 
 
 def _with_query(url, request):
@@ -235,17 +327,20 @@ def _with_query(url, request):
 
 class MapView(TemplateView):
     template_name = "map.html"
+    listed = LISTED
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         filters = MapFilters(self.request.GET)
         valid = filters.is_valid()
         data = filters.data
+        records, counts = filters.listed(self.listed) if valid else ([], {})
+        sea_areas = self.sea_areas(filters) if valid else []
         context.update(
             filters=filters,
             valid=valid,
             error_list=[] if valid else filters.error_list(),
-            records=filters.records() if valid else [],
+            records=records,
             kinds=filters.kinds() if valid else {EXERCISE, THREAT},
             kind_choices=KIND_CHOICES,
             chosen_kinds=data.getlist("kind"),
@@ -264,34 +359,104 @@ class MapView(TemplateView):
             hidden_params=[
                 (name, value)
                 for name, values in data.lists()
-                if name not in SHOWN_PARAMS
+                if name not in SHOWN_PARAMS | VIEW_PARAMS
                 for value in values
                 if value
             ],
-            # The page's own query string, as map.js fetches it.
+            # The page's own query string, as map.js fetches it (adding the view).
             data_url=_with_query(reverse("map_data"), self.request),
+            sea_areas=sea_areas,
+            sea_labels=[
+                {
+                    "label": area["label"],
+                    "count": area["count"],
+                    "lat": SEA_LABELS[area["value"]][0],
+                    "lon": SEA_LABELS[area["value"]][1],
+                }
+                for area in sea_areas
+                if area["value"] in SEA_LABELS
+            ],
+            exercise_count=counts.get(EXERCISE, 0),
+            threat_count=counts.get(THREAT, 0),
         )
-        records = context["records"]
-        context["exercise_count"] = sum(r.kind == EXERCISE for r in records)
-        context["threat_count"] = sum(r.kind == THREAT for r in records)
+        context["mapped_count"] = context["exercise_count"] + context["threat_count"]
+        context["sea_area_count"] = sum(area["count"] for area in sea_areas)
+        context["more_count"] = context["mapped_count"] - len(records)
         return context
+
+    def sea_areas(self, filters):
+        """Maritime incidents (threat entries with a sea area) per sea area under
+        the filters: one ``GROUP BY``, cached per data version and query."""
+        if THREAT not in filters.kinds():
+            return []
+        labels = dict(ThreatEntry.SeaArea.choices)
+
+        def count():
+            rows = (
+                filters.threats.qs.exclude(sea_area="")
+                .order_by()
+                .values("sea_area")
+                .annotate(count=Count("pk"))
+            )
+            return {row["sea_area"]: row["count"] for row in rows}
+
+        params = sorted(
+            (name, values)
+            for name, values in filters.data.lists()
+            if name not in VIEW_PARAMS
+        )
+        counts = cached("map-sea-areas", count, vary=params)
+        query = self.request.GET.copy()
+        for name in VIEW_PARAMS | {"kind"}:
+            query.pop(name, None)
+        areas = []
+        for value, label in labels.items():
+            if not counts.get(value):
+                continue
+            query.setlist("sea_area", [value])
+            areas.append(
+                {
+                    "value": value,
+                    "label": str(label),
+                    "count": counts[value],
+                    "url": f"{reverse('map')}?{query.urlencode()}",
+                }
+            )
+        return areas
 
 
 class MapDataView(View):
-    """The mapped records as a GeoJSON FeatureCollection; 400 on bad filters."""
+    """The mapped records in the view asked (``bbox``, ``zoom``) as a GeoJSON
+    FeatureCollection: each record as a feature when few are in view, else
+    groups (``"cluster": true`` with their counts) and the records that are
+    alone in their cell. ``count`` says how many records are in view; 400 on bad
+    filters."""
 
     def get(self, request):
         filters = MapFilters(request.GET)
         if not filters.is_valid():
             return JsonResponse({"errors": filters.errors()}, status=400)
-        # Published records only: the same for every reader of this query.
-        features = cached(
-            "map-data",
-            lambda: [record.feature() for record in filters.records()],
-            vary=sorted(request.GET.lists()),
+        grid = filters.grid()
+
+        def build():
+            records, groups, count = filters.view(grid)
+            return {
+                "features": [record.feature() for record in records] + groups,
+                "count": count,
+                "clustered": bool(groups),
+                "max_records": mapgrid.MAX_RECORDS,
+            }
+
+        # Published records only: the same for every reader of this query and
+        # view (the view snapped to its grid, so nearby views share an entry).
+        params = sorted(
+            (name, values)
+            for name, values in filters.data.lists()
+            if name not in VIEW_PARAMS
         )
+        answer = cached("map-data", build, vary=[*params, grid.key()])
         return JsonResponse(
-            {"type": "FeatureCollection", "features": features},
+            {"type": "FeatureCollection", **answer},
             content_type="application/geo+json",
             json_dumps_params={"ensure_ascii": False},
         )

@@ -13,9 +13,17 @@ from django.apps import apps
 from django.core.paginator import Paginator
 from django.db.models import CharField, Count, Value
 from django.db.models.functions import ExtractYear
+from django.utils.timezone import localdate
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from config.pages.timeline_chart import (
+    MAX_YEARS,
+    SPARSE,
+    build_chart,
+    default_range,
+    zoom_links,
+)
 from core.filtersets import YearsField
 from core.models import display_name
 from core.views import FacetOption
@@ -67,6 +75,29 @@ class TimelineForm(forms.Form):
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = list(categories)
+        # "from" is a Python keyword: these two are added by name.
+        self.fields["from"] = forms.IntegerField(
+            label=_("From year"), required=False, min_value=1000, max_value=2999
+        )
+        self.fields["to"] = forms.IntegerField(
+            label=_("To year"), required=False, min_value=1000, max_value=2999
+        )
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("from"), data.get("to")
+        if first is not None and last is not None:
+            if first > last:
+                self.add_error(
+                    "to", _("The last year cannot be before the first year.")
+                )
+            elif last - first + 1 > MAX_YEARS:
+                self.add_error(
+                    "to",
+                    _("The chart shows at most %(years)s years at once.")
+                    % {"years": MAX_YEARS},
+                )
+        return data
 
 
 class TimelineItem:
@@ -111,9 +142,10 @@ ROW_FIELDS = (
 )
 
 
-def timeline_parts(kinds, years, categories):
+def timeline_parts(kinds, years, categories, first=None, last=None):
     """One queryset of timeline rows per kind that the filters leave in: each
-    model's ``timeline_rows()``, published records only."""
+    model's ``timeline_rows()``, published records only, between the years
+    ``first`` and ``last`` when given."""
     parts = []
     if categories:
         kinds = [kind for kind in kinds if kind == THREAT]
@@ -130,6 +162,10 @@ def timeline_parts(kinds, years, categories):
         )
     if years:
         parts = [part.filter(item_date__year__in=years) for part in parts]
+    if first is not None:
+        parts = [part.filter(item_date__year__gte=first) for part in parts]
+    if last is not None:
+        parts = [part.filter(item_date__year__lte=last) for part in parts]
     return parts
 
 
@@ -236,11 +272,17 @@ class TimelineView(TemplateView):
             ],
         }
 
-        # Queries 4 and 5: how many rows match, and the rows of this page.
+        # Query 4: the chart's marks (the records of the years with few).
+        first, last = data.get("from"), data.get("to")
+        context["chart"] = self.chart(
+            models, kinds, years, chosen_categories, cells, first, last, shown_names
+        )
+
+        # Queries 5 and 6: how many rows match, and the rows of this page.
         rows = union(
             [
                 part.values(*ROW_FIELDS)
-                for part in timeline_parts(kinds, years, chosen_categories)
+                for part in timeline_parts(kinds, years, chosen_categories, first, last)
             ]
         )
         if rows is None:
@@ -263,3 +305,78 @@ class TimelineView(TemplateView):
             total=page_obj.paginator.count,
         )
         return context
+
+    def chart(self, models, kinds, years, categories, cells, first, last, names):
+        """The chart between ``first`` and ``last`` (by default the years with
+        records), from the counts per kind and year and one query for the
+        records of the sparse years."""
+        shown = [
+            key for key in models if key in kinds and (not categories or key == THREAT)
+        ]
+        counts = {
+            (cell["item_kind"], cell["item_year"]): cell["item_count"]
+            for cell in cells
+            if cell["item_kind"] in shown and (not years or cell["item_year"] in years)
+        }
+        per_year = {}
+        for (_kind, year), count in counts.items():
+            per_year[year] = per_year.get(year, 0) + count
+        default_first, default_last = default_range(per_year, localdate())
+        lowest = min(per_year, default=default_first)
+        highest = max(per_year, default=default_last)
+        if first is None and last is None:
+            first, last = default_first, default_last
+        elif first is None:
+            first = max(min(lowest, last), last - MAX_YEARS + 1)
+        elif last is None:
+            last = min(max(highest, first), first + MAX_YEARS - 1)
+        sparse = {
+            key: [
+                year
+                for (kind, year), count in counts.items()
+                if kind == key and count <= SPARSE and first <= year <= last
+            ]
+            for key in shown
+        }
+        marks_query = union(
+            [
+                # A year no record has keeps the query (one whatever the data).
+                part.filter(item_date__year__in=sparse[key] or [1]).values(*ROW_FIELDS)
+                for key, part in zip(
+                    shown, timeline_parts(shown, [], categories), strict=True
+                )
+            ]
+        )
+        marks = []
+        if marks_query is not None:
+            marks = [TimelineItem(row, models) for row in marks_query]
+            for item in marks:
+                item.category = names.get(item.category, item.category)
+        lanes = [
+            (
+                key,
+                models[key].timeline_kind.label,
+                models[key].timeline_kind.item_label,
+                models[key].search_kind.list_url,
+                models[key].timeline_kind.year_filter,
+            )
+            for key in shown
+        ]
+        chart = build_chart(
+            lanes=lanes,
+            cells=counts,
+            marks=marks,
+            first=first,
+            last=last,
+            extra_params={THREAT: [("category", slug) for slug in categories]},
+        )
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        chart["zoom"] = []
+        for key, zoom_first, zoom_last in zoom_links(
+            first, last, min(lowest, first), max(highest, last)
+        ):
+            query["from"], query["to"] = str(zoom_first), str(zoom_last)
+            chart["zoom"].append((key, zoom_first, zoom_last, query.urlencode()))
+        chart["explicit"] = "from" in self.request.GET or "to" in self.request.GET
+        return chart

@@ -2,7 +2,10 @@
  *
  * No tiles: the sea is the container's background, the land the borders layer.
  * Records come from /map/data.json with this page's query string (the page puts
- * that URL in data-source), so the map always shows what the list under it has.
+ * that URL in data-source) and the part of the map shown (bbox, zoom): the server
+ * answers with the records in view, or, when there are many, with groups of them
+ * per cell of a grid (a number to click, which zooms in) and the records alone
+ * in their cell. It is asked again whenever the map is moved or zoomed.
  * Records close together share one marker, whose popup lists them all.
  */
 (function () {
@@ -209,45 +212,169 @@
     }).addTo(map);
   });
 
+  function clusterMarker(feature) {
+    var props = feature.properties;
+    var kinds = Object.keys(props.counts);
+    var kind = kinds.length === 1 ? kinds[0] : "both";
+    var parts = kinds.map(function (name) {
+      return props.kind_labels[name] + ": " + props.counts[name];
+    });
+    var label = props.count + " " + text.textRecords + " (" + parts.join(", ") + ")";
+    var html = element("span", "map-marker kind-" + kind);
+    html.appendChild(element("span", "map-marker-count", String(props.count)));
+    html.appendChild(element("span", "visually-hidden", label));
+    var size = props.count >= 1000 ? 40 : props.count >= 100 ? 34 : 28;
+    var point = feature.geometry.coordinates;
+    var target = L.marker(L.latLng(point[1], point[0]), {
+      icon: L.divIcon({
+        className: "map-marker-icon is-group is-cluster",
+        html: html,
+        iconSize: [size, size],
+        iconAnchor: [size / 2, size / 2]
+      }),
+      title: label + " – " + text.textZoom,
+      keyboard: true,
+      riseOnHover: true
+    });
+    var box = props.bbox;
+    target.on("click", function () {
+      var bounds = L.latLngBounds([box[1], box[0]], [box[3], box[2]]);
+      if (box[0] === box[2] && box[1] === box[3]) {
+        map.setView(bounds.getCenter(), map.getMaxZoom());
+      } else {
+        map.fitBounds(bounds, { padding: [24, 24], maxZoom: map.getMaxZoom() });
+      }
+    });
+    return target;
+  }
+
+  // Each sea area's name and count of maritime incidents, written inside it
+  // (the list beside the map gives the same, with links).
+  var seaNode = text.seaLabels && document.getElementById(text.seaLabels);
+  var seaLabels = (seaNode && JSON.parse(seaNode.textContent)) || [];
+  seaLabels.forEach(function (sea) {
+    var label = element("span", "map-sea-label", sea.label);
+    label.appendChild(element("span", "count", " " + sea.count));
+    // A permanent tooltip, not a marker: nothing to click or focus.
+    L.tooltip({
+      permanent: true,
+      direction: "center",
+      className: "map-sea-label-tip",
+      interactive: false,
+      opacity: 1
+    })
+      .setLatLng([sea.lat, sea.lon])
+      .setContent(label)
+      .addTo(map);
+  });
+
   var markers = L.layerGroup().addTo(map);
   var features = [];
-
+  var clusters = [];
   var drawnAtZoom = null;
+  var drawnText = null;
+  var popupOpen = false;
+  map.on("popupopen", function () {
+    popupOpen = true;
+  });
+  map.on("popupclose", function () {
+    popupOpen = false;
+  });
 
   function drawMarkers() {
-    // Regroup only when the zoom changed: redrawing closes an open popup.
-    if (drawnAtZoom === map.getZoom()) {
-      return;
-    }
     drawnAtZoom = map.getZoom();
     markers.clearLayers();
     groupByPlace(features).forEach(function (group) {
       markers.addLayer(marker(group));
     });
+    clusters.forEach(function (feature) {
+      markers.addLayer(clusterMarker(feature));
+    });
   }
 
-  // data-source is /map/data.json with this page's query string.
-  var recordsReady = getJSON(text.source).then(function (data) {
-    features = data.features || [];
-    if (features.length) {
-      // The Baltic region, widened to any record that lies outside it.
-      var bounds = L.latLngBounds(BALTIC.getSouthWest(), BALTIC.getNorthEast());
-      features.forEach(function (feature) {
-        var point = feature.geometry.coordinates;
-        bounds.extend([point[1], point[0]]);
-      });
-      map.fitBounds(bounds, { padding: [16, 16], animate: false });
+  function viewURL() {
+    var bounds = map.getBounds();
+    var box = [
+      Math.max(bounds.getWest(), -180),
+      Math.max(bounds.getSouth(), -90),
+      Math.min(bounds.getEast(), 180),
+      Math.min(bounds.getNorth(), 90)
+    ].map(function (value) {
+      return value.toFixed(4);
+    });
+    var separator = text.source.indexOf("?") === -1 ? "?" : "&";
+    return (
+      text.source + separator + "bbox=" + box.join(",") + "&zoom=" + Math.round(map.getZoom())
+    );
+  }
+
+  function showCount(data) {
+    if (data.clustered) {
+      status.textContent = text.textGrouped.replace("%s", String(data.count));
+      status.classList.remove("is-done");
+    } else {
+      status.textContent = "";
+      status.classList.add("is-done");
     }
-    drawMarkers();
-    map.on("zoomend", drawMarkers);
+  }
+
+  // Only the newest answer is drawn: an older one may arrive after it.
+  var asked = 0;
+  function load() {
+    asked += 1;
+    var mine = asked;
+    return fetch(viewURL(), { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("data: " + response.status);
+        }
+        return response.text();
+      })
+      .then(function (body) {
+        if (mine !== asked) {
+          return;
+        }
+        // The same answer at the same zoom: nothing to redraw (redrawing
+        // would close an open popup).
+        if (body === drawnText && drawnAtZoom === map.getZoom()) {
+          return;
+        }
+        var data = JSON.parse(body);
+        drawnText = body;
+        features = [];
+        clusters = [];
+        (data.features || []).forEach(function (feature) {
+          (feature.properties.cluster ? clusters : features).push(feature);
+        });
+        drawMarkers();
+        showCount(data);
+      });
+  }
+
+  var timer = null;
+  map.on("moveend", function () {
+    // A popup that pans the map into view keeps its markers.
+    if (popupOpen) {
+      return;
+    }
+    window.clearTimeout(timer);
+    timer = window.setTimeout(function () {
+      load().catch(function () {
+        status.textContent = text.textFailed;
+        status.classList.add("is-error");
+      });
+    }, 200);
   });
+  var recordsReady = load();
 
   // Markers above borders whatever loads first: Leaflet keeps vector layers in
   // the overlay pane and markers in the marker pane, above it.
   Promise.all([bordersReady, recordsReady]).then(
     function () {
-      status.textContent = "";
-      status.classList.add("is-done");
+      if (!status.textContent || status.textContent === text.textLoading) {
+        status.textContent = "";
+        status.classList.add("is-done");
+      }
     },
     function () {
       status.textContent = text.textFailed;

@@ -611,6 +611,15 @@ class ThreatEntry(ReviewedRecord):
             ),
             folded_index("title", "threat_entry_title_folded"),
             newest_published_index("threat_entry_pub_newest"),
+            # The map's grid (config/pages/mapgrid.py): published entries'
+            # coordinates, read by an index-only scan, also under the map's
+            # year and category filters.
+            models.Index(
+                fields=["longitude", "latitude"],
+                include=["occurred_start", "category"],
+                name="threat_entry_map_point",
+                condition=Q(publication_status="published", latitude__isnull=False),
+            ),
         ]
         constraints = [
             *workflow_constraints("threat_entry"),
