@@ -9,6 +9,17 @@ from core.views import AtlasListView, Facet, FacetOption, ReviewedDetailView
 from .filtersets import ThreatEntryFilterSet
 from .models import Attribution, ThreatEntry
 
+# Long columns a row of the list page does not show.
+LIST_DEFERRED = (
+    "summary",
+    "search_vector",
+    "notes",
+    "targets_note",
+    "severity_note",
+    "coordinates_note",
+    "sea_area_detail",
+)
+
 
 class TargetCountryFacet(Facet):
     """Entries per target country by the one rule the ``target`` filter and the
@@ -109,6 +120,9 @@ class ThreatEntryListView(AtlasListView):
         if self.request.GET.get("format"):
             # Only exports list the targets and every source's URL.
             queryset = queryset.prefetch_related("target_countries", "sources")
+        else:
+            # The page's rows show none of the long texts.
+            queryset = queryset.defer(*LIST_DEFERRED)
         return queryset
 
     def get_context_data(self, **kwargs):
@@ -169,7 +183,7 @@ class ThreatEntryDetailView(ReviewedDetailView):
                 for value in (entry.latitude, entry.longitude)
             ]
         context["related_entries"] = list(
-            ThreatEntry.objects.published().related_to(entry)[:8]
+            ThreatEntry.objects.published().related_to(entry)
         )
         # for_detail() loads the published ones only.
         context["related_exercises"] = list(entry.related_exercises.all())

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliances.models import NOT_RATED, Country, Publisher, Source, SubqueryCount
+from alliances.models import NOT_RATED, Country, Publisher, Source
 from core.dates import (
     coordinates_constraints,
     latitude_field,
@@ -202,22 +202,74 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
             located = Q(location_country__in=countries)
         return self.filter(Q(pk__in=named.values("threatentry")) | located)
 
+    def targeted(self, field="pk"):
+        """A condition on countries (``field``: the path to the country's id):
+        one of these entries targets it by ``targeting``'s rule. Two IN lists,
+        each read once (the named targets, the locations), not an EXISTS per
+        country: most countries are targeted by none of 200,000 entries, and an
+        EXISTS finds that only by reading them all."""
+        # DISTINCT: a list of a few countries is kept in a hash table, one
+        # of 300,000 (entry, country) rows would be searched for each.
+        named = (
+            self.model.target_countries.through.objects.filter(
+                threatentry__in=self.order_by().values("pk")
+            )
+            .values("country")
+            .distinct()
+        )
+        located = (
+            self.order_by()
+            .filter(location_country__isnull=False)
+            .values("location_country")
+            .distinct()
+        )
+        return Q(**{f"{field}__in": named}) | Q(**{f"{field}__in": located})
+
     def target_counts(self):
         """``[(country, count)]``: how many of these entries target each country
         (by ``targeting``), most first; countries targeted by none are left out.
-        One query, whatever the number of entries or countries."""
-        entries = self.order_by().values("pk")
-        counted = Country.objects.annotate(
-            targeting_count=SubqueryCount(
-                entries.targeting(models.OuterRef("pk")).values("pk")
+
+        One query: one grouped count over the countries these entries name,
+        and those they happened in without naming them (so an entry that names
+        the country it happened in counts once). The work grows with these
+        entries' targets, not with entries times countries."""
+        if self.query.is_empty():  # none(): filters that failed
+            return []
+        through = self.model.target_countries.through.objects
+        entries = self.order_by()
+        named = (
+            through.filter(threatentry__in=entries.values("pk"))
+            .order_by()
+            .values_list("country_id")
+        )
+        located = (
+            entries.filter(location_country__isnull=False)
+            .filter(
+                ~models.Exists(
+                    through.filter(
+                        threatentry=models.OuterRef("pk"),
+                        country=models.OuterRef("location_country"),
+                    )
+                )
             )
-        ).order_by()
+            .values_list("location_country_id")
+        )
+        pairs = named.union(located, all=True)
+        # The ORM cannot group a UNION: it is wrapped here. Only the ORM's own
+        # compiled SQL and a table name are interpolated; values are parameters.
+        pairs_sql, params = pairs.query.get_compiler(using=self.db).as_sql()
+        country = Country._meta.db_table
+        counted = Country.objects.db_manager(self.db).raw(
+            f"""SELECT c.id, c.iso2, c.name, c.name_lt, counts.n AS targeting_count
+                FROM {country} c JOIN (
+                    SELECT targets.country_id, COUNT(*) AS n
+                    FROM ({pairs_sql}) AS targets (country_id)
+                    GROUP BY targets.country_id
+                ) counts ON counts.country_id = c.id""",  # noqa: S608
+            params,
+        )
         return sorted(
-            (
-                (country, country.targeting_count)
-                for country in counted
-                if country.targeting_count
-            ),
+            ((country, country.targeting_count) for country in counted),
             key=lambda pair: (-pair[1], pair[0].iso2),
         )
 
@@ -248,11 +300,20 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
             item_category=models.F("category__name"),
         )
 
-    def related_to(self, entry):
-        """Other entries of the same category or blaming one of the same actors:
-        those sharing both first, then the same category (the narrower tie:
-        one state is blamed for most entries), then the same actor. ``entry.attributions`` should be prefetched
-        (``for_detail``): the actors are read from it, not queried again."""
+    def related_to(self, entry, limit=8):
+        """Up to ``limit`` other entries of the same category or blaming one of
+        the same actors: those sharing both first, then the same category (the
+        narrower tie: one state is blamed for most entries), then the same
+        actor, newest first in each. ``entry.attributions`` should be
+        prefetched (``for_detail``): the actors are read from it, not queried
+        again.
+
+        One query, which orders a few dozen candidates, not every entry that
+        shares one: the newest ``limit`` sharing both, and the newest
+        ``2 * limit`` of the same category and of the same actors (each read
+        in the default order from an index). That is enough: when fewer than
+        ``limit`` share both, ``2 * limit`` of either kind hold at least
+        ``limit`` that share only it."""
         actor_ids = {attribution.actor_id for attribution in entry.attributions.all()}
         shares_actor = (
             models.Exists(
@@ -263,8 +324,16 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
             if actor_ids
             else models.Value(False)
         )
+        others = self.exclude(pk=entry.pk).order_by("-occurred_start", "title")
+        same_category = others.filter(category_id=entry.category_id)
+        candidates = same_category.values("pk")[: 2 * limit]
+        if actor_ids:
+            candidates = candidates.union(
+                same_category.filter(shares_actor).values("pk")[:limit],
+                others.filter(shares_actor).values("pk")[: 2 * limit],
+            )
         return (
-            self.exclude(pk=entry.pk)
+            self.filter(pk__in=candidates)
             .annotate(
                 shares_actor=shares_actor,
                 shares_category=models.ExpressionWrapper(
@@ -272,9 +341,10 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
                     output_field=models.BooleanField(),
                 ),
             )
-            .filter(Q(shares_actor=True) | Q(shares_category=True))
             .select_related("category")
-            .order_by("-shares_category", "-shares_actor", "-occurred_start", "title")
+            .order_by("-shares_category", "-shares_actor", "-occurred_start", "title")[
+                :limit
+            ]
         )
 
     def monthly_counts(self):
@@ -544,6 +614,33 @@ class ThreatEntry(ReviewedRecord):
         indexes = [
             GinIndex(fields=["search_vector"], name="threat_entry_search"),
             trigram_index("title", "threat_entry_title_trgm"),
+            # The list page's facet counts and total, and the home page's
+            # chart, read the published rows' few columns they count from here
+            # (an index-only scan, not the wide rows); the category filter and
+            # a detail page's related entries of its category read it in the
+            # default order.
+            models.Index(
+                fields=["category", "-occurred_start", "title"],
+                include=[
+                    "id",
+                    "occurred_start_precision",
+                    "location_country",
+                    "severity",
+                    "information_credibility",
+                    "source_reliability",
+                    "geo_precision",
+                    "sea_area",
+                ],
+                condition=Q(publication_status=Status.PUBLISHED),
+                name="threat_entry_published_facets",
+            ),
+            # The newest published entries first (the home page's "recently
+            # added", with every other kind's newest).
+            models.Index(
+                fields=["-published_at"],
+                condition=Q(publication_status=Status.PUBLISHED),
+                name="threat_entry_published_newest",
+            ),
         ]
         constraints = [
             *workflow_constraints("threat_entry"),
