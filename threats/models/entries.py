@@ -240,7 +240,7 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
         named = (
             through.filter(threatentry__in=entries.values("pk"))
             .order_by()
-            .values_list("country_id")
+            .values_list("threatentry_id", "country_id")
         )
         located = (
             entries.filter(location_country__isnull=False)
@@ -252,7 +252,11 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
                     )
                 )
             )
-            .values_list("location_country_id")
+            # (entry, country) pairs, DISTINCT: a filter that joins a
+            # many-valued relation may repeat an entry (and asks for DISTINCT
+            # itself, which over the country alone would count one per country).
+            .values_list("pk", "location_country_id")
+            .distinct()
         )
         pairs = named.union(located, all=True)
         # The ORM cannot group a UNION: it is wrapped here. Only the ORM's own
@@ -263,7 +267,7 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
             f"""SELECT c.id, c.iso2, c.name, c.name_lt, counts.n AS targeting_count
                 FROM {country} c JOIN (
                     SELECT targets.country_id, COUNT(*) AS n
-                    FROM ({pairs_sql}) AS targets (country_id)
+                    FROM ({pairs_sql}) AS targets (entry_id, country_id)
                     GROUP BY targets.country_id
                 ) counts ON counts.country_id = c.id""",  # noqa: S608
             params,
