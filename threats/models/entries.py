@@ -34,6 +34,7 @@ from core.search import (
 )
 from exercises.models import Exercise
 
+from .targets import TargetCounts
 from .vocabulary import ThreatCategory
 
 
@@ -68,7 +69,7 @@ def credibility_from_corroboration(independent_publishers):
     return None
 
 
-class ThreatEntryQuerySet(ReviewedQuerySet):
+class ThreatEntryQuerySet(TargetCounts, ReviewedQuerySet):
     search_fields = (
         "title",
         "summary",
@@ -202,81 +203,6 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
             located = Q(location_country__in=countries)
         return self.filter(Q(pk__in=named.values("threatentry")) | located)
 
-    def targeted(self, field="pk"):
-        """A condition on countries (``field``: the path to the country's id):
-        one of these entries targets it by ``targeting``'s rule. Two IN lists,
-        each read once (the named targets, the locations), not an EXISTS per
-        country: most countries are targeted by none of 200,000 entries, and an
-        EXISTS finds that only by reading them all."""
-        # DISTINCT: a list of a few countries is kept in a hash table, one
-        # of 300,000 (entry, country) rows would be searched for each.
-        named = (
-            self.model.target_countries.through.objects.filter(
-                threatentry__in=self.order_by().values("pk")
-            )
-            .values("country")
-            .distinct()
-        )
-        located = (
-            self.order_by()
-            .filter(location_country__isnull=False)
-            .values("location_country")
-            .distinct()
-        )
-        return Q(**{f"{field}__in": named}) | Q(**{f"{field}__in": located})
-
-    def target_counts(self):
-        """``[(country, count)]``: how many of these entries target each country
-        (by ``targeting``), most first; countries targeted by none are left out.
-
-        One query: one grouped count over the countries these entries name,
-        and those they happened in without naming them (so an entry that names
-        the country it happened in counts once). The work grows with these
-        entries' targets, not with entries times countries."""
-        if self.query.is_empty():  # none(): filters that failed
-            return []
-        through = self.model.target_countries.through.objects
-        entries = self.order_by()
-        named = (
-            through.filter(threatentry__in=entries.values("pk"))
-            .order_by()
-            .values_list("threatentry_id", "country_id")
-        )
-        located = (
-            entries.filter(location_country__isnull=False)
-            .filter(
-                ~models.Exists(
-                    through.filter(
-                        threatentry=models.OuterRef("pk"),
-                        country=models.OuterRef("location_country"),
-                    )
-                )
-            )
-            # (entry, country) pairs, DISTINCT: a filter that joins a
-            # many-valued relation may repeat an entry (and asks for DISTINCT
-            # itself, which over the country alone would count one per country).
-            .values_list("pk", "location_country_id")
-            .distinct()
-        )
-        pairs = named.union(located, all=True)
-        # The ORM cannot group a UNION: it is wrapped here. Only the ORM's own
-        # compiled SQL and a table name are interpolated; values are parameters.
-        pairs_sql, params = pairs.query.get_compiler(using=self.db).as_sql()
-        country = Country._meta.db_table
-        counted = Country.objects.db_manager(self.db).raw(
-            f"""SELECT c.id, c.iso2, c.name, c.name_lt, counts.n AS targeting_count
-                FROM {country} c JOIN (
-                    SELECT targets.country_id, COUNT(*) AS n
-                    FROM ({pairs_sql}) AS targets (entry_id, country_id)
-                    GROUP BY targets.country_id
-                ) counts ON counts.country_id = c.id""",  # noqa: S608
-            params,
-        )
-        return sorted(
-            ((country, country.targeting_count) for country in counted),
-            key=lambda pair: (-pair[1], pair[0].iso2),
-        )
-
     def involving(self, country):
         """Entries targeting ``country`` (``targeting``), annotated ``targeted``
         when they name it among their target countries (not only happened in
@@ -305,19 +231,12 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
         )
 
     def related_to(self, entry, limit=8):
-        """Up to ``limit`` other entries of the same category or blaming one of
-        the same actors: those sharing both first, then the same category (the
-        narrower tie: one state is blamed for most entries), then the same
-        actor, newest first in each. ``entry.attributions`` should be
-        prefetched (``for_detail``): the actors are read from it, not queried
-        again.
-
-        One query, which orders a few dozen candidates, not every entry that
-        shares one: the newest ``limit`` sharing both, and the newest
-        ``2 * limit`` of the same category and of the same actors (each read
-        in the default order from an index). That is enough: when fewer than
-        ``limit`` share both, ``2 * limit`` of either kind hold at least
-        ``limit`` that share only it."""
+        """Up to ``limit`` other entries sharing both the category and an actor,
+        then the category (the narrower tie), then an actor; newest first in
+        each. ``entry.attributions`` should be prefetched (``for_detail``).
+        One query that orders a few dozen candidates read from indexes: the
+        newest ``limit`` sharing both and ``2 * limit`` of each kind, enough
+        when fewer than ``limit`` share both."""
         actor_ids = {attribution.actor_id for attribution in entry.attributions.all()}
         shares_actor = (
             models.Exists(
@@ -618,11 +537,8 @@ class ThreatEntry(ReviewedRecord):
         indexes = [
             GinIndex(fields=["search_vector"], name="threat_entry_search"),
             trigram_index("title", "threat_entry_title_trgm"),
-            # The list page's facet counts and total, and the home page's
-            # chart, read the published rows' few columns they count from here
-            # (an index-only scan, not the wide rows); the category filter and
-            # a detail page's related entries of its category read it in the
-            # default order.
+            # Facet counts, totals and the home chart read the few columns they
+            # count from here, not the wide rows; related entries its order.
             models.Index(
                 fields=["category", "-occurred_start", "title"],
                 include=[
@@ -638,8 +554,7 @@ class ThreatEntry(ReviewedRecord):
                 condition=Q(publication_status=Status.PUBLISHED),
                 name="threat_entry_published_facets",
             ),
-            # The newest published entries first (the home page's "recently
-            # added", with every other kind's newest).
+            # The home page's "recently added".
             models.Index(
                 fields=["-published_at"],
                 condition=Q(publication_status=Status.PUBLISHED),
