@@ -28,7 +28,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
@@ -257,9 +257,12 @@ class AtlasListView(FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         filtered = self.object_list
-        context["facets"] = list(
-            zip(self.facets, self.facet_options(filtered), strict=True)
+        # Read only when the rendered facets are not cached (and by tests).
+        facets = SimpleLazyObject(
+            lambda: list(zip(self.facets, self.facet_options(filtered), strict=True))
         )
+        context["facets"] = facets
+        context["facets_html"] = self.facets_html(facets)
         context["export_formats"] = EXPORT_FORMATS
         context.update(self.filter_context(context["filter"]))
         return context
@@ -306,6 +309,24 @@ class AtlasListView(FilterView):
             self.cache_name("facets"),
             lambda: [facet.options(filtered, self.request) for facet in self.facets],
             vary=self.cache_vary(),
+        )
+
+    def facets_html(self, facets):
+        """The facets rendered, kept like their counts: their links depend on
+        the query string alone (in its order; the page number aside), and
+        rendering a hundred links costs more than the rest of the page."""
+        params = [
+            (name, value)
+            for name, values in self.request.GET.lists()
+            if name != self.page_kwarg
+            for value in values
+        ]
+        return cached(
+            self.cache_name("facets-html"),
+            lambda: loader.render_to_string(
+                "includes/facets.html", {"facets": facets, "request": self.request}
+            ),
+            vary=[*params, timezone.localdate()],
         )
 
     def filter_context(self, filterset):
