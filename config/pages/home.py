@@ -6,6 +6,7 @@ records only."""
 import datetime
 
 from django.db.models import CharField, F, Q, Value
+from django.template import loader
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import urlencode
@@ -312,13 +313,7 @@ class HomeView(TemplateView):
         # the data or the day: from the shared cache while the data version
         # is the same (core/datacache.py), so a page view makes no query but
         # the version's.
-        context.update(
-            cached(
-                "home",
-                lambda: {**home_aggregates(today), **home_lists(today)},
-                vary=[today],
-            )
-        )
+        context.update(cached("home", lambda: home_parts(today), vary=[today]))
         exercises = context.pop("exercises")
         context["exercise_groups"] = [
             (
@@ -334,6 +329,16 @@ class HomeView(TemplateView):
             (_("Recently held"), exercises["recent"], _("None recorded.")),
         ]
         return context
+
+
+def home_parts(today):
+    """The counts, lists and chart, read out to be cached; the chart (a few
+    thousand template variables) rendered too."""
+    parts = {**home_aggregates(today), **home_lists(today)}
+    parts["chart_html"] = loader.render_to_string(
+        "includes/threat_chart.html", {"chart": parts.pop("chart")}
+    )
+    return parts
 
 
 def home_lists(today):
