@@ -9,9 +9,11 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.charts import ChartFacet, ChartSpec
 from core.filtersets import (
     CountryCodesFilter,
     DateInput,
+    MultipleChoiceFilter,
     NullsLastOrderingFilter,
     YearsFilter,
 )
@@ -61,9 +63,7 @@ class OrganisationFilterSet(django_filters.FilterSet):
         label=_("Search"),
         help_text=_("Name, acronym, headquarters or description."),
     )
-    type = django_filters.MultipleChoiceFilter(
-        choices=Organisation.Type.choices, label=_("Type")
-    )
+    type = MultipleChoiceFilter(choices=Organisation.Type.choices, label=_("Type"))
     country = CountryCodesFilter(
         method="filter_country",
         queryset=Country.objects.filter(Q(pk__in=Membership.objects.values("country"))),
@@ -184,9 +184,7 @@ class MembershipFilterSet(django_filters.FilterSet):
     country_id = django_filters.ModelMultipleChoiceFilter(
         field_name="country", queryset=Country.objects.all(), label=_("Country (id)")
     )
-    role = django_filters.MultipleChoiceFilter(
-        choices=Membership.Role.choices, label=_("Role")
-    )
+    role = MultipleChoiceFilter(choices=Membership.Role.choices, label=_("Role"))
     joined_after = django_filters.DateFilter(
         field_name="joined", lookup_expr="gte", label=_("Joined on or after")
     )
@@ -229,7 +227,7 @@ class PublisherFilterSet(django_filters.FilterSet):
         label=_("Search"),
         help_text=_("Name or note on the rating."),
     )
-    reliability = django_filters.MultipleChoiceFilter(
+    reliability = MultipleChoiceFilter(
         choices=[*Publisher.Reliability.choices, (NOT_RATED_VALUE, NOT_RATED)],
         method="filter_reliability",
         label=_("Reliability"),
@@ -305,9 +303,7 @@ class AgreementFilterSet(django_filters.FilterSet):
         label=_("Search"),
         help_text=_("Title, summary, place or party."),
     )
-    type = django_filters.MultipleChoiceFilter(
-        choices=Agreement.Type.choices, label=_("Type")
-    )
+    type = MultipleChoiceFilter(choices=Agreement.Type.choices, label=_("Type"))
     status = django_filters.ChoiceFilter(
         choices=Agreement.Status.choices, label=_("Status"), empty_label=_("Any")
     )
@@ -434,3 +430,31 @@ class CountryFilterSet(django_filters.FilterSet):
         if value == self.WITH_RECORDS:
             return queryset.with_records()
         return queryset
+
+
+# The list's chart and the API's /agreements/stats/ (core/charts.py): counted
+# when signed.
+AGREEMENT_CHART = ChartSpec(
+    date="signed",
+    precision="signed_precision",
+    title=_("Agreements signed over time"),
+    facets=(
+        ChartFacet("type", _("Type"), "type", choices=Agreement.Type.choices),
+        ChartFacet(
+            "status",
+            _("Status"),
+            "status",
+            choices=Agreement.Status.choices,
+            none_label=_("Status not given"),
+        ),
+        ChartFacet(
+            "country",
+            _("Party country"),
+            "parties__country__iso2",
+            "parties__country__name",
+            label_lt_path="parties__country__name_lt",
+            none_label=_("No country party"),
+            multiple=True,
+        ),
+    ),
+)

@@ -123,14 +123,16 @@ def source(importer, row):
             return obj
         given = {**given, **missing}
         written = missing
+        stored = obj
     else:
         given = dict(values)
         written = dict(values)
-        if not Source.objects.filter(url=url).exists():
+        stored = Source.objects.filter(url=url).first()
+        if stored is None:
             # No publisher is guessed: one the row does not name stays unknown.
             # The title taken from the URL is not "given": a later row's wins.
             written.setdefault("title", _title_from_url(url))
-    obj, _outcome = importer.upsert(Source, {"url": url}, written)
+    obj, _outcome = importer.upsert(Source, {"url": url}, written, stored=stored)
     seen[url] = (obj, given)
     return obj
 
@@ -142,9 +144,10 @@ def publisher(importer, name):
         return None
     seen = importer.savepoint_cache.setdefault("publishers", {})
     if name not in seen:
-        seen[name] = Publisher.objects.filter(name=name).first()
-        if seen[name] is None:
-            seen[name], _outcome = importer.upsert(Publisher, {"name": name}, {})
+        stored = Publisher.objects.filter(name=name).first()
+        seen[name], _outcome = importer.upsert(
+            Publisher, {"name": name}, {}, stored=stored
+        )
     return seen[name]
 
 

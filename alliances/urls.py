@@ -20,6 +20,7 @@ urlpatterns = [
         name="agreement_detail",
     ),
     path("countries/", views.CountryListView.as_view(), name="country_list"),
+    path("sources/", views.SourceListView.as_view(), name="source_list"),
     # countries/<iso2>/ is composed in config/urls.py: the profile lists
     # exercises and threat entries, which this app may not import.
 ]

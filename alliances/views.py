@@ -7,19 +7,23 @@ from django.utils.timezone import localdate
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import period_end
+from core.listdisplay import Column
 from core.views import AtlasListView, Facet, ReviewedDetailView
 
 from .filtersets import (
+    AGREEMENT_CHART,
     AgreementFilterSet,
     CountryFilterSet,
     MembershipFilterSet,
     OrganisationFilterSet,
+    SourceFilterSet,
 )
 from .models import (
     Agreement,
     Country,
     Membership,
     Organisation,
+    Source,
 )
 
 
@@ -172,6 +176,14 @@ class OrganisationListView(AtlasListView):
     filterset_class = OrganisationFilterSet
     template_name = "alliances/organisation_list.html"
     export_name = "organisations"
+    default_ordering = "name"
+    table_columns = (
+        Column(_("Name"), "name"),
+        Column(_("Type")),
+        Column(_("Founded"), "founded"),
+        Column(_("Member countries today"), numeric=True),
+        Column(_("Headquarters")),
+    )
     facets = (
         Facet("type", _("Type"), "type", choices=Organisation.Type.choices),
         Facet(
@@ -264,6 +276,15 @@ class AgreementListView(AtlasListView):
     filterset_class = AgreementFilterSet
     template_name = "alliances/agreement_list.html"
     export_name = "agreements"
+    chart_spec = AGREEMENT_CHART
+    default_ordering = "-signed"
+    table_columns = (
+        Column(_("Title"), "title"),
+        Column(_("Type")),
+        Column(_("Status")),
+        Column(_("Signed"), "signed", descending_first=True),
+        Column(_("Parties")),
+    )
     facets = (
         Facet("type", _("Type"), "type", choices=Agreement.Type.choices),
         Facet("status", _("Status"), "status", choices=Agreement.Status.choices),
@@ -277,12 +298,22 @@ class AgreementListView(AtlasListView):
         Facet("signed", _("Signed"), "signed", year=True),
     )
 
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.request.GET.get("format"):
+            # Only exports list every source's URL.
+            queryset = queryset.select_related("place_country").prefetch_related(
+                "sources"
+            )
+        return queryset
+
     def export_row(self, obj):
         parties = list(obj.parties.all())
         return {
             "title": obj.title,
             "slug": obj.slug,
             "url": self.request.build_absolute_uri(obj.get_absolute_url()),
+            "summary": obj.summary,
             "type": obj.type,
             "type_label": str(obj.get_type_display()),
             "status": obj.status,
@@ -292,13 +323,17 @@ class AgreementListView(AtlasListView):
             "signed_text": obj.vague("signed"),
             "entry_into_force": _vague_iso(obj, "entry_into_force"),
             "entry_into_force_precision": obj.entry_into_force_precision,
+            "entry_into_force_text": obj.vague("entry_into_force"),
             "ended": _vague_iso(obj, "ended"),
             "ended_precision": obj.ended_precision,
+            "ended_text": obj.vague("ended"),
             "place": obj.place,
+            "place_country": obj.place_country.iso2 if obj.place_country else "",
             "value": obj.value,
             "parties": [str(party) for party in parties],
             "party_countries": [p.country.iso2 for p in parties if p.country],
             "signatories": list(obj.signatories),
+            "sources": [source.url for source in obj.sources.all()],
             "updated": obj.updated,
         }
 
@@ -337,4 +372,37 @@ class CountryListView(AtlasListView):
             "agreements": obj.agreement_count,
             "exercises": obj.exercise_count,
             "threat_entries": obj.threat_count,
+        }
+
+
+class SourceListView(AtlasListView):
+    """The documents the records cite, with the same filters as
+    ``/api/v1/sources/``; its exports hold every matching source, not a page."""
+
+    queryset = Source.objects.all()
+    filterset_class = SourceFilterSet
+    template_name = "alliances/source_list.html"
+    export_name = "sources"
+    paginate_by = 50
+    form_fields = ("q", "published_after", "published_before", "ordering")
+    facets = (
+        Facet("publisher", _("Publisher"), "publisher__name", "publisher__name"),
+        Facet("language", _("Language"), "language"),
+    )
+
+    def export_row(self, obj):
+        publisher = obj.publisher
+        return {
+            "url": obj.url,
+            "title": obj.title,
+            "publisher": publisher.name if publisher else "",
+            "publisher_reliability": publisher.reliability if publisher else "",
+            "published": _vague_iso(obj, "published"),
+            "published_precision": obj.published_precision,
+            "published_text": obj.vague("published"),
+            "accessed": obj.accessed,
+            "language": obj.language,
+            "archive_url": obj.archive_url,
+            "caution": obj.caution,
+            "updated": obj.updated,
         }

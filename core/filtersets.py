@@ -1,6 +1,7 @@
 """Filter pieces shared by the apps' FilterSets (pages, feeds, map and API):
 one years filter, one country-code filter, NUL-safe record choices, ordering
-with unknown values last, a native date input."""
+with unknown values last, a native date input; choices across a to-many
+relation matched with EXISTS, never a join and DISTINCT."""
 
 import re
 
@@ -8,7 +9,8 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext_lazy as _
 
 
@@ -80,14 +82,102 @@ class NulSafeModelMultipleChoiceField(django_filters.fields.ModelMultipleChoiceF
         return option_label(obj)
 
 
+def _many_hop(model, path):
+    """The position of the first to-many relation along ``path`` (a list of
+    field names from ``model``) and that relation, or (None, None)."""
+    for position, name in enumerate(path):
+        try:
+            field = model._meta.get_field(name)
+        except Exception:  # a lookup or transform, not a field: no more hops
+            return None, None
+        if not field.is_relation:
+            return None, None
+        if field.many_to_many or field.one_to_many:
+            return position, field
+        model = field.related_model
+    return None, None
+
+
+def matching_any(model, path, values):
+    """A condition on ``model``'s rows: ``<path>__in=values``, written so that
+    a row is never repeated. Across a to-many relation (an entry's attributions,
+    its target countries) it is an EXISTS on the related table, so the query
+    needs no DISTINCT over wide rows and the planner can keep walking the
+    list's index; otherwise a plain ``IN`` on the row's own column."""
+    names = path.split(LOOKUP_SEP)
+    position, field = _many_hop(model, names)
+    lookup = LOOKUP_SEP.join([*names, "in"])
+    if field is None:
+        return Q(**{lookup: values})
+    rest = names[position + 1 :]
+    if position > 0:
+        # A to-many relation further along: the same condition on the row
+        # itself, in a subquery.
+        inner = model._default_manager.filter(pk=OuterRef("pk"), **{lookup: values})
+        return Q(Exists(inner.order_by()))
+    if field.one_to_many:  # the rows pointing at this one (attributions)
+        related = field.related_model._default_manager
+        link = {field.field.name: OuterRef("pk")}
+        target = rest
+    else:  # many-to-many, either side: through the link table
+        forward = field.remote_field if field.auto_created else field
+        through = forward.remote_field.through
+        if field.auto_created:  # the reverse side
+            source, far = forward.m2m_reverse_field_name(), forward.m2m_field_name()
+        else:
+            source, far = forward.m2m_field_name(), forward.m2m_reverse_field_name()
+        related = through._default_manager
+        link = {source: OuterRef("pk")}
+        target = [far, *rest]
+    condition = {LOOKUP_SEP.join([*target, "in"]): values}
+    return Q(Exists(related.filter(**link, **condition).order_by()))
+
+
+class ExistsFilterMixin:
+    """For MultipleChoiceFilter and its model variant: any of the chosen values,
+    as ``matching_any`` (EXISTS across a to-many relation, no DISTINCT). Keys a
+    model choice by its id (the records django-filter has already looked up),
+    not by its slug through a join. Other uses (conjoined, exclude, a lookup,
+    the null choice) are django-filter's own."""
+
+    def filter(self, qs, value):
+        if (
+            not value
+            or self.conjoined
+            or self.exclude
+            or self.lookup_expr != "exact"
+            or self.is_noop(qs, value)
+            or any(item == self.null_value for item in value)
+        ):
+            return super().filter(qs, value)
+        path = self.field_name
+        to_field = getattr(self.field, "to_field_name", None)
+        if hasattr(self, "get_queryset"):  # model choices: match by id
+            if to_field and path.endswith(LOOKUP_SEP + to_field):
+                path = path[: -len(LOOKUP_SEP + to_field)]
+            elif to_field and to_field != "pk":
+                return super().filter(qs, value)
+            values = sorted({item.pk for item in value})
+        else:
+            values = sorted(set(value), key=str)
+        return qs.filter(matching_any(qs.model, path, values))
+
+
+class MultipleChoiceFilter(ExistsFilterMixin, django_filters.MultipleChoiceFilter):
+    """Any of the chosen values; a to-many field is matched with EXISTS."""
+
+
 class ModelChoiceFilter(django_filters.ModelChoiceFilter):
     """A record chosen by slug or code; a NUL byte is a form error, not a 500."""
 
     field_class = NulSafeModelChoiceField
 
 
-class ModelMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
-    """Records chosen by slug or code; a NUL byte is a form error, not a 500."""
+class ModelMultipleChoiceFilter(
+    ExistsFilterMixin, django_filters.ModelMultipleChoiceFilter
+):
+    """Records chosen by slug or code; a NUL byte is a form error, not a 500.
+    Matched by the records' ids, with EXISTS across a to-many relation."""
 
     field_class = NulSafeModelMultipleChoiceField
 
@@ -114,7 +204,7 @@ def _upper(value):
     return value
 
 
-class CountryCodesFilter(django_filters.ModelMultipleChoiceFilter):
+class CountryCodesFilter(ModelMultipleChoiceFilter):
     """Countries by ISO code (repeatable, either case); the FilterSet gives the
     countries' queryset (the kernel knows no Country model)."""
 
@@ -204,4 +294,10 @@ class YearsFilter(django_filters.Filter):
     def filter(self, qs, value):
         if not value:
             return qs
-        return qs.filter(**{f"{self.field_name}__year__in": value})
+        # One range per year (``__year`` is BETWEEN the first and last day), so
+        # an index on the field serves it; ``__year__in`` would extract the
+        # year of every row.
+        condition = Q()
+        for year in value:
+            condition |= Q(**{f"{self.field_name}__year": year})
+        return qs.filter(condition)

@@ -10,6 +10,7 @@ core/search.py.
 """
 
 import contextlib
+import contextvars
 import datetime
 
 import pgtrigger
@@ -252,14 +253,17 @@ def refresh_embedding_records(sender, instance, created=False, raw=False, **kwar
         sender, instance
     ):
         return  # saved as it was: nothing a mirror must fetch again
-    now = timezone.now()
     bumps = []  # (model, filter)
     parent_field = getattr(sender, "reviewed_via", None)
     if parent_field:
         parent = sender._meta.get_field(parent_field)
         parent_id = getattr(instance, parent.attname)
         if parent_id is not None and parent.related_model is not sender:
-            bumps.append((parent.related_model, Q(pk=parent_id)))
+            held = _held_bumps.get()
+            if held is None:
+                bumps.append((parent.related_model, Q(pk=parent_id)))
+            else:
+                held.setdefault(parent.related_model, set()).add(parent_id)
     if not created:
         for relation in sender._meta.related_objects:
             model = relation.related_model
@@ -287,8 +291,34 @@ def refresh_embedding_records(sender, instance, created=False, raw=False, **kwar
                 if record_model is sender:
                     records &= ~Q(pk=instance.pk)
                 bumps.append((record_model, records))
+    _bump(bumps)
+
+
+# The records whose own rows were written while bumps_held() was on (model ->
+# ids), bumped once when it ends.
+_held_bumps = contextvars.ContextVar("held_bumps", default=None)
+
+
+@contextlib.contextmanager
+def bumps_held():
+    """Within it, a row's record is bumped once at the end rather than once per
+    row: the importer writes a record's rows one by one (an exercise's
+    participants, an organisation's memberships), which bumped the record as
+    many times. Nothing is bumped if the block fails (its savepoint goes too)."""
+    held = {}
+    token = _held_bumps.set(held)
+    try:
+        yield
+    finally:
+        _held_bumps.reset(token)
+    _bump([(model, Q(pk__in=ids)) for model, ids in held.items()])
+
+
+def _bump(bumps):
+    """A new ``updated`` for the rows each (model, filter) names."""
     if not bumps:
         return
+    now = timezone.now()
     # The history triggers of these tables stay quiet for the bump.
     uris = {f"{model._meta.label}:update_update" for model, _naming in bumps}
     uris &= _history_trigger_uris()
@@ -529,6 +559,22 @@ class ReviewedRecord(SourcedRecord):
     @property
     def is_public(self):
         return self.publication_status == Status.PUBLISHED
+
+
+def published_index(name, fields=(), expressions=(), include=None):
+    """A B-tree index over the published rows only: what anonymous lists,
+    filtered and ordered, read (``fields``: a list's default order, ``-`` for
+    descending, led by the column of a common filter; or ``expressions``, an
+    order such as ``Coalesce("start", "end").desc(nulls_last=True)``). Drafts
+    and retracted records stay out of it, so it stays small and exact for the
+    public."""
+    return models.Index(
+        *expressions,
+        fields=list(fields),
+        name=name,
+        condition=Q(publication_status=Status.PUBLISHED),
+        include=include,
+    )
 
 
 def workflow_constraints(prefix):

@@ -37,7 +37,7 @@ from core.clientip import client_ip
 logger = logging.getLogger(__name__)
 
 NOT_COUNTED = ("/admin/", "/api/", "/static/", "/i18n/", "/favicon")
-EXPORT_FORMATS = ("csv", "json", "geojson")
+EXPORT_FORMATS = ("csv", "json", "xlsx", "geojson")
 
 
 def request_group(request):

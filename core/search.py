@@ -7,31 +7,36 @@ import operator
 import re
 import unicodedata
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import (
     SearchHeadline,
-    SearchQuery,
+    SearchQueryField,
     SearchRank,
     SearchVector,
     SearchVectorField,
     TrigramWordSimilarity,
 )
-from django.db import models
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, models
 from django.db.models import (
     Case,
     Count,
     ExpressionWrapper,
     F,
     Func,
+    OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
     When,
     Window,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest, Lower
-from django.db.models.lookups import Exact
+from django.db.models.lookups import Contains, Exact, IsNull
 from django.utils.translation import gettext_lazy as _
 
 
@@ -88,10 +93,27 @@ def search_vector_field(**weighted_fields):
 
 
 def trigram_index(field, name):
-    """GIN trigram index serving the typo fallback on ``field``."""
+    """GIN trigram index serving the typo fallback on ``field`` (and a search
+    for a related record's name, ``LIKE '%word%'``)."""
     return GinIndex(
         OpClass(AtlasUnaccent(Lower(field)), name="gin_trgm_ops"), name=name
     )
+
+
+def newest_published_index(name):
+    """The published records, newest (highest id) first: where the search page
+    looks for matches before it asks the GIN index (``_candidates``), without
+    walking over the drafts under review, usually the newest rows."""
+    return models.Index(
+        F("id").desc(), name=name, condition=Q(publication_status="published")
+    )
+
+
+def folded_index(field, name):
+    """B-tree index on the folded ``field``: the search page's "the query is
+    the whole title" (a trigram index would read every title sharing a
+    trigram with a common word)."""
+    return models.Index(AtlasUnaccent(Lower(field)), name=name)
 
 
 class SearchText:
@@ -115,49 +137,128 @@ class SearchText:
     def __bool__(self):
         return bool(self.words)
 
-    def word_query(self, index):
+    def _word_parts(self, index):
+        """(function, configuration, text) of each way word ``index`` may match."""
         word = self.words[index]
-        query = functools.reduce(
-            operator.or_,
-            (SearchQuery(word, config=config) for config in SEARCH_CONFIGS),
-        )
+        parts = [("plainto_tsquery", config, word) for config in SEARCH_CONFIGS]
         folded = strip_accents(word).lower()
         if index == len(self.words) - 1 and re.fullmatch(r"\w+", folded):
             # 'klaip':* finds "Klaipėda" while the visitor is still typing.
-            query |= SearchQuery(
-                f"'{folded}':*", config="atlas_simple", search_type="raw"
-            )
+            parts.append(("to_tsquery", "atlas_simple", f"'{folded}':*"))
         if folded.isalpha() and _SPLIT_MIN <= len(folded) <= _SPLIT_MAX:
             for cut in range(_SPLIT_PART, len(folded) - _SPLIT_PART + 1):
-                query |= SearchQuery(
-                    f"{folded[:cut]} {folded[cut:]}",
-                    config="atlas_english",
-                    search_type="phrase",
+                parts.append(
+                    (
+                        "phraseto_tsquery",
+                        "atlas_english",
+                        f"{folded[:cut]} {folded[cut:]}",
+                    )
                 )
         for neighbour in (index - 1, index + 1):
             if 0 <= neighbour < len(self.words):
                 pair = sorted((index, neighbour))
                 joined = "".join(self.words[i] for i in pair)
-                query |= SearchQuery(joined, config="atlas_english")
-        return query
+                parts.append(("plainto_tsquery", "atlas_english", joined))
+        return parts
+
+    @staticmethod
+    def _sql(groups):
+        """One tsquery expression: the parts of each group OR'ed, the groups
+        AND'ed. Written as SQL once (the visitor's words are parameters), since
+        the ORM would resolve and compile each of its dozens of parts again
+        wherever the query is used (match, rank, headlines)."""
+        sql = " && ".join(
+            "("
+            + " || ".join(
+                f"{function}('{config}'::regconfig, %s)"
+                for function, config, _text in parts
+            )
+            + ")"
+            for parts in groups
+        )
+        params = [text for parts in groups for _function, _config, text in parts]
+        return RawSQL(sql, params, output_field=SearchQueryField())  # noqa: S611
+
+    def word_query(self, index):
+        return self._sql([self._word_parts(index)])
 
     def tsquery(self):
         """The whole query, for matching, ranking and headlines."""
         if self.advanced:
-            return functools.reduce(
-                operator.or_,
-                (
-                    SearchQuery(self.text, config=config, search_type="websearch")
-                    for config in SEARCH_CONFIGS
-                ),
+            return self._sql(
+                [
+                    [
+                        ("websearch_to_tsquery", config, self.text)
+                        for config in SEARCH_CONFIGS
+                    ]
+                ]
             )
-        return functools.reduce(
-            operator.and_, (self.word_query(i) for i in range(len(self.words)))
-        )
+        return self._sql([self._word_parts(i) for i in range(len(self.words))])
+
+
+class Matches(Func):
+    """``vector @@ tsquery``."""
+
+    template = "%(expressions)s"
+    arg_joiner = " @@ "
+    output_field = models.BooleanField()
 
 
 def _has_search_vector(model):
     return any(field.name == "search_vector" for field in model._meta.concrete_fields)
+
+
+def _vector_fields(model):
+    """The columns a model's ``search_vector`` is made of."""
+    found, pending = set(), []
+    for field in model._meta.concrete_fields:
+        if field.name == "search_vector":
+            pending.append(field.expression)
+    while pending:
+        expression = pending.pop()
+        if isinstance(expression, F):
+            found.add(expression.name)
+        pending.extend(getattr(expression, "get_source_expressions", list)())
+    return found
+
+
+def _folded(value):
+    """atlas_unaccent(lower(value)): folded by the database, as the indexes are."""
+    if not hasattr(value, "resolve_expression"):
+        value = Value(value, output_field=models.TextField())
+    return AtlasUnaccent(Lower(value))
+
+
+def _path_match(model, path, word):
+    """``model``'s rows whose ``path`` contains ``word``; a foreign key on the
+    way is matched through the ids of the rows it may point to, found once
+    (the actor's name of an attribution: the actors named so, then the
+    attributions of those actors)."""
+    first, _sep, rest = path.partition("__")
+    field = model._meta.get_field(first)
+    if rest and field.many_to_one:
+        target = field.related_model
+        ids = target._base_manager.filter(_path_match(target, rest, word))
+        return Q(AnyOf(F(field.attname), ids.order_by().values("pk")))
+    return Q(Contains(_folded(F(path)), _folded(word)))
+
+
+class AnyOf(Func):
+    """``column = ANY(ARRAY(subquery))``: the subquery runs once (an InitPlan)
+    and the condition can be answered by the column's index, also as one arm of
+    an OR beside the full-text match (a bitmap OR), which ``IN (subquery)``
+    cannot."""
+
+    template = "%(expressions)s"
+    arg_joiner = " = ANY("
+    output_field = models.BooleanField()
+
+    def __init__(self, column, subquery):
+        super().__init__(column, ArraySubquery(subquery))
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = super().as_sql(compiler, connection, **extra)
+        return f"{sql})", params
 
 
 class SearchQuerySet(models.QuerySet):
@@ -165,61 +266,237 @@ class SearchQuerySet(models.QuerySet):
 
     ``search(text)`` only filters (no annotations, no ordering, no joins, so no
     duplicates): list pages and facets build on it. A record matches when every
-    word of the query matches its ``search_vector`` (stemmed, unaccented) or, as
-    before full-text search, is contained in one of ``search_fields``, which may
-    follow relations (actor, party, series, location names).
+    word of the query matches its ``search_vector`` (stemmed, unaccented, the
+    last word also as a prefix) or is contained in the name of a related record
+    named in ``search_fields`` (actor, party, series, location names). Both are
+    answered by indexes: the search vector's GIN index, and the related
+    records' ids collected once per query (``AnyOf``) and looked up in the
+    primary or foreign key index. Own fields of ``search_fields`` that are not
+    in the search vector are matched as substrings (none of the searched models
+    has one; the vector holds them all).
 
     ``ranked_search(text)`` is for the search page: the same matches plus close
     spellings of ``search_title_fields`` (trigram word similarity), annotated
     with the rank, a flag for real matches, counts and highlighted headlines.
+    It ranks a bounded set of candidates (``search_candidates``), so its cost
+    does not grow with the number of matches.
     """
 
     search_fields = ()
     search_title_fields = ()
     search_body_field = None
+    # The most recently added matches the search page ranks, and the most close
+    # spellings it considers; a kind with more matches shows "N+". The newest
+    # records checked one by one before the indexes are asked (see _candidates).
+    search_candidates = 20
+    search_window = 1000
 
-    def _word_condition(self, search, index, vector):
-        word = strip_accents(search.words[index])
-        own = [field for field in self.search_fields if "__" not in field]
-        related = [field for field in self.search_fields if "__" in field]
-        condition = functools.reduce(
-            operator.or_,
-            (Q(**{f"{field}__unaccent__icontains": word}) for field in own),
-            Q(search_vector=search.word_query(index)) if vector else Q(pk__in=[]),
+    def _related_condition(self, path, word, per_row):
+        """A record related to one whose ``path`` contains ``word``."""
+        first, rest = path.split("__", 1)
+        field = self.model._meta.get_field(first)
+        related = field.related_model
+        match = _path_match(related, rest, word)
+        if field.many_to_one:
+            # A foreign key of the record itself (an exercise's series).
+            ids = related._base_manager.filter(match).order_by().values("pk")
+            return Q(AnyOf(F(field.attname), ids))
+        if field.one_to_many:
+            # Rows pointing at the record (attributions, locations, parties).
+            back = field.field
+            rows = related._base_manager.filter(match).order_by()
+            if per_row:
+                # A scalar subquery, one index probe per row: an EXISTS here
+                # may be run as a hash of every related row instead.
+                first_row = rows.filter(**{back.name: OuterRef("pk")}).values("pk")
+                return Q(IsNull(Subquery(first_row[:1]), False))
+            return Q(AnyOf(F("pk"), rows.values(back.attname)))
+        # Anything else: a subquery, not a join, so no duplicates.
+        matches = self.model._base_manager.filter(
+            Contains(_folded(F(path)), _folded(word))
         )
-        if related:
-            # A subquery, not a join: a record matching through two parties
-            # must still come back once.
-            matches = self.model._base_manager.filter(
-                functools.reduce(
-                    operator.or_,
-                    (Q(**{f"{field}__unaccent__icontains": word}) for field in related),
-                )
-            )
-            condition |= Q(pk__in=matches.values("pk"))
-        return condition
+        return Q(pk__in=matches.values("pk"))
 
-    def search_condition(self, text):
-        """The Q object ``search(text)`` filters with (None for an empty query)."""
+    def _word_condition(self, search, index, vector, per_row=False):
+        word = search.words[index]
+        own = [field for field in self.search_fields if "__" not in field]
+        if vector:
+            indexed = _vector_fields(self.model)
+            own = [field for field in own if field not in indexed]
+        related = [field for field in self.search_fields if "__" in field]
+        conditions = [
+            Q(Contains(_folded(F(field)), _folded(word))) for field in own
+        ] + [self._related_condition(path, word, per_row) for path in related]
+        if vector:
+            conditions.insert(
+                0, Q(Matches(F("search_vector"), search.word_query(index)))
+            )
+        return functools.reduce(operator.or_, conditions, Q(pk__in=[]))
+
+    def search_condition(self, text, per_row=False):
+        """The Q object ``search(text)`` filters with (None for an empty query).
+
+        ``per_row``: the form cheapest to check on a few given rows (related
+        names as EXISTS) rather than the one an index answers over the table.
+        """
         search = text if isinstance(text, SearchText) else SearchText(text)
         if not search:
             return None
         vector = _has_search_vector(self.model)
         if search.advanced and vector:
-            return Q(search_vector=search.tsquery())
+            return Q(Matches(F("search_vector"), search.tsquery()))
         return functools.reduce(
             operator.and_,
             (
-                self._word_condition(search, index, vector)
+                self._word_condition(search, index, vector, per_row)
                 for index in range(len(search.words))
             ),
         )
 
     def search(self, text):
-        condition = self.search_condition(text)
+        search = SearchText(text)
+        condition = self.search_condition(search)
         if condition is None:
             return self
-        return self.filter(condition)
+        if not _has_search_vector(self.model):
+            return self.filter(condition)
+        frequent, related = self._frequent(search)
+        if frequent:
+            # Many matches: a list's order is walked and each record checked;
+            # when a related name matches, by one index probe each (not a list
+            # of every record an actor is blamed for). The same condition
+            # serves a bounded count through the GIN index.
+            return self.filter(self.search_condition(search, per_row=related))
+        # Few matches: their ids first, through the indexes, then the list's
+        # own order over them. Left to itself, the planner (which guesses the
+        # same share for a word in one record in 4,000 as for one in 50) walks
+        # the list's order index over every record.
+        matches = self.filter(condition).order_by().values("pk")
+        return self.filter(AnyOf(F("pk"), matches))
+
+    def _frequent(self, search):
+        """Whether more than ``search_candidates`` of the ``search_window``
+        newest records match, and whether any related record's name does: one
+        query, bounded (the newest-first index, each row checked; the related
+        names' own indexes). Frequent words are best found by walking a list's
+        order and checking each record; rare ones through the indexes."""
+        window, limit = self.search_window, self.search_candidates
+        recent = (
+            self.annotate(
+                atlas_match=ExpressionWrapper(
+                    self.search_condition(search, per_row=True),
+                    output_field=models.BooleanField(),
+                )
+            )
+            .order_by("-pk")
+            .values("atlas_match")[:window]
+        )
+        try:
+            sql, params = recent.query.sql_with_params()
+        except EmptyResultSet:
+            return True, True  # .none(): nothing to look at, nothing to gain
+        related, related_params = ["false"], []
+        if not search.advanced:
+            for path in self.search_fields:
+                if "__" not in path:
+                    continue
+                first, rest = path.split("__", 1)
+                model = self.model._meta.get_field(first).related_model
+                for word in search.words:
+                    rows = model._base_manager.filter(_path_match(model, rest, word))
+                    row_sql, row_params = rows.values("pk")[:1].query.sql_with_params()
+                    related.append(f"EXISTS ({row_sql})")
+                    related_params.extend(row_params)
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*), " + " OR ".join(related) + " FROM ("  # noqa: S608
+                f"SELECT 1 FROM ({sql}) AS recent WHERE recent.atlas_match "
+                f"LIMIT {limit + 1:d}) AS found",
+                (*related_params, *params),
+            )
+            found, related_match = cursor.fetchone()
+            return found > limit, related_match
+
+    def _candidates(self, search, condition, row_condition, exact):
+        """SQL for the ids worth ranking, at a cost bounded whatever the number
+        of matches: the ``search_candidates`` most recently added matches, any
+        match whose title is the query, and, only when nothing matches, the
+        titles spelled closest to the query (the trigram indexes).
+
+        The newest matches are looked for in two steps, since neither index
+        serves both frequent and rare words and the planner cannot tell them
+        apart (its estimate for a word it has no statistics on is the same for
+        one record in 4,000 as for one in 50): first among the
+        ``search_window`` newest records (the primary key index, each row
+        checked; enough for any word in more than one record in 50), then, only
+        when that found too few, among all the matches the indexes give (the
+        GIN index, the related records' ids; few, or the first step would have
+        found them).
+        """
+        limit, window = self.search_candidates, self.search_window
+        folded = _folded(search.text)
+        recent = (
+            self.annotate(
+                atlas_match=ExpressionWrapper(
+                    row_condition, output_field=models.BooleanField()
+                )
+            )
+            .order_by("-pk")
+            .values("pk", "atlas_match")[:window]
+        )
+        # Ordered by an expression no index has: all the matches are found
+        # through the indexes, then sorted, never by walking the primary key.
+        older = (
+            self.filter(condition)
+            .order_by((F("pk") * -1).asc())
+            .values("pk")[: limit + 1]
+        )
+        # A title that is the whole query matches it (the search vector holds
+        # the title): no need to check the words again.
+        exact_hits = self.filter(exact).order_by().values("pk")[:limit]
+        similarity = [
+            TrigramWordSimilarity(folded, _folded(F(field)))
+            for field in self.search_title_fields
+        ]
+        similar = (
+            self.filter(
+                functools.reduce(
+                    operator.or_,
+                    (
+                        Q(TrigramWordSimilar(_folded(F(field)), folded))
+                        for field in self.search_title_fields
+                    ),
+                )
+            )
+            .annotate(
+                atlas_similarity=(
+                    Greatest(*similarity) if len(similarity) > 1 else similarity[0]
+                )
+            )
+            .order_by("-atlas_similarity", "pk")
+            .values("pk")[:limit]
+        )
+        parts = [
+            query.query.sql_with_params()
+            for query in (recent, older, exact_hits, similar)
+        ]
+        # Django compiled each part; every value in them is a parameter.
+        sql = (
+            "WITH atlas_recent AS MATERIALIZED ("  # noqa: S608
+            f"SELECT recent.pk FROM ({parts[0][0]}) AS recent "
+            f"WHERE recent.atlas_match LIMIT {limit + 1:d}), "
+            "atlas_hits AS MATERIALIZED ("
+            "SELECT * FROM atlas_recent "
+            f"UNION SELECT older.pk FROM ({parts[1][0]}) AS older "
+            f"WHERE (SELECT count(*) FROM atlas_recent) <= {limit:d} "
+            f"ORDER BY 1 DESC LIMIT {limit + 1:d}) "
+            "SELECT * FROM atlas_hits "
+            f"UNION SELECT * FROM ({parts[2][0]}) AS atlas_exact "
+            f"UNION SELECT atlas_similar.pk FROM ({parts[3][0]}) AS atlas_similar "
+            "WHERE NOT EXISTS (SELECT 1 FROM atlas_hits)"
+        )
+        params = [value for _sql, values in parts for value in values]
+        return RawSQL(sql, params)  # noqa: S611
 
     def ranked_search(self, text):
         """Matches first, best first, then close spellings of the title.
@@ -227,40 +504,34 @@ class SearchQuerySet(models.QuerySet):
         Each row carries ``search_hit`` (a real match, not just a close
         spelling), ``search_exact`` (a match whose title is the query),
         ``search_rank``, ``search_similarity``, ``search_hits`` and
-        ``search_total`` (counts over all rows, before any slicing) and
-        ``headline_*`` columns: the title and body marked with MARK_START/STOP
-        in the English and the Lithuanian configuration. Needs
+        ``search_total`` (counts over the candidates: at most
+        ``search_candidates`` + 1 matches, so a count above
+        ``search_candidates`` means "more") and ``headline_*`` columns: the
+        title and body marked with MARK_START/STOP in the English and the
+        Lithuanian configuration (computed for the rows fetched only). Needs
         ``search_title_fields`` and a ``search_vector``.
         """
         search = SearchText(text)
         condition = self.search_condition(search)
         if condition is None:
             return self.none()
-        folded = AtlasUnaccent(
-            Lower(Value(search.text, output_field=models.TextField()))
-        )
-        similar = [
-            TrigramWordSimilar(AtlasUnaccent(Lower(field)), folded)
-            for field in self.search_title_fields
-        ]
+        row_condition = self.search_condition(search, per_row=True)
+        folded = _folded(search.text)
         similarity = [
-            TrigramWordSimilarity(folded, AtlasUnaccent(Lower(field)))
+            TrigramWordSimilarity(folded, _folded(F(field)))
             for field in self.search_title_fields
         ]
         # The query is the whole title ("Lithuania", "NATO"): that record first.
         exact = functools.reduce(
             operator.or_,
-            (
-                Q(Exact(AtlasUnaccent(Lower(field)), folded))
-                for field in self.search_title_fields
-            ),
+            (Q(Exact(_folded(F(field)), folded)) for field in self.search_title_fields),
         )
-        hit = ExpressionWrapper(condition, output_field=models.BooleanField())
         tsquery = search.tsquery()
         annotations = {
-            "search_hit": hit,
+            # Later annotations name this one rather than repeat the condition
+            # (resolving it again is most of the Python a search costs).
             "search_exact": ExpressionWrapper(
-                condition & exact, output_field=models.BooleanField()
+                Q(search_hit=True) & exact, output_field=models.BooleanField()
             ),
             "search_rank": (
                 SearchRank(F("search_vector"), tsquery)
@@ -271,7 +542,7 @@ class SearchQuerySet(models.QuerySet):
                 Greatest(*similarity) if len(similarity) > 1 else similarity[0]
             ),
             "search_total": Window(Count("pk")),
-            "search_hits": Window(Sum(Case(When(condition, then=1), default=0))),
+            "search_hits": Window(Sum(Case(When(search_hit=True, then=1), default=0))),
         }
         title = self.search_title_fields[0]
         for language in ("english", "lithuanian"):
@@ -297,7 +568,15 @@ class SearchQuerySet(models.QuerySet):
                     fragment_delimiter=" … ",
                 )
         return (
-            self.filter(functools.reduce(operator.or_, similar, condition))
+            self.filter(
+                pk__in=self._candidates(search, condition, row_condition, exact)
+            )
+            .defer("search_vector")
+            .annotate(
+                search_hit=ExpressionWrapper(
+                    row_condition, output_field=models.BooleanField()
+                )
+            )
             .annotate(**annotations)
             .order_by(
                 "-search_hit",

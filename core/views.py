@@ -3,7 +3,7 @@ detail pages of reviewed records.
 
 A list page is a ``FilterView`` over the app's FilterSet (the same class the API
 uses), plus ``facets`` (counts per value over the filtered rows, one query each)
-and ``export_row`` (one dict per record for ``?format=csv`` and ``?format=json``).
+and ``export_row`` (one dict per record for ``?format=csv``, ``json`` and ``xlsx``).
 Lists start from ``published()`` records: what the public sees does not depend on
 a parameter a visitor can change.
 
@@ -17,12 +17,11 @@ import sys
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import InterfaceError, OperationalError
 from django.db.models import Count, ForeignObjectRel
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import ExtractYear
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.template import loader
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
@@ -34,15 +33,11 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from core.datacache import cached
-from core.exports import csv_lines
+from core.exports import EXPORT_FORMATS, ExportError, ExportRequest, export_response
 from core.history import record_history
+from core.listdisplay import ListDisplayMixin
 from core.models import display_name, lithuanian_active
 from core.publication import Status, can_see_unpublished
-
-EXPORT_FORMATS = ("csv", "json")
-# Rows fetched from the database at a time while a CSV export streams (the
-# prefetches of each chunk run once for it).
-EXPORT_CHUNK_SIZE = 500
 
 
 class FacetOption:
@@ -233,8 +228,9 @@ def _query_without(params, name):
     return f"?{encoded}" if encoded else "?"
 
 
-class AtlasListView(FilterView):
-    """A faceted list page that also exports the current filter as CSV or JSON.
+class AtlasListView(ListDisplayMixin, FilterView):
+    """A faceted list page that also exports the current filter as CSV, JSON or
+    XLSX (core/exports.py).
 
     Every list page is ``templates/includes/list_page.html`` filled in: the form
     shows ``form_fields`` (default: every visible filter), the other filters in
@@ -242,10 +238,11 @@ class AtlasListView(FilterView):
     and the filters in use and the ones that failed are listed the same way on
     every page, each with a link that removes it.
 
-    Exports hold at most ``EXPORT_MAX_ROWS`` records (a setting) and say when
-    they were cut: ``X-Export-Truncated`` and ``X-Total-Count`` headers, a last
-    ``# Truncated: ...`` line in CSV, ``truncated``, ``total`` and ``message``
-    in JSON. CSV is streamed as it is read from the database.
+    Exports hold the whole filtered set up to ``EXPORT_MAX_ROWS`` records (a
+    setting), streamed as it is read from the database, and say when they were
+    cut: ``X-Export-Truncated`` and ``X-Total-Count`` headers, a last
+    ``# Truncated: ...`` line in CSV and XLSX, ``truncated``, ``total`` and
+    ``message`` in JSON.
     """
 
     paginate_by = 25
@@ -265,6 +262,8 @@ class AtlasListView(FilterView):
         context["facets_html"] = self.facets_html(facets)
         context["export_formats"] = EXPORT_FORMATS
         context.update(self.filter_context(context["filter"]))
+        # The chart and the table view (core/listdisplay.py).
+        context.update(self.display_context(filtered, context["filter_errors"]))
         return context
 
     def cache_vary(self):
@@ -375,57 +374,22 @@ class AtlasListView(FilterView):
         raise NotImplementedError
 
     def get(self, request, *args, **kwargs):
-        export = request.GET.get("format")
-        if export is None:
+        if request.GET.get("format") is None:
             return super().get(request, *args, **kwargs)
-        if export not in EXPORT_FORMATS:
-            return JsonResponse({"format": [str(_("Choose csv or json."))]}, status=400)
+        try:
+            export = ExportRequest.from_query(request.GET)
+        except ExportError as error:
+            return JsonResponse(error.errors, status=400)
         filterset = self.get_filterset(self.get_filterset_class())
         if not filterset.is_valid():
             return JsonResponse(filterset.errors.get_json_data(), status=400)
-        limit = settings.EXPORT_MAX_ROWS
-        total = filterset.qs.count()
-        truncated = total > limit
-        # Built here, in the request's language: a streamed body is written after
-        # the view has returned.
-        notice = (
-            str(
-                _(
-                    "Truncated: only the first %(limit)s of %(total)s records are in "
-                    "this file. Narrow the filters to export the rest, or page "
-                    "through the API."
-                )
-                % {"limit": limit, "total": total}
-            )
-            if truncated
-            else None
+        return export_response(
+            export,
+            filterset.qs,
+            self.export_row,
+            self.export_name,
+            settings.EXPORT_MAX_ROWS,
         )
-        if export == "json":
-            rows = [self.export_row(obj) for obj in filterset.qs[:limit]]
-            body = {"count": len(rows), "total": total, "truncated": truncated}
-            if truncated:
-                body["message"] = notice
-            response = JsonResponse(
-                {**body, "results": rows},
-                encoder=DjangoJSONEncoder,
-                json_dumps_params={"ensure_ascii": False},
-            )
-        else:
-            rows = (
-                self.export_row(obj)
-                for obj in filterset.qs[:limit].iterator(chunk_size=EXPORT_CHUNK_SIZE)
-            )
-            response = StreamingHttpResponse(
-                csv_lines(rows, trailer=f"# {notice}" if truncated else None),
-                content_type="text/csv; charset=utf-8",
-            )
-        response["Content-Disposition"] = (
-            f'attachment; filename="{self.export_name}.{export}"'
-        )
-        response["X-Total-Count"] = str(total)
-        response["X-Export-Limit"] = str(limit)
-        response["X-Export-Truncated"] = "true" if truncated else "false"
-        return response
 
 
 def server_error(request):

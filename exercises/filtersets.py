@@ -10,14 +10,18 @@ exercises held at least partly in that range; ``ordering`` is ``start``,
 
 import django_filters
 from django import forms
+from django.db.models import Case, F, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from alliances.filtersets import visible_organisations
 from alliances.models import Country
+from core.charts import ChartFacet, ChartSpec
 from core.filtersets import (
     CountryCodeFilter,
     CountryCodesFilter,
     DateInput,
+    MultipleChoiceFilter,
     NullsLastOrderingFilter,
     YearsFilter,
 )
@@ -43,7 +47,7 @@ class ExerciseFilterSet(django_filters.FilterSet):
         label=_("Search"),
         widget=SearchInput,
     )
-    domain = django_filters.MultipleChoiceFilter(
+    domain = MultipleChoiceFilter(
         choices=Exercise.Domain.choices,
         label=_("Domain"),
         widget=forms.CheckboxSelectMultiple,
@@ -183,3 +187,34 @@ class ExerciseSeriesFilterSet(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
+
+
+# The list's chart and the API's /exercises/stats/ (core/charts.py): counted
+# at the start, or the end when the start is unknown (as the year filter does).
+EXERCISE_CHART = ChartSpec(
+    date=Coalesce("start", "end"),
+    precision=Case(
+        When(start__isnull=False, then=F("start_precision")),
+        default=F("end_precision"),
+    ),
+    title=_("Exercises over time"),
+    facets=(
+        ChartFacet("domain", _("Domain"), "domain", choices=Exercise.Domain.choices),
+        ChartFacet(
+            "host",
+            _("Host country"),
+            "host_countries__iso2",
+            "host_countries__name",
+            label_lt_path="host_countries__name_lt",
+            none_label=_("No host given"),
+            multiple=True,
+        ),
+        ChartFacet(
+            "series",
+            _("Series"),
+            "series__slug",
+            "series__name",
+            none_label=_("No series"),
+        ),
+    ),
+)

@@ -24,10 +24,13 @@ from core.models import (
     ReviewedQuerySet,
     ReviewedRecord,
     TimeStampedModel,
+    published_index,
     workflow_constraints,
 )
 from core.search import (
     SlugQuerySet,
+    folded_index,
+    newest_published_index,
     search_vector_field,
     trigram_index,
 )
@@ -226,10 +229,12 @@ class ExerciseQuerySet(ReviewedQuerySet):
 
     def in_years(self, years):
         """Exercises that started in one of ``years`` (or ended, if the start is unknown)."""
+        # The date newest_first sorts by, so the list's index serves the ranges
+        # (``__year`` is BETWEEN the year's first and last day).
         condition = Q()
         for year in years:
-            condition |= Q(start__year=year) | Q(start__isnull=True, end__year=year)
-        return self.filter(condition)
+            condition |= Q(dated_year__year=year)
+        return self.alias(dated_year=Coalesce("start", "end")).filter(condition)
 
     def upcoming(self, day):
         """Exercises that certainly start after ``day``."""
@@ -364,6 +369,17 @@ class Exercise(ReviewedRecord):
         indexes = [
             GinIndex(fields=["search_vector"], name="exercise_search"),
             trigram_index("name", "exercise_name_trgm"),
+            # The lists' order (ExerciseQuerySet.newest_first).
+            published_index(
+                "exercise_pub_order",
+                expressions=[
+                    Coalesce("start", "end").desc(nulls_last=True),
+                    models.F("name"),
+                    models.F("id"),
+                ],
+            ),
+            folded_index("name", "exercise_name_folded"),
+            newest_published_index("exercise_pub_newest"),
         ]
         constraints = [
             *workflow_constraints("exercise"),
@@ -488,6 +504,8 @@ class ExerciseLocation(TimeStampedModel):
         ordering = ["exercise", "name"]
         verbose_name = _("location")
         verbose_name_plural = _("locations")
+        # Searching exercises by the name of a place (core.search).
+        indexes = [trigram_index("name", "exercise_location_name_trgm")]
         constraints = [
             models.UniqueConstraint(
                 fields=["exercise", "name"],

@@ -3,9 +3,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.exports import vague_interval
+from core.listdisplay import Column
+from core.templatetags.atlas import vague_range
 from core.views import AtlasListView, Facet, ReviewedDetailView
 
-from .filtersets import ExerciseFilterSet
+from .filtersets import EXERCISE_CHART, ExerciseFilterSet
 from .models import Exercise
 
 
@@ -17,6 +20,16 @@ class ExerciseListView(AtlasListView):
     export_name = "exercises"
     # The others are chosen from the facets (or links elsewhere).
     form_fields = ("q", "start_after", "start_before", "ordering")
+    chart_spec = EXERCISE_CHART
+    default_ordering = "-start"
+    table_columns = (
+        Column(_("Name"), "name"),
+        Column(_("Dates"), "start", descending_first=True),
+        Column(_("Domain")),
+        Column(_("Series")),
+        Column(_("Host country")),
+        Column(_("Personnel"), "personnel", descending_first=True, numeric=True),
+    )
     facets = (
         Facet("domain", _("Domain"), "domain", choices=Exercise.Domain.choices),
         Facet("series", _("Series"), "series__slug", "series__name"),
@@ -51,22 +64,39 @@ class ExerciseListView(AtlasListView):
         return context
 
     def export_row(self, obj):
+        # A lead organisation is named only once the public may see it.
+        lead_organisation = obj.lead_organisation
         return {
             "name": obj.name,
+            "slug": obj.slug,
             "url": self.request.build_absolute_uri(obj.get_absolute_url()),
+            "description": obj.description,
             "series": obj.series.name if obj.series else "",
             "edition": obj.edition,
+            # ISO 8601 at the dates' precision (2024-06 or 2024-06-03/2024-06-14)
+            # and in words, in the reader's language.
+            "dates": vague_interval(
+                obj.start, obj.start_precision, obj.end, obj.end_precision
+            ),
+            "dates_text": vague_range(obj, "start", "end"),
             "start": obj.start,
             "start_precision": obj.start_precision,
             "end": obj.end,
             "end_precision": obj.end_precision,
             "lead": obj.lead,
+            "lead_country": obj.lead_country.iso2 if obj.lead_country else "",
+            "lead_organisation": lead_organisation.slug
+            if lead_organisation and lead_organisation.is_public
+            else "",
             "hosts": [country.iso2 for country in obj.host_countries.all()],
             "participants": [p.country.iso2 for p in obj.participations.all()],
+            "locations": [location.name for location in obj.locations.all()],
             "domain": obj.domain,
             "domain_label": str(obj.get_domain_display()),
+            "scenario": obj.scenario,
             "personnel": obj.personnel,
             "sources": [source.url for source in obj.sources.all()],
+            "updated": obj.updated,
         }
 
 

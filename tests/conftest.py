@@ -1,11 +1,77 @@
 """Personas shared by every test module, and the run's closing notes."""
 
 import collections
+import os
 import sys
+import tempfile
 
 import pytest
 from django.contrib.auth.models import Group
+from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
 from rest_framework.throttling import SimpleRateThrottle
+
+from tests import template_db
+
+# The controller's build of the migrated template database (tests/template_db.py).
+TEMPLATE_BUILD = pytest.StashKey[object]()
+
+
+def pytest_configure(config):
+    if template_db.wanted(config):
+        status_dir = tempfile.mkdtemp(prefix="atlas-test-template-")
+        config.stash[TEMPLATE_BUILD] = template_db.start(config, status_dir)
+
+
+def pytest_unconfigure(config):
+    build = config.stash.get(TEMPLATE_BUILD, None)
+    if build is not None:
+        template_db.finish(config, build)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """pytest-django's database setup, except in a distributed run that creates
+    its databases: there each worker copies the one template the controller
+    migrated (tests/template_db.py) instead of migrating its own."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    if os.environ.get(template_db.TEMPLATE_ENV) and hasattr(
+        request.config, "workerinput"
+    ):
+        template = template_db.wait_for_template()
+        with django_db_blocker.unblock():
+            original = template_db.copy_into_test_database(template)
+        yield
+        from django.db import connections
+
+        with django_db_blocker.unblock():
+            connections["default"].creation.destroy_test_db(original, verbosity=0)
+        return
+
+    # As pytest-django does it (pytest_django/fixtures.py, django_db_setup).
+    if not django_db_use_migrations:
+        _disable_migrations()
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    with django_db_blocker.unblock():
+        config = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases=aliases,
+            serialized_aliases=serialized_aliases,
+            keepdb=django_db_keepdb and not django_db_createdb,
+        )
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +100,21 @@ def _api_visitor_limit_out_of_the_way(monkeypatch):
         "THROTTLE_RATES",
         {**SimpleRateThrottle.THROTTLE_RATES, "anon": "1000000/minute"},
     )
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Every test starts in the site's language. A page asked for in Lithuanian
+    leaves Lithuanian active in the thread (the locale middleware activates a
+    language and nothing deactivates it after a test client's request), and a
+    later test in the same worker read "neįvertinta" where it expected "not
+    rated"."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

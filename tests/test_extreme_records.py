@@ -422,7 +422,7 @@ def test_csv_holds_every_record_whole(client, data, source):
 def test_page_json_export_holds_every_title_whole(client, data):
     for kind, page in PAGES.items():
         response = client.get(f"{page}?format=json")
-        body = json.loads(response.content)
+        body = json.loads(response.getvalue())
         column = "title" if kind in ("agreement", "threat") else "name"
         assert {row[column] for row in body["results"]} == {
             title_of(data.full[kind]),

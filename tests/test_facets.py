@@ -34,7 +34,7 @@ def list_pages(patterns=None, prefix=""):
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/organisations/", "/agreements/", "/exercises/", "/threats/"]
+PAGES = ["/organisations/", "/agreements/", "/exercises/", "/threats/", "/sources/"]
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 tests (tests/api/crud.py), from a little data per kind of record.
 
 For each list page: it shows a published record and not a draft; it exports the
-current filter as CSV and JSON; an unknown export format and a bad filter on an
+current filter as CSV, JSON and XLSX; an unknown export format and a bad filter on an
 export are 400s. For each detail page: a published record's page is 200 with its
 name; a draft's is 404 for the public; an unknown key is 404.
 """
@@ -11,6 +11,7 @@ import csv
 import io
 import json
 
+import openpyxl
 import pytest
 
 from core.publication import Status
@@ -98,9 +99,13 @@ DRAFT = {"publication_status": Status.DRAFT, "published_at": None}
 
 
 def rows(response, export):
+    # getvalue(): exports are streamed (they have no .content).
     if export == "json":
-        return json.loads(response.content)["results"]
-    # getvalue(): CSV exports are streamed (they have no .content).
+        return json.loads(response.getvalue())["results"]
+    if export == "xlsx":
+        sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).worksheets[0]
+        header, *records = sheet.iter_rows(values_only=True)
+        return [dict(zip(header, record, strict=True)) for record in records]
     return list(csv.DictReader(io.StringIO(response.getvalue().decode())))
 
 
@@ -117,7 +122,7 @@ def test_list_shows_published_records_and_not_drafts(client, kind):
     assert page.name(draft) not in content
 
 
-@pytest.mark.parametrize("export", ["csv", "json"])
+@pytest.mark.parametrize("export", ["csv", "json", "xlsx"])
 @pytest.mark.parametrize("kind", sorted(PAGES))
 def test_list_exports_the_published_records(client, kind, export):
     page = PAGES[kind]

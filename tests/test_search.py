@@ -249,6 +249,87 @@ def test_more_results_link_to_the_filtered_list(client):
     assert 'href="/exercises/?q=Iron+Wolf"' in html
 
 
+# Bounded work ---------------------------------------------------------------
+
+
+@pytest.fixture
+def few_candidates(monkeypatch):
+    """The search page ranks 3 candidates and checks the 4 newest records one
+    by one, so a handful of records shows what happens at a million."""
+    from exercises.models import ExerciseQuerySet
+
+    monkeypatch.setattr(ExerciseQuerySet, "search_candidates", 3)
+    monkeypatch.setattr(ExerciseQuerySet, "search_window", 4)
+
+
+def test_a_kind_with_more_matches_than_it_ranks_says_more(client, few_candidates):
+    for n in range(5):
+        factories.exercise(name=f"Iron Wolf {n}")
+
+    _response, html = search_page(client, "wolf")
+
+    assert len(result_titles(html)) == 3
+    # The newest matches (and one more, to tell there are more) are ranked.
+    assert "Iron Wolf 0" not in result_titles(html)
+    assert 'Exercises <span class="count">(3+)</span>' in html
+    assert "More than 3 records match" in html
+    assert "See all matching exercises in the list" in html
+    assert 'href="/exercises/?q=wolf"' in html
+
+
+def test_a_rare_word_is_found_beyond_the_newest_records(client, few_candidates):
+    old = factories.exercise(name="Harbour drill", description="Held off Klaipėda.")
+    for n in range(6):
+        factories.exercise(name=f"Iron Wolf {n}")
+
+    _response, html = search_page(client, "Klaipeda")
+
+    assert result_titles(html) == [old.name]
+    assert "1 record matches" in html
+
+
+def test_a_whole_title_match_is_found_among_many_matches(client, few_candidates):
+    factories.exercise(name="Wolf")
+    for n in range(5):
+        factories.exercise(name=f"Iron Wolf {n}")
+
+    _response, html = search_page(client, "wolf")
+
+    assert result_titles(html)[0] == "Wolf"
+
+
+def test_ranked_search_matches_series_names(client):
+    exercise = factories.exercise(
+        name="Spring drill", series=factories.series(name="Amber Shield")
+    )
+    factories.exercise(name="Autumn drill")
+
+    assert [row.name for row in Exercise.objects.ranked_search("amber")] == [
+        exercise.name
+    ]
+    assert list(Exercise.objects.search("shield")) == [exercise]
+
+
+@pytest.mark.parametrize("candidates", [0, 50], ids=["frequent", "rare"])
+def test_search_finds_the_same_records_for_frequent_and_rare_words(
+    monkeypatch, candidates
+):
+    """search() checks frequent words record by record and collects the ids of
+    rare ones through the indexes first: the records found are the same."""
+    from threats.models import ThreatEntryQuerySet
+
+    monkeypatch.setattr(ThreatEntryQuerySet, "search_candidates", candidates)
+    blamed = factories.threat(title="Hack of a ministry")
+    factories.attribution(entry=blamed, actor_obj=factories.actor(name="Fancy Bear"))
+    worded = factories.threat(title="Fancy dress", summary="A bear costume.")
+    factories.threat(title="Balloons over Vilnius")
+
+    assert set(ThreatEntry.objects.search("fancy bear")) == {blamed, worded}
+    assert list(ThreatEntry.objects.search("ministry bear")) == [blamed]
+    assert list(ThreatEntry.objects.search("balloon")) != []
+    assert list(ThreatEntry.objects.none().search("bear")) == []
+
+
 # Safety ---------------------------------------------------------------------
 
 

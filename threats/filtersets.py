@@ -9,15 +9,18 @@ from django.utils.translation import gettext_lazy as _
 
 from alliances.filtersets import NOT_RATED_VALUE
 from alliances.models import NOT_RATED, Country
+from core.charts import ChartFacet, ChartSpec
 from core.dates import period_reaches
 from core.filtersets import (
     CountryCodeFilter,
     CountryCodesFilter,
     DateInput,
     ModelMultipleChoiceFilter,
+    MultipleChoiceFilter,
     NullsLastOrderingFilter,
     YearsFilter,
 )
+from core.models import display_name
 from core.publication import visible
 
 from .models import Actor, Attribution, ThreatCategory, ThreatEntry
@@ -55,7 +58,7 @@ class ThreatEntryFilterSet(django_filters.FilterSet):
         queryset=Actor.objects.all(),
         label=_("Actor blamed"),
     )
-    attribution_confidence = django_filters.MultipleChoiceFilter(
+    attribution_confidence = MultipleChoiceFilter(
         field_name="attributions__attribution_confidence",
         choices=Attribution.Confidence.choices,
         label=_("Attribution confidence"),
@@ -74,10 +77,10 @@ class ThreatEntryFilterSet(django_filters.FilterSet):
         queryset=Country.objects.all(),
         label=_("Country where it happened"),
     )
-    severity = django_filters.MultipleChoiceFilter(
+    severity = MultipleChoiceFilter(
         choices=ThreatEntry.Severity.choices, label=_("Severity")
     )
-    source_reliability = django_filters.MultipleChoiceFilter(
+    source_reliability = MultipleChoiceFilter(
         choices=[*ThreatEntry.Reliability.choices, (NOT_RATED_VALUE, NOT_RATED)],
         method="filter_source_reliability",
         label=_("Source reliability"),
@@ -86,13 +89,13 @@ class ThreatEntryFilterSet(django_filters.FilterSet):
             "when none of them is rated."
         ),
     )
-    information_credibility = django_filters.MultipleChoiceFilter(
+    information_credibility = MultipleChoiceFilter(
         choices=ThreatEntry.Credibility.choices, label=_("Information credibility")
     )
-    geo_precision = django_filters.MultipleChoiceFilter(
+    geo_precision = MultipleChoiceFilter(
         choices=ThreatEntry.GeoPrecision.choices, label=_("Placed to")
     )
-    sea_area = django_filters.MultipleChoiceFilter(
+    sea_area = MultipleChoiceFilter(
         choices=ThreatEntry.SeaArea.choices, label=_("Sea area")
     )
     occurred_after = django_filters.DateFilter(
@@ -177,9 +180,7 @@ class ActorFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_q", label=_("Search"), help_text=_("Name or description.")
     )
-    kind = django_filters.MultipleChoiceFilter(
-        choices=Actor.Kind.choices, label=_("Kind")
-    )
+    kind = MultipleChoiceFilter(choices=Actor.Kind.choices, label=_("Kind"))
     country = CountryCodesFilter(
         field_name="country__iso2", queryset=Country.objects.all(), label=_("Country")
     )
@@ -224,7 +225,7 @@ class AttributionFilterSet(django_filters.FilterSet):
     actor_id = django_filters.ModelMultipleChoiceFilter(
         field_name="actor", queryset=Actor.objects.all(), label=_("Actor (id)")
     )
-    attribution_confidence = django_filters.MultipleChoiceFilter(
+    attribution_confidence = MultipleChoiceFilter(
         choices=Attribution.Confidence.choices, label=_("Attribution confidence")
     )
     attributed_after = django_filters.DateFilter(
@@ -246,3 +247,49 @@ class AttributionFilterSet(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
+
+
+class TargetChartFacet(ChartFacet):
+    """Stacks by target country with the ``target`` filter's rule (named or
+    located): ThreatEntryQuerySet.target_monthly_counts, one query."""
+
+    def rows(self, queryset, spec):
+        return queryset.target_monthly_counts()
+
+    def name(self, row):
+        if row["key"] is None:
+            return str(self.none_label)
+        return display_name(row["name"], row["name_lt"])
+
+
+# The list's chart and the API's /threats/stats/ (core/charts.py).
+THREAT_CHART = ChartSpec(
+    date="occurred_start",
+    precision="occurred_start_precision",
+    title=_("Threat entries over time"),
+    facets=(
+        ChartFacet(
+            "category",
+            _("Category"),
+            "category__slug",
+            "category__name",
+            label_lt_path="category__name_lt",
+        ),
+        ChartFacet(
+            "actor",
+            _("Actor blamed"),
+            "attributions__actor__slug",
+            "attributions__actor__name",
+            label_lt_path="attributions__actor__name_lt",
+            none_label=_("No actor blamed"),
+            multiple=True,
+        ),
+        TargetChartFacet(
+            "target",
+            _("Target country"),
+            "targeting",
+            none_label=_("No target"),
+            multiple=True,
+        ),
+    ),
+)

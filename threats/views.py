@@ -1,12 +1,15 @@
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, Prefetch, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from alliances.filtersets import NOT_RATED_VALUE
-from alliances.models import NOT_RATED
+from alliances.models import NOT_RATED, Country
+from core.exports import vague_interval, vague_iso
+from core.listdisplay import Column
+from core.templatetags.atlas import vague_range
 from core.views import AtlasListView, Facet, FacetOption, ReviewedDetailView
 
-from .filtersets import ThreatEntryFilterSet
+from .filtersets import THREAT_CHART, ThreatEntryFilterSet
 from .models import Attribution, ThreatEntry
 
 # Long columns a row of the list page does not show.
@@ -56,6 +59,17 @@ class ThreatEntryListView(AtlasListView):
     export_name = "threat-entries"
     # The others are facet links (or URL parameters for integrations).
     form_fields = ("q", "occurred_after", "occurred_before", "ordering")
+    chart_spec = THREAT_CHART
+    default_ordering = "-occurred_start"
+    table_columns = (
+        Column(_("Title"), "title"),
+        Column(_("When"), "occurred_start", descending_first=True),
+        Column(_("Category")),
+        Column(_("Where")),
+        Column(_("Blamed on")),
+        Column(_("Rating")),
+        Column(_("Severity"), "severity", descending_first=True, numeric=True),
+    )
     facets = (
         Facet(
             "category",
@@ -118,8 +132,24 @@ class ThreatEntryListView(AtlasListView):
             )
         )
         if self.request.GET.get("format"):
-            # Only exports list the targets and every source's URL.
-            queryset = queryset.prefetch_related("target_countries", "sources")
+            # Only exports list the targets and every source's URL. Loaded into
+            # plain lists (to_attr): an export reads thousands of rows, and a
+            # prefetch into each row's related managers costs a queryset each.
+            queryset = queryset.prefetch_related(None).prefetch_related(
+                Prefetch(
+                    "attributions",
+                    Attribution.objects.select_related("actor").order_by(
+                        "actor__name", "actor_id", "attributed_by"
+                    ),
+                    to_attr="export_attributions",
+                ),
+                Prefetch(
+                    "target_countries",
+                    Country.objects.only("iso2", "name"),
+                    to_attr="export_targets",
+                ),
+                Prefetch("sources", to_attr="export_sources"),
+            )
         else:
             # The page's rows show none of the long texts.
             queryset = queryset.defer(*LIST_DEFERRED)
@@ -131,30 +161,50 @@ class ThreatEntryListView(AtlasListView):
         return context
 
     def export_row(self, obj):
-        attributions = list(obj.attributions.all())
+        attributions = obj.export_attributions
+        # By the one rule (ThreatEntryQuerySet.targeting, as ThreatEntry.
+        # targeted_countries): the countries named and the one it happened in.
+        targets = {country.iso2: country.name for country in obj.export_targets}
+        if obj.location_country:
+            targets[obj.location_country.iso2] = obj.location_country.name
         return {
             "title": obj.title,
+            "slug": obj.slug,
             "url": self.request.build_absolute_uri(obj.get_absolute_url()),
+            "summary": obj.summary,
             "category": obj.category.name,
-            # *_label columns are in the reader's language; the others read the
-            # same in every language.
+            # *_label and *_text columns are in the reader's language; the
+            # others read the same in every language.
             "category_label": obj.category.display_name,
+            # ISO 8601 at the dates' precision: 2024-03, or 2024-03/2024-05
+            "occurred": vague_interval(
+                obj.occurred_start,
+                obj.occurred_start_precision,
+                obj.occurred_end,
+                obj.occurred_end_precision,
+            ),
+            "occurred_text": vague_range(obj, "occurred_start", "occurred_end"),
             "occurred_start": obj.occurred_start,
             "occurred_start_precision": obj.occurred_start_precision,
             "occurred_end": obj.occurred_end,
             "occurred_end_precision": obj.occurred_end_precision,
+            "reported": obj.reported,
             "location": obj.location_name,
             "location_country": obj.location_country.iso2
             if obj.location_country
             else "",
             "latitude": float(obj.latitude) if obj.latitude is not None else None,
             "longitude": float(obj.longitude) if obj.longitude is not None else None,
-            # By the one rule: named or located (ThreatEntryQuerySet.targeting).
-            "targets": [country.iso2 for country in obj.targeted_countries],
+            "targets": sorted(targets, key=targets.get),
             "actors": list(dict.fromkeys(a.actor.name for a in attributions)),
             "attribution_confidences": list(
                 dict.fromkeys(a.attribution_confidence for a in attributions)
             ),
+            # Who made the attributions, and each one in full.
+            "attributed_by": list(
+                dict.fromkeys(a.attributed_by for a in attributions if a.attributed_by)
+            ),
+            "attributions": [attribution_text(a) for a in attributions],
             "severity": obj.severity,
             "severity_label": str(obj.get_severity_display() or ""),
             "severity_note": obj.severity_note,
@@ -163,8 +213,24 @@ class ThreatEntryListView(AtlasListView):
             "information_credibility": obj.information_credibility,
             "geo_precision": obj.geo_precision,
             "sea_area": obj.sea_area,
-            "sources": [source.url for source in obj.sources.all()],
+            "sources": [source.url for source in obj.export_sources],
+            "updated": obj.updated,
         }
+
+
+def attribution_text(attribution):
+    """One attribution in a cell, the same in every language: "Russia (GRU):
+    Lithuanian prosecutors, official_assessment, 2024-03" (who blamed which
+    actor, the confidence code, the date at its precision)."""
+    actor = attribution.actor.name
+    if attribution.actor_unit:
+        actor = f"{actor} ({attribution.actor_unit})"
+    details = [attribution.attributed_by or "-", attribution.attribution_confidence]
+    if attribution.attributed_on:
+        details.append(
+            vague_iso(attribution.attributed_on, attribution.attributed_on_precision)
+        )
+    return f"{actor}: {', '.join(details)}"
 
 
 class ThreatEntryDetailView(ReviewedDetailView):

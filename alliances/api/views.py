@@ -9,6 +9,7 @@ memberships are shown with their organisation.
 from django.db.models import Count, Prefetch
 
 from alliances.filtersets import (
+    AGREEMENT_CHART,
     AgreementFilterSet,
     CountryFilterSet,
     MembershipFilterSet,
@@ -24,6 +25,7 @@ from alliances.models import (
     Publisher,
     Source,
 )
+from core.api.stats import stats_endpoint
 from core.api.viewsets import AtlasViewSet, ReviewedViewSet
 from core.publication import sees_unpublished
 
@@ -129,3 +131,5 @@ class AgreementViewSet(ReviewedViewSet):
     serializer_class = AgreementSerializer
     filterset_class = AgreementFilterSet
     export_name = "agreements"
+    # /agreements/stats/: the list's chart as data
+    stats = stats_endpoint(AGREEMENT_CHART)

@@ -20,9 +20,12 @@ from core.models import (
     ReviewedRecord,
     Status,
     TimeStampedModel,
+    published_index,
     workflow_constraints,
 )
 from core.search import (
+    folded_index,
+    newest_published_index,
     search_vector_field,
     trigram_index,
 )
@@ -205,6 +208,10 @@ class Agreement(ReviewedRecord):
         indexes = [
             GinIndex(fields=["search_vector"], name="agreement_search"),
             trigram_index("title", "agreement_title_trgm"),
+            # The lists' default order: latest signed first.
+            published_index("agreement_pub_order", ["-signed", "title"]),
+            folded_index("title", "agreement_title_folded"),
+            newest_published_index("agreement_pub_newest"),
         ]
         constraints = [
             *workflow_constraints("agreement"),
@@ -295,6 +302,8 @@ class AgreementParty(TimeStampedModel):
         ordering = ["agreement", "country__name", "organisation__name", "name"]
         verbose_name = _("party")
         verbose_name_plural = _("parties")
+        # Searching agreements by the name of a party (core.search).
+        indexes = [trigram_index("name", "agreement_party_name_trgm")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(country__isnull=False, organisation__isnull=True, name="")

@@ -26,6 +26,7 @@ from core.models import (
 )
 from core.search import (
     SearchQuerySet,
+    folded_index,
     search_vector_field,
     strip_accents,
     trigram_index,
@@ -222,6 +223,8 @@ class Country(BilingualName, TimeStampedModel):
             GinIndex(fields=["search_vector"], name="country_search"),
             trigram_index("name", "country_name_trgm"),
             trigram_index("name_lt", "country_name_lt_trgm"),
+            folded_index("name", "country_name_folded"),
+            folded_index("name_lt", "country_name_lt_folded"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["iso2"], name="country_iso2_unique"),

@@ -36,6 +36,8 @@ from core.models import (
 )
 from core.search import (
     SearchQuerySet,
+    folded_index,
+    newest_published_index,
     search_vector_field,
     trigram_index,
 )
@@ -189,6 +191,9 @@ class Organisation(ReviewedRecord):
             GinIndex(fields=["search_vector"], name="organisation_search"),
             trigram_index("name", "organisation_name_trgm"),
             trigram_index("acronym", "organisation_acronym_trgm"),
+            folded_index("name", "organisation_name_folded"),
+            folded_index("acronym", "organisation_acronym_folded"),
+            newest_published_index("organisation_pub_newest"),
         ]
         constraints = [
             *workflow_constraints("organisation"),

@@ -67,6 +67,7 @@ class Kind:
         self.position = declared.position
         self.title_fields = model.objects.all().search_title_fields
         self.body_field = model.objects.all().search_body_field
+        self.candidates = model.objects.all().search_candidates
         self.singular = model._meta.verbose_name
 
     def queryset(self, text):
@@ -157,15 +158,19 @@ class Group:
         self.kind = kind
         self.exact = bool(rows) and rows[0].search_hit
         rows = [row for row in rows if row.search_hit == self.exact]
-        self.count = (
+        count = (
             (rows[0].search_hits if self.exact else rows[0].search_total) if rows else 0
         )
+        # Matches are counted among the ranked candidates only (a bounded
+        # count): beyond them the group says "N+" and "more than".
+        self.more = count > kind.candidates
+        self.count = min(count, kind.candidates)
         words = {strip_accents(word).lower() for word in text.split()}
-        self.results = [Result(kind, row, words) for row in rows]
+        self.results = [Result(kind, row, words) for row in rows[: kind.candidates]]
         self.rank = (rows[0].search_exact, rows[0].search_rank) if rows else (0, 0)
         self.more_url = (
             f"{reverse(kind.list_url)}?{urlencode({'q': text})}"
-            if self.exact and self.count > len(self.results)
+            if self.exact and (self.more or self.count > len(self.results))
             else ""
         )
 
@@ -235,6 +240,7 @@ class SearchView(TemplateView):
             query=search.text,
             groups=exact + similar,
             exact_count=sum(group.count for group in exact),
+            exact_more=any(group.more for group in exact),
         )
         if not exact:
             titles = [

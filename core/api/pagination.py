@@ -31,6 +31,9 @@ class PageNumberPagination(pagination.BasePagination):
     page_size = 50
     max_page_size = 200
     window = 10_000
+    # Counted up to this many with a search (?q=): checking each match costs
+    # more than reading an index entry.
+    search_window = 1_000
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
@@ -60,8 +63,11 @@ class PageNumberPagination(pagination.BasePagination):
         if not self.has_next:
             self.count = offset + len(rows)
         else:
-            bounded = queryset.order_by()[: self.window + 1].count()
-            self.count = bounded if bounded <= self.window else None
+            window = (
+                self.search_window if request.query_params.get("q") else self.window
+            )
+            bounded = queryset.order_by()[: window + 1].count()
+            self.count = bounded if bounded <= window else None
         self.size = size
         return rows
 
@@ -164,8 +170,9 @@ class AtlasPagination(pagination.BasePagination):
                     "nullable": True,
                     "description": (
                         "Records matching the filters, when there are at most "
-                        f"{PageNumberPagination.window}; null beyond that and in "
-                        "cursor pagination."
+                        f"{PageNumberPagination.window} "
+                        f"({PageNumberPagination.search_window} with q); null "
+                        "beyond that and in cursor pagination."
                     ),
                 },
                 "next": {"type": "string", "format": "uri", "nullable": True},

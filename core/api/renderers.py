@@ -1,15 +1,62 @@
-"""Lists as CSV and as GeoJSON."""
+"""JSON through orjson; lists as CSV and as GeoJSON."""
 
+import decimal
 import io
 import json
 
+import orjson
 from rest_framework import (
     renderers,
 )
+from rest_framework.utils.encoders import JSONEncoder
 
 from core.exports import write_csv
 
 # -- Rendering ----------------------------------------------------------------------
+
+_ORJSON_OPTIONS = (
+    orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_NON_STR_KEYS
+)
+_DRF_ENCODER = JSONEncoder()
+
+
+def _default(value):
+    """What orjson leaves to us, as DRF's encoder writes it: a Decimal as the
+    float's repr (``1e-05``, where orjson would write ``0.00001``), datetimes
+    with ``Z`` and milliseconds, lazy strings, querysets..."""
+    if isinstance(value, decimal.Decimal):
+        return orjson.Fragment(repr(float(value)))
+    return _DRF_ENCODER.default(value)
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """DRF's compact JSON, byte for byte, written by orjson: a page of 50
+    records encodes several times faster. Indented output (the browsable API,
+    ``; indent=``) is DRF's own. (No serializer here gives plain floats, whose
+    smallest values orjson would write without an exponent; Decimals, such as
+    coordinates, are written as DRF writes them.)"""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        renderer_context = renderer_context or {}
+        if (
+            self.get_indent(accepted_media_type, renderer_context)
+            or not self.compact
+            or self.ensure_ascii
+        ):
+            return super().render(data, accepted_media_type, renderer_context)
+        try:
+            body = orjson.dumps(data, default=_default, option=_ORJSON_OPTIONS)
+        except TypeError:  # what orjson refuses (an int beyond 64 bits): DRF's
+            return super().render(data, accepted_media_type, renderer_context)
+        # Like DRF: the two line separators JavaScript does not allow in strings.
+        if b"\xe2\x80\xa8" in body or b"\xe2\x80\xa9" in body:
+            body = body.replace(b"\xe2\x80\xa8", b"\\u2028")
+            body = body.replace(b"\xe2\x80\xa9", b"\\u2029")
+        return body
 
 
 class CSVRenderer(renderers.BaseRenderer):

@@ -175,7 +175,10 @@ class AtlasAutoSchema(AutoSchema):
     def _error_codes(self):
         codes = ["429"]
         is_list = self._is_list_view()
-        if self.method == "GET":
+        if getattr(self.view, "action", None) == "stats":
+            # the list's filters and by/interval (core/api/stats.py)
+            codes += ["400"]
+        elif self.method == "GET":
             codes += ["400", "404"] if is_list else ["404"]
             if not self._is_public():
                 codes += ["401", "403"]

@@ -234,7 +234,8 @@ class AtlasViewSet(viewsets.ModelViewSet):
     def filter_queryset(self, queryset):
         # Filters select records in lists; a record's own URL always finds it
         # (the countries' default "only those in the records" included).
-        if getattr(self, "action", None) != "list":
+        # (and the list's counts over time: core/api/stats.py)
+        if getattr(self, "action", None) not in ("list", "stats"):
             return queryset
         return super().filter_queryset(queryset)
 

@@ -4,9 +4,14 @@ from django.db.models import Prefetch
 
 from alliances.api.views import brief_sources
 from core.api.renderers import CSVRenderer, GeoJSONRenderer
+from core.api.stats import stats_endpoint
 from core.api.viewsets import AtlasViewSet, ReviewedViewSet
 from core.exports import point_feature
-from exercises.filtersets import ExerciseFilterSet, ExerciseSeriesFilterSet
+from exercises.filtersets import (
+    EXERCISE_CHART,
+    ExerciseFilterSet,
+    ExerciseSeriesFilterSet,
+)
 from exercises.models import Exercise, ExerciseLocation, ExerciseSeries, Participation
 
 from .serializers import ExerciseSerializer, ExerciseSeriesSerializer
@@ -51,6 +56,8 @@ class ExerciseViewSet(ReviewedViewSet):
     filterset_class = ExerciseFilterSet
     export_renderers = [CSVRenderer, GeoJSONRenderer]
     export_name = "exercises"
+    # /exercises/stats/: the list's chart as data
+    stats = stats_endpoint(EXERCISE_CHART)
 
     def geojson_features(self, row):
         for location in row["locations"]:

@@ -4,7 +4,7 @@ whom it targeted."""
 from django.apps import apps as django_apps
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower, TruncMonth
 from django.urls import reverse
@@ -26,9 +26,12 @@ from core.models import (
     ReviewedQuerySet,
     ReviewedRecord,
     Status,
+    published_index,
     workflow_constraints,
 )
 from core.search import (
+    folded_index,
+    newest_published_index,
     search_vector_field,
     trigram_index,
 )
@@ -199,9 +202,58 @@ class ThreatEntryQuerySet(TargetCounts, ReviewedQuerySet):
         else:
             if isinstance(countries, Country | int):
                 countries = [countries]
-            named = named.filter(country__in=countries)
-            located = Q(location_country__in=countries)
+            # EXISTS per entry (the link table's unique index answers it), not
+            # IN: beside the OR, IN becomes a hash of every entry naming the
+            # country (most of them, for LT) built on each request.
+            named = named.filter(
+                threatentry=models.OuterRef("pk"), country__in=countries
+            )
+            return self.filter(
+                models.Exists(named.order_by()) | Q(location_country__in=countries)
+            )
         return self.filter(Q(pk__in=named.values("threatentry")) | located)
+
+    def target_monthly_counts(self):
+        """Rows for a chart stacked by target country (core/charts.py): these
+        entries per month of their start, its precision and country targeted
+        by ``targeting``'s rule (named, or happened in it): ``month``,
+        ``precision``, ``key`` (ISO code, None for an entry targeting none),
+        ``name``, ``name_lt``, ``count``. One aggregate query (the rule joins
+        two relations, which the ORM cannot group over in one query)."""
+        entries_sql, params = (
+            self.order_by()
+            .values(
+                e_id=models.F("pk"),
+                e_date=models.F("occurred_start"),
+                e_precision=models.F("occurred_start_precision"),
+                e_located=models.F("location_country_id"),
+            )
+            .query.sql_with_params()
+        )
+        through = self.model.target_countries.through._meta
+        country = Country._meta.db_table
+        # Table names from the models' meta; every value is a parameter.
+        sql = f"""
+            WITH chosen AS ({entries_sql})
+            SELECT date_trunc('month', chosen.e_date)::date AS month,
+                   chosen.e_precision AS precision, c.iso2 AS key,
+                   c.name AS name, c.name_lt AS name_lt,
+                   COUNT(DISTINCT chosen.e_id) AS count
+            FROM chosen
+            LEFT JOIN (
+                SELECT named.threatentry_id AS entry_id, named.country_id
+                FROM "{through.db_table}" named
+                WHERE named.threatentry_id IN (SELECT e_id FROM chosen)
+                UNION
+                SELECT e_id, e_located FROM chosen WHERE e_located IS NOT NULL
+            ) targeted ON targeted.entry_id = chosen.e_id
+            LEFT JOIN "{country}" c ON c.id = targeted.country_id
+            GROUP BY 1, 2, 3, 4, 5
+        """  # noqa: S608
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def involving(self, country):
         """Entries targeting ``country`` (``targeting``), annotated ``targeted``
@@ -537,29 +589,34 @@ class ThreatEntry(ReviewedRecord):
         indexes = [
             GinIndex(fields=["search_vector"], name="threat_entry_search"),
             trigram_index("title", "threat_entry_title_trgm"),
-            # Facet counts, totals and the home chart read the few columns they
-            # count from here, not the wide rows; related entries its order.
-            models.Index(
-                fields=["category", "-occurred_start", "title"],
+            # The lists' default order (newest first), alone and after a
+            # category; with the id and the country where it happened, so a
+            # bounded count by category and target reads the index only.
+            published_index(
+                "threat_entry_pub_order",
+                ["-occurred_start", "title"],
+                include=["location_country", "id"],
+            ),
+            # Also the few columns the list page's facet counts and the home
+            # chart count: they read it, not the wide rows.
+            published_index(
+                "threat_entry_pub_category",
+                ["category", "-occurred_start", "title"],
                 include=[
+                    "location_country",
                     "id",
                     "occurred_start_precision",
-                    "location_country",
                     "severity",
                     "information_credibility",
                     "source_reliability",
                     "geo_precision",
                     "sea_area",
                 ],
-                condition=Q(publication_status=Status.PUBLISHED),
-                name="threat_entry_published_facets",
             ),
+            folded_index("title", "threat_entry_title_folded"),
+            newest_published_index("threat_entry_pub_newest"),
             # The home page's "recently added".
-            models.Index(
-                fields=["-published_at"],
-                condition=Q(publication_status=Status.PUBLISHED),
-                name="threat_entry_published_newest",
-            ),
+            published_index("threat_entry_pub_published_at", ["-published_at"]),
         ]
         constraints = [
             *workflow_constraints("threat_entry"),
