@@ -15,14 +15,19 @@ preview for editors while a draft or in review (404 for everyone else), and a
 import sys
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Paginator
 from django.db import InterfaceError, OperationalError
-from django.db.models import Count
+from django.db.models import Count, ForeignObjectRel
+from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import ExtractYear
 from django.http import Http404, HttpResponse, JsonResponse
 from django.template import loader
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
@@ -41,6 +46,64 @@ class FacetOption:
         self.label = label
         self.count = count
         self.selected = selected
+
+
+def crosses_many(model, path):
+    """Whether the ORM ``path`` from ``model`` crosses a relation that gives a
+    row several values (reverse foreign key or many-to-many): grouping by it
+    can then meet one row twice under one value."""
+    if not isinstance(path, str):
+        return False
+    for name in path.split(LOOKUP_SEP):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return False
+        if field.one_to_many or field.many_to_many:
+            return True
+        if not field.is_relation:
+            return False
+        model = field.related_model
+    return False
+
+
+def joins_many(queryset):
+    """Whether the queryset's own joins (a filter across a reverse foreign key
+    or many-to-many relation) can repeat a row."""
+    for join in queryset.query.alias_map.values():
+        field = getattr(join, "join_field", None)
+        if isinstance(field, ForeignObjectRel) and not field.field.unique:
+            return True
+    return False
+
+
+def without_distinct(queryset):
+    """The queryset without ``DISTINCT`` where its joins cannot repeat a row
+    (django-filter asks for it on every multiple-choice filter): a count or a
+    grouping then reads the few columns it needs, not every column twice."""
+    query = queryset.query
+    if query.distinct and not query.distinct_fields and not joins_many(queryset):
+        queryset = queryset.all()
+        queryset.query.distinct = False
+    return queryset
+
+
+def count_rows(queryset):
+    """The number of distinct rows of ``queryset``: ``COUNT(*)``, over the
+    distinct ids only where a join can repeat a row."""
+    queryset = without_distinct(queryset.order_by())
+    if queryset.query.distinct:
+        queryset = queryset.values("pk")
+    return queryset.count()
+
+
+def row_count(queryset, path):
+    """The count of rows per group: ``COUNT(*)`` where neither the filter's
+    joins nor the facet's own path can repeat a row, ``COUNT(DISTINCT pk)``
+    where they can (the distinct count sorts every group's ids)."""
+    if joins_many(queryset) or crosses_many(queryset.model, path):
+        return Count("pk", distinct=True)
+    return Count("*")
 
 
 class Facet:
@@ -72,13 +135,14 @@ class Facet:
         self.year = year
 
     def options(self, queryset, request):
+        queryset = without_distinct(queryset)
         selected = set(request.GET.getlist(self.param))
         if self.year:
             rows = (
                 queryset.order_by()
                 .annotate(facet_value=ExtractYear(self.path))
                 .values("facet_value")
-                .annotate(count=Count("pk", distinct=True))
+                .annotate(count=row_count(queryset, self.path))
                 .order_by("-facet_value")
             )
             return [
@@ -98,7 +162,7 @@ class Facet:
         rows = (
             queryset.order_by()
             .values(*fields)
-            .annotate(count=Count("pk", distinct=True))
+            .annotate(count=row_count(queryset, self.path))
             .order_by("-count", *fields)
         )
         options = []
@@ -142,6 +206,19 @@ def _value_names(field, cleaned):
     return {}
 
 
+class CountedPaginator(Paginator):
+    """A paginator whose total comes from ``count()`` (the cached one of
+    ``AtlasListView``) instead of counting the rows on every request."""
+
+    def __init__(self, *args, count, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._count = count
+
+    @cached_property
+    def count(self):
+        return self._count()
+
+
 def _query_without(params, name):
     """The current query string without one filter (and back to page 1)."""
     params = params.copy()
@@ -177,29 +254,78 @@ class AtlasListView(ListDisplayMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         filtered = self.object_list
-        context["facets"] = list(
-            zip(self.facets, self.facet_options(filtered), strict=True)
+        # Read only when the rendered facets are not cached (and by tests).
+        facets = SimpleLazyObject(
+            lambda: list(zip(self.facets, self.facet_options(filtered), strict=True))
         )
+        context["facets"] = facets
+        context["facets_html"] = self.facets_html(facets)
         context["export_formats"] = EXPORT_FORMATS
         context.update(self.filter_context(context["filter"]))
         # The chart and the table view (core/listdisplay.py).
         context.update(self.display_context(filtered, context["filter_errors"]))
         return context
 
-    def facet_options(self, filtered):
-        """Each facet's options, from the shared cache while the data version
-        is the same: lists show published records only, so the counts are the
-        same for every reader of this query (the page number aside)."""
+    def cache_vary(self):
+        """What the cached parts of a list (its total and facet counts) depend
+        on besides the data version: the query string (the page number aside)
+        and the day (filters such as an exercise's timing read it). Lists show
+        published records only, so they are the same for every reader."""
         params = sorted(
             (name, value)
             for name, values in self.request.GET.lists()
             if name != self.page_kwarg
             for value in values
         )
+        return [*params, timezone.localdate()]
+
+    def cache_name(self, part):
+        return f"{part}:{type(self).__module__}.{type(self).__qualname__}"
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        """The total is counted once per data version and query string (one
+        query when it is not cached, as before), not on every page view."""
+        return CountedPaginator(
+            queryset,
+            per_page,
+            count=lambda: cached(
+                self.cache_name("count"),
+                lambda: count_rows(queryset),
+                vary=self.cache_vary(),
+            ),
+            **kwargs,
+        )
+
+    def paginate_queryset(self, queryset, page_size):
+        # The page's rows without django-filter's DISTINCT where no join
+        # repeats a row: an index can then give the first rows in order.
+        return super().paginate_queryset(without_distinct(queryset), page_size)
+
+    def facet_options(self, filtered):
+        """Each facet's options, from the shared cache while the data version
+        is the same (see ``cache_vary``)."""
         return cached(
-            f"facets:{type(self).__module__}.{type(self).__qualname__}",
+            self.cache_name("facets"),
             lambda: [facet.options(filtered, self.request) for facet in self.facets],
-            vary=params,
+            vary=self.cache_vary(),
+        )
+
+    def facets_html(self, facets):
+        """The facets rendered, kept like their counts: their links depend on
+        the query string alone (in its order; the page number aside), and
+        rendering a hundred links costs more than the rest of the page."""
+        params = [
+            (name, value)
+            for name, values in self.request.GET.lists()
+            if name != self.page_kwarg
+            for value in values
+        ]
+        return cached(
+            self.cache_name("facets-html"),
+            lambda: loader.render_to_string(
+                "includes/facets.html", {"facets": facets, "request": self.request}
+            ),
+            vary=[*params, timezone.localdate()],
         )
 
     def filter_context(self, filterset):

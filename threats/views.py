@@ -12,6 +12,17 @@ from core.views import AtlasListView, Facet, FacetOption, ReviewedDetailView
 from .filtersets import THREAT_CHART, ThreatEntryFilterSet
 from .models import Attribution, ThreatEntry
 
+# Long columns a row of the list page does not show.
+LIST_DEFERRED = (
+    "summary",
+    "search_vector",
+    "notes",
+    "targets_note",
+    "severity_note",
+    "coordinates_note",
+    "sea_area_detail",
+)
+
 
 class TargetCountryFacet(Facet):
     """Entries per target country by the one rule the ``target`` filter and the
@@ -139,6 +150,9 @@ class ThreatEntryListView(AtlasListView):
                 ),
                 Prefetch("sources", to_attr="export_sources"),
             )
+        else:
+            # The page's rows show none of the long texts.
+            queryset = queryset.defer(*LIST_DEFERRED)
         return queryset
 
     def get_context_data(self, **kwargs):
@@ -235,7 +249,7 @@ class ThreatEntryDetailView(ReviewedDetailView):
                 for value in (entry.latitude, entry.longitude)
             ]
         context["related_entries"] = list(
-            ThreatEntry.objects.published().related_to(entry)[:8]
+            ThreatEntry.objects.published().related_to(entry)
         )
         # for_detail() loads the published ones only.
         context["related_exercises"] = list(entry.related_exercises.all())

@@ -5,7 +5,6 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import (
-    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -90,32 +89,33 @@ class CountryQuerySet(SearchQuerySet):
         participant) or a published threat entry (target or location). Drafts name
         no country in public."""
         published = Status.PUBLISHED
-        country = OuterRef("pk")
         hosts = self.model._meta.get_field("hosted_exercises").through
         participation = self._related("exercise_participations")
         threat = self._related("threat_locations")
+
+        def named_in(rows):
+            # The few distinct countries, kept in a hash table and read once:
+            # an EXISTS per country reads every row for each country no record
+            # names (most of them).
+            return Q(pk__in=rows.values("country").distinct())
+
         return self.filter(
-            Exists(
+            named_in(
                 _model("Membership").objects.filter(
-                    country=country, organisation__publication_status=published
+                    organisation__publication_status=published
                 )
             )
-            | Exists(
+            | named_in(
                 _model("AgreementParty").objects.filter(
-                    country=country, agreement__publication_status=published
+                    agreement__publication_status=published
                 )
             )
-            | Exists(
-                hosts.objects.filter(
-                    country=country, exercise__publication_status=published
-                )
+            | named_in(hosts.objects.filter(exercise__publication_status=published))
+            | named_in(
+                participation.objects.filter(exercise__publication_status=published)
             )
-            | Exists(
-                participation.objects.filter(
-                    country=country, exercise__publication_status=published
-                )
-            )
-            | Exists(threat.objects.published().targeting(country))
+            # The one rule of "targets a country" (ThreatEntryQuerySet).
+            | threat.objects.published().targeted()
         )
 
     def for_list(self, sees_unpublished=None):

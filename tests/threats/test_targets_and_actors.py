@@ -45,6 +45,26 @@ def targeted(lithuania):
     }
 
 
+def test_target_facet_counts_every_located_entry_under_other_filters(client, lithuania):
+    # The category filter asks for DISTINCT rows: the facet must still count
+    # each entry located in the country, not the country once.
+    sabotage = factories.category("sabotage")
+    for n in range(3):
+        factories.threat(
+            title=f"Located {n}", category=sabotage, location_country=lithuania
+        )
+    factories.threat(title="Named", category=sabotage, targets=[lithuania])
+    factories.threat(
+        title="Both", category=sabotage, location_country=lithuania, targets=[lithuania]
+    )
+
+    page = client.get("/threats/?category=sabotage&target=LT")
+
+    facets = {facet.param: options for facet, options in page.context["facets"]}
+    assert [(o.value, o.count) for o in facets["target"]] == [("LT", 5)]
+    assert page.context["paginator"].count == 5
+
+
 def test_target_filter_facet_and_country_pages_use_one_rule(
     client, targeted, lithuania
 ):

@@ -385,6 +385,67 @@ def test_related_entries_share_the_category_or_an_actor(client, russia):
     assert related.index("Pipeline damaged") < related.index("Drone over border")
 
 
+def test_related_entries_are_the_first_eight_of_every_entry_sharing_one(
+    client, russia, belarus
+):
+    """The page orders a few dozen candidates, not every entry sharing one: its
+    eight are still those a sort of all of them gives (both shared first, then
+    the same category, then the same actor; newest first in each)."""
+    sabotage = factories.category("sabotage")
+    other = factories.category("disinformation")
+    obj = entry(title="Cables cut", category=sabotage, actors=[russia])
+    # Newest first: many of the same category only, then of the same actor
+    # only, and three sharing both, the oldest of all.
+    for day in range(1, 21):
+        entry(
+            title=f"Category only {day}",
+            category=sabotage,
+            occurred_start=D(2025, 6, day),
+            occurred_start_precision="day",
+        )
+        entry(
+            title=f"Actor only {day}",
+            category=other,
+            actors=[belarus, russia],
+            occurred_start=D(2025, 5, day),
+            occurred_start_precision="day",
+        )
+    for day in range(1, 4):
+        entry(
+            title=f"Both {day}",
+            category=sabotage,
+            actors=[russia],
+            occurred_start=D(2020, 1, day),
+            occurred_start_precision="day",
+        )
+    entry(title="Unrelated", category=other, actors=[belarus])
+
+    related = client.get(f"/threats/{obj.slug}/").context["related_entries"]
+
+    assert [e.title for e in related] == [
+        "Both 3",
+        "Both 2",
+        "Both 1",
+        "Category only 20",
+        "Category only 19",
+        "Category only 18",
+        "Category only 17",
+        "Category only 16",
+    ]
+    # Without the same category, the same actor's newest fill the list.
+    lone = entry(
+        title="Lone", category=factories.category("cyber-attack"), actors=[russia]
+    )
+    related = client.get(f"/threats/{lone.slug}/").context["related_entries"]
+    assert [e.title for e in related][:3] == [
+        "Actor only 20",
+        "Actor only 19",
+        "Actor only 18",
+    ]
+    assert len(related) == 8
+    assert all(e.shares_actor and not e.shares_category for e in related)
+
+
 def test_unknown_entry_is_404(client):
     assert client.get("/threats/no-such-entry/").status_code == 404
 

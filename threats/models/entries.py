@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliances.models import NOT_RATED, Country, Publisher, Source, SubqueryCount
+from alliances.models import NOT_RATED, Country, Publisher, Source
 from core.dates import (
     coordinates_constraints,
     latitude_field,
@@ -37,6 +37,7 @@ from core.search import (
 )
 from exercises.models import Exercise
 
+from .targets import TargetCounts
 from .vocabulary import ThreatCategory
 
 
@@ -71,7 +72,7 @@ def credibility_from_corroboration(independent_publishers):
     return None
 
 
-class ThreatEntryQuerySet(ReviewedQuerySet):
+class ThreatEntryQuerySet(TargetCounts, ReviewedQuerySet):
     search_fields = (
         "title",
         "summary",
@@ -212,25 +213,6 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
             )
         return self.filter(Q(pk__in=named.values("threatentry")) | located)
 
-    def target_counts(self):
-        """``[(country, count)]``: how many of these entries target each country
-        (by ``targeting``), most first; countries targeted by none are left out.
-        One query, whatever the number of entries or countries."""
-        entries = self.order_by().values("pk")
-        counted = Country.objects.annotate(
-            targeting_count=SubqueryCount(
-                entries.targeting(models.OuterRef("pk")).values("pk")
-            )
-        ).order_by()
-        return sorted(
-            (
-                (country, country.targeting_count)
-                for country in counted
-                if country.targeting_count
-            ),
-            key=lambda pair: (-pair[1], pair[0].iso2),
-        )
-
     def target_monthly_counts(self):
         """Rows for a chart stacked by target country (core/charts.py): these
         entries per month of their start, its precision and country targeted
@@ -300,11 +282,13 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
             item_category=models.F("category__name"),
         )
 
-    def related_to(self, entry):
-        """Other entries of the same category or blaming one of the same actors:
-        those sharing both first, then the same category (the narrower tie:
-        one state is blamed for most entries), then the same actor. ``entry.attributions`` should be prefetched
-        (``for_detail``): the actors are read from it, not queried again."""
+    def related_to(self, entry, limit=8):
+        """Up to ``limit`` other entries sharing both the category and an actor,
+        then the category (the narrower tie), then an actor; newest first in
+        each. ``entry.attributions`` should be prefetched (``for_detail``).
+        One query that orders a few dozen candidates read from indexes: the
+        newest ``limit`` sharing both and ``2 * limit`` of each kind, enough
+        when fewer than ``limit`` share both."""
         actor_ids = {attribution.actor_id for attribution in entry.attributions.all()}
         shares_actor = (
             models.Exists(
@@ -315,8 +299,16 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
             if actor_ids
             else models.Value(False)
         )
+        others = self.exclude(pk=entry.pk).order_by("-occurred_start", "title")
+        same_category = others.filter(category_id=entry.category_id)
+        candidates = same_category.values("pk")[: 2 * limit]
+        if actor_ids:
+            candidates = candidates.union(
+                same_category.filter(shares_actor).values("pk")[:limit],
+                others.filter(shares_actor).values("pk")[: 2 * limit],
+            )
         return (
-            self.exclude(pk=entry.pk)
+            self.filter(pk__in=candidates)
             .annotate(
                 shares_actor=shares_actor,
                 shares_category=models.ExpressionWrapper(
@@ -324,9 +316,10 @@ class ThreatEntryQuerySet(ReviewedQuerySet):
                     output_field=models.BooleanField(),
                 ),
             )
-            .filter(Q(shares_actor=True) | Q(shares_category=True))
             .select_related("category")
-            .order_by("-shares_category", "-shares_actor", "-occurred_start", "title")
+            .order_by("-shares_category", "-shares_actor", "-occurred_start", "title")[
+                :limit
+            ]
         )
 
     def monthly_counts(self):
@@ -604,10 +597,21 @@ class ThreatEntry(ReviewedRecord):
                 ["-occurred_start", "title"],
                 include=["location_country", "id"],
             ),
+            # Also the few columns the list page's facet counts and the home
+            # chart count: they read it, not the wide rows.
             published_index(
                 "threat_entry_pub_category",
                 ["category", "-occurred_start", "title"],
-                include=["location_country", "id"],
+                include=[
+                    "location_country",
+                    "id",
+                    "occurred_start_precision",
+                    "severity",
+                    "information_credibility",
+                    "source_reliability",
+                    "geo_precision",
+                    "sea_area",
+                ],
             ),
             folded_index("title", "threat_entry_title_folded"),
             newest_published_index("threat_entry_pub_newest"),
@@ -620,6 +624,8 @@ class ThreatEntry(ReviewedRecord):
                 name="threat_entry_map_point",
                 condition=Q(publication_status="published", latitude__isnull=False),
             ),
+            # The home page's "recently added".
+            published_index("threat_entry_pub_published_at", ["-published_at"]),
         ]
         constraints = [
             *workflow_constraints("threat_entry"),
