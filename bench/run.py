@@ -369,6 +369,24 @@ def _stop_on_sigterm(*_args):
     raise SystemExit(143)
 
 
+def shared_cache(say):
+    """Production shares its cache between workers through Redis (README,
+    Deploying): the benchmark does too when a Redis answers at BENCH_REDIS_URL,
+    emptied first so every run starts cold. Without one, each worker caches for
+    itself, and every cached figure is computed once per worker."""
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_connect_timeout=2)
+        client.flushdb()
+    except Exception as exc:
+        say(f"No Redis at {url} ({exc}): each worker caches for itself.")
+        return {}
+    say(f"Shared cache: Redis at {url} (emptied).")
+    return {"REDIS_URL": url}
+
+
 def run(args):
     say = lambda text: print(text, flush=True)  # noqa: E731
     load_avg = os.getloadavg()[0]
@@ -390,7 +408,9 @@ def run(args):
                 "SELECT count(*) FROM threats_threatentry "
                 "WHERE publication_status = 'published'"
             ).fetchone()[0]
-        env = django_env(url, DJANGO_SETTINGS_MODULE=settings_module())
+        env = django_env(
+            url, DJANGO_SETTINGS_MODULE=settings_module(), **shared_cache(say)
+        )
         os.environ.update(env)
         say("SQL queries per request (Django test client):")
         wsgi = count_queries(endpoints, say)
