@@ -238,8 +238,12 @@ def test_page_loads_leaflet_the_borders_and_the_data_from_the_site(client, place
     assert '<script src="/static/js/map.js">' in html
     assert 'data-source="/map/data.json?host=LT"' in html
     assert 'data-borders="/static/geo/baltic-countries.geojson"' in html
-    # Nothing is loaded from elsewhere: every src and stylesheet is local.
-    for url in re.findall(r'(?:src|href)="([^"]+)"', html):
+    # Nothing is loaded from elsewhere: every src and stylesheet is local. (The
+    # page's own addresses in each language are absolute, as hreflang wants:
+    # links, nothing loaded.)
+    own = r'<link rel="(?:canonical|alternate)" (?:hreflang="[a-z-]+" )?href="http://testserver/'
+    assert len(re.findall(own, html)) == 4
+    for url in re.findall(r'(?:src|href)="([^"]+)"', re.sub(own, "", html)):
         assert not url.startswith(("http:", "https:", "//")), url
     # A filter the form has no input for is kept when the form is sent.
     assert '<input type="hidden" name="host" value="LT">' in html

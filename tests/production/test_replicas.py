@@ -170,6 +170,12 @@ def probe():
     return f"probe{uuid.uuid4().hex[:12]}"
 
 
+# A log entry's first line: '%m [%p] %a: ' (bench/pair.py), the time, the
+# process and the connection's name; a statement written over several lines
+# goes on in the lines after it.
+LOG_ENTRY = re.compile(r"^\d{4}-\d\d-\d\d [\d:.]+ \w+ \[\d+\] (?P<name>\S*): ")
+
+
 def answered_by(pair, word):
     """Which servers ran a statement containing ``word``, by connection name."""
     found = set()
@@ -177,9 +183,13 @@ def answered_by(pair, word):
         ("primary", pair.primary_log()),
         ("replica", pair.replica_log()),
     ):
+        name = None
         for line in log.splitlines():
+            entry = LOG_ENTRY.match(line)
+            if entry:
+                name = entry["name"]
             if word in line:
-                found.add((server, line.split(": ", 1)[0].rsplit(" ", 1)[-1]))
+                found.add((server, name))
     return found
 
 
