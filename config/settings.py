@@ -503,6 +503,8 @@ REST_FRAMEWORK = {
     ],
     # JSON bodies only, size-limited (413 above API_MAX_BODY_SIZE).
     "DEFAULT_PARSER_CLASSES": ["core.api.parsers.LimitedJSONParser"],
+    # ?format= in the URL wins over the Accept header.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.negotiation.FormatFirstNegotiation",
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.AtlasPagination",
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.AtlasAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
