@@ -538,6 +538,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # 3.1: JSON Schema proper, so "null or a related record" is a oneOf that
+    # any validator reads alike (3.0's allOf + nullable is read both ways).
+    "OAS_VERSION": "3.1.0",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.postprocess_schema",
+    ],
     # Separate request and response components: read-only fields (id, url,
     # nested brief objects) are not asked for in writes.
     "COMPONENT_SPLIT_REQUEST": True,

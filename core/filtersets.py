@@ -1,6 +1,7 @@
 """Filter pieces shared by the apps' FilterSets (pages, feeds, map and API):
-one years filter, one country-code filter, NUL-safe record choices, ordering
-with unknown values last, a native date input."""
+the base FilterSet (an empty value is no filter), one years filter, one
+country-code filter, NUL-safe record choices, ordering with unknown values last,
+a native date input."""
 
 import re
 
@@ -10,6 +11,38 @@ from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
+
+
+def without_empty_values(data, keep=()):
+    """The query without empty values: ``?target=&q=`` filters nothing, as an
+    empty field of the list's form does. ``keep`` names parameters whose empty
+    value stays (and is refused: a sync timestamp must be a timestamp)."""
+    cleaned = data.copy() if hasattr(data, "lists") else None
+    if cleaned is None:
+        return {k: v for k, v in data.items() if v not in ("", None) or k in keep}
+    for name, values in data.lists():
+        if name in keep:
+            continue
+        kept = [value for value in values if value != ""]
+        if kept:
+            cleaned.setlist(name, kept)
+        else:
+            del cleaned[name]
+    return cleaned
+
+
+class AtlasFilterSet(django_filters.FilterSet):
+    """Every FilterSet's base: the page, its exports and feed, the map and the
+    API read the same query, and an empty parameter (``?target=``, what a form
+    sends for a field left empty) is ignored by all of them rather than a 400
+    in one and nothing in another."""
+
+    keep_empty = ()
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            data = without_empty_values(data, self.keep_empty)
+        super().__init__(data, *args, **kwargs)
 
 
 class DateInput(forms.DateInput):

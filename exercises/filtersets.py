@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from alliances.filtersets import visible_organisations
 from alliances.models import Country
 from core.filtersets import (
+    AtlasFilterSet,
     CountryCodeFilter,
     CountryCodesFilter,
     DateInput,
@@ -37,7 +38,7 @@ class SearchInput(forms.TextInput):
         return super().format_value(value)
 
 
-class ExerciseFilterSet(django_filters.FilterSet):
+class ExerciseFilterSet(AtlasFilterSet):
     q = django_filters.CharFilter(
         method="filter_q",
         label=_("Search"),
@@ -167,7 +168,7 @@ class ExerciseFilterSet(django_filters.FilterSet):
         return described
 
 
-class ExerciseSeriesFilterSet(django_filters.FilterSet):
+class ExerciseSeriesFilterSet(AtlasFilterSet):
     """Exercise series (the API's; they have no list page of their own)."""
 
     q = django_filters.CharFilter(

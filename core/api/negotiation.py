@@ -14,7 +14,7 @@ class FormatFirstNegotiation(DefaultContentNegotiation):
         wanted = format_suffix or request.query_params.get(
             self.settings.URL_FORMAT_OVERRIDE
         )
-        if wanted:
+        if wanted is not None:  # "?format=" names no format: 404 too
             chosen = self.filter_renderers(renderers, wanted)[0]
             return chosen, chosen.media_type
         return super().select_renderer(request, renderers, format_suffix)

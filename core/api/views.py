@@ -6,7 +6,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import (
     exceptions,
-    parsers,
     permissions,
     serializers,
 )
@@ -38,7 +37,10 @@ class TokenView(ObtainAuthToken):
     """
 
     throttle_classes = [TokenAddressThrottle, TokenAccountThrottle]
-    parser_classes = [LimitedJSONParser, parsers.FormParser]
+    # JSON only, like every other body of the API: one request body in the
+    # schema (with a form body as well, generated clients' token module would
+    # not import).
+    parser_classes = [LimitedJSONParser]
 
     @extend_schema(
         request=AuthTokenSerializer,
