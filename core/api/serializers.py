@@ -335,7 +335,9 @@ class RevisionSerializer(serializers.ModelSerializer):
         )
     )
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     changes = serializers.SerializerMethodField(
         help_text=_("Each field (or list of rows) before and after.")
     )
