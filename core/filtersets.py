@@ -31,11 +31,35 @@ def without_empty_values(data, keep=()):
     return cleaned
 
 
+# What a yes/no filter takes: the API's true/false, and the form's "unknown"
+# (its empty choice). Anything else is an error, not silently no filter.
+BOOLEAN_VALUES = {"true": True, "false": False, "unknown": None}
+
+
+class YesNoSelect(forms.NullBooleanSelect):
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        return BOOLEAN_VALUES.get(value, value) if isinstance(value, str) else value
+
+
+class YesNoField(forms.NullBooleanField):
+    widget = YesNoSelect
+
+    def to_python(self, value):
+        if value is None or isinstance(value, bool):
+            return value
+        raise ValidationError(_("Choose true or false."), code="invalid")
+
+    def validate(self, value):
+        pass
+
+
 class AtlasFilterSet(django_filters.FilterSet):
     """Every FilterSet's base: the page, its exports and feed, the map and the
     API read the same query, and an empty parameter (``?target=``, what a form
     sends for a field left empty) is ignored by all of them rather than a 400
-    in one and nothing in another."""
+    in one and nothing in another. A yes/no filter takes true or false (or the
+    form's "unknown"): ``?has_caution=maybe`` is an error, not no filter."""
 
     keep_empty = ()
 
@@ -43,6 +67,10 @@ class AtlasFilterSet(django_filters.FilterSet):
         if data is not None:
             data = without_empty_values(data, self.keep_empty)
         super().__init__(data, *args, **kwargs)
+        for filter_ in self.filters.values():
+            if isinstance(filter_, django_filters.BooleanFilter):
+                filter_.field_class = YesNoField
+                filter_.extra["widget"] = YesNoSelect
 
 
 class DateInput(forms.DateInput):

@@ -231,6 +231,9 @@ def admit_empty(schema):
     if not schema or schema == {"type": "string"}:
         return schema
     schema = dict(schema)
+    if schema.get("type") == "boolean":
+        # "unknown" is the page form's empty choice (core.filtersets.YesNoField).
+        return {"anyOf": [schema, {"type": "string", "enum": ["", "unknown"]}]}
     kind = schema.get("type")
     textual = kind == "string" or (isinstance(kind, list) and "string" in kind)
     if "enum" in schema and textual:
