@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import (
     extend_schema,
+    extend_schema_serializer,
     inline_serializer,
 )
 from rest_framework import (
@@ -18,6 +19,7 @@ from rest_framework.decorators import (
 )
 
 from core.api.parsers import LimitedJSONParser
+from core.api.serializers import StrictJSONTypes
 from core.ratelimit import TokenAccountThrottle, TokenAddressThrottle
 
 
@@ -27,6 +29,11 @@ from core.ratelimit import TokenAccountThrottle, TokenAddressThrottle
 @authentication_classes([])
 def not_found(request, *args, **kwargs):
     raise exceptions.NotFound()
+
+
+@extend_schema_serializer(component_name="AuthToken")
+class TokenRequestSerializer(StrictJSONTypes, AuthTokenSerializer):
+    """A username and a password, as text."""
 
 
 class TokenView(ObtainAuthToken):
@@ -41,9 +48,10 @@ class TokenView(ObtainAuthToken):
     # schema (with a form body as well, generated clients' token module would
     # not import).
     parser_classes = [LimitedJSONParser]
+    serializer_class = TokenRequestSerializer
 
     @extend_schema(
-        request=AuthTokenSerializer,
+        request=TokenRequestSerializer,
         responses={200: inline_serializer("Token", {"token": serializers.CharField()})},
         auth=[],
         description=(

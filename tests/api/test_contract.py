@@ -314,3 +314,30 @@ def test_the_committed_openapi_yaml_is_the_current_schema(tmp_path):
         "contract clients build on)."
     )
     assert yaml.safe_load(current)["openapi"] == "3.1.0"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("slug", 0, "Not a valid string."),
+        ("title", ["a list"], "Not a valid string."),
+        ("severity", "2", '"2" is not a valid choice.'),
+        ("latitude", "54.7", "A valid number is required."),
+        ("severity", True, '"True" is not a valid choice.'),
+    ],
+)
+def test_a_body_value_of_another_json_type_is_a_400(editor_api, field, value, message):
+    # DRF would turn 0 into "0" and "2" into 2: the schema's types are the rule.
+    response = editor_api.post(
+        "/api/v1/threats/", {field: value, **REASON}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()[field] == [message]
+
+
+def test_a_step_or_a_token_request_of_another_json_type_is_a_400(anon):
+    response = anon.post(
+        "/api/v1/auth/token/", {"username": 1, "password": "x"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"username": ["Not a valid string."]}
