@@ -302,6 +302,12 @@ def _reviewed_kinds():
     ]
 
 
+class WholeNumberFilter(filters.NumberFilter):
+    """A whole number, as the schema says (a NumberFilter takes 0.5)."""
+
+    field_class = forms.IntegerField
+
+
 class RevisionFilterSet(AtlasFilterSet, filters.FilterSet):
     status = filters.MultipleChoiceFilter(
         choices=Revision.Status.choices, label=_("Status")
@@ -314,7 +320,7 @@ class RevisionFilterSet(AtlasFilterSet, filters.FilterSet):
         method="filter_kind",
         label=_("Kind of record (its API resource)"),
     )
-    record_id = filters.NumberFilter(label=_("Id of the record"))
+    record_id = WholeNumberFilter(label=_("Id of the record"))
     author = filters.CharFilter(
         field_name="author__username", label=_("Proposed by (username)")
     )
