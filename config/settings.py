@@ -532,7 +532,9 @@ SPECTACULAR_SETTINGS = {
         "environment: organisations, memberships, agreements, exercises and threat "
         "entries. Reading needs no authentication. Writing needs a token "
         "(`Authorization: Token <key>`) or a logged-in session with a CSRF token, "
-        "and the Editors group's permissions."
+        "and the Editors group's permissions.\n\n"
+        "Filters: an empty value (`?target=`) is no filter, as on the pages; "
+        "repeat a parameter for several values. `?format=` wins over `Accept`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
