@@ -155,6 +155,11 @@ class AtlasPagination(pagination.BasePagination):
             raise exceptions.ValidationError(
                 {"pagination": [_("Choose page or cursor.")]}
             )
+        page = request.query_params.get("page")
+        if page is not None and not re.fullmatch(r"0*[1-9][0-9]{0,8}", page):
+            # Refused in cursor pagination too, where a page number means
+            # nothing: what the schema forbids is never silently ignored.
+            raise exceptions.NotFound(_("Invalid page."))
         if mode == "cursor" or "cursor" in request.query_params:
             self.delegate = CursorPagination()
         else:

@@ -48,6 +48,7 @@ ERROR_DESCRIPTIONS = {
     ),
     "415": "Send the body as application/json.",
     "429": "Too many requests: wait for Retry-After seconds.",
+    "414": "The URL (its query string) is too long.",
 }
 
 
@@ -186,7 +187,7 @@ class AtlasAutoSchema(AutoSchema):
         return component.ref
 
     def _error_codes(self):
-        codes = ["429"]
+        codes = ["414", "429"]
         is_list = self._is_list_view()
         if self.method == "GET":
             codes += ["400", "404"] if is_list else ["404"]
@@ -257,13 +258,15 @@ class AtlasAutoSchema(AutoSchema):
         error = self._error_component()
         for code in self._error_codes():
             schema = self._retracted_component() if code == "410" else error
-            responses.setdefault(
-                code,
-                {
-                    "content": {"application/json": {"schema": schema}},
-                    "description": ERROR_DESCRIPTIONS[code],
-                },
-            )
+            described = {
+                "content": {"application/json": {"schema": schema}},
+                "description": ERROR_DESCRIPTIONS[code],
+            }
+            if code == "414":
+                # Said by the HTTP server in front (gunicorn, nginx), in its
+                # own words: no body to promise.
+                described.pop("content")
+            responses.setdefault(code, described)
         return responses
 
     def _is_detail_like(self):

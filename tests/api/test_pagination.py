@@ -61,6 +61,13 @@ def test_invalid_pages_answer_404(anon, page):
     assert anon.get(f"/api/v1/actors/?page={page}").status_code == 404
 
 
+@pytest.mark.parametrize("page", ["0", "-1352880758039", "x"])
+def test_an_invalid_page_is_404_in_cursor_pagination_too(anon, page):
+    factories.actor()
+    response = anon.get(f"/api/v1/actors/?pagination=cursor&page={page}")
+    assert response.status_code == 404
+
+
 def test_cursor_pagination_walks_every_record_in_id_order(anon):
     made = [factories.actor().pk for _ in range(5)]
     url = "/api/v1/actors/?pagination=cursor&page_size=2&ordering=-name"
