@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 WITH_DB := $(BIN)/python -m config.dbserver
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint check pytest serve seed editor reviewer lock clean help \
+.PHONY: run test lint check pytest serve seed editor reviewer lock clean help openapi fuzz \
 	prod serve-prod backup restore load audit \
 	bench bench-search bench-reset capacity wrk
 
@@ -22,6 +22,8 @@ help:
 	@echo "make reviewer USERNAME=name an editor who may also publish and retract"
 	@echo "  (no terminal: DJANGO_EDITOR_PASSWORD=... make editor USERNAME=name PASSWORD_FROM_ENV=1)"
 	@echo "make lock    regenerate requirements.lock after editing pyproject.toml"
+	@echo "make openapi rewrite openapi.yaml, the API contract's snapshot, from the code"
+	@echo "make fuzz    [URL=http://127.0.0.1:8000 TOKEN=... EXAMPLES=50] schemathesis, every check"
 	@echo "make prod    the production configuration (gunicorn, DEBUG off) on http://$(HOST):$(PORT)"
 	@echo "make backup  pg_dump the database into backups/ (FILE=... to choose the file)"
 	@echo "make restore FILE=backups/....dump   put a backup back (asks first)"
@@ -65,6 +67,21 @@ serve:
 	@echo "  Stop with Ctrl-C (it stops the embedded database too)."
 	@echo ""
 	$(MANAGE) runserver $(HOST):$(PORT)
+
+# openapi: the committed snapshot of the API's schema (tests/api/test_contract.py
+# fails when it differs from what the code generates). No database needed.
+openapi: $(STAMP) .env
+	$(MANAGE) spectacular --validate --fail-on-warn --file openapi.yaml
+	@echo "openapi.yaml rewritten: review the diff (git diff openapi.yaml) and commit it."
+
+# fuzz: schemathesis with every check and the stateful phase against a running
+# server (make run in another terminal); TOKEN=<an editor's token> for writes.
+URL ?= http://$(HOST):$(PORT)
+EXAMPLES ?= 50
+fuzz: $(STAMP)
+	$(BIN)/schemathesis --config-file tests/api/schemathesis.toml run \
+		$(URL)/api/v1/schema/ --checks all --max-examples $(EXAMPLES) \
+		--generation-database none $(if $(TOKEN),-H "Authorization: Token $(TOKEN)")
 
 seed: $(STAMP) .env
 	@$(WITH_DB) sh -c '$(MANAGE) migrate --noinput -v0 && $(MANAGE) import_records fixtures/ --status published'

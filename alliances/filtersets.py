@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.charts import ChartFacet, ChartSpec
 from core.filtersets import (
+    AtlasFilterSet,
     CountryCodesFilter,
     DateInput,
     MultipleChoiceFilter,
@@ -57,7 +58,7 @@ def _all_of(queryset, ids, subquery):
     return queryset
 
 
-class OrganisationFilterSet(django_filters.FilterSet):
+class OrganisationFilterSet(AtlasFilterSet):
     q = django_filters.CharFilter(
         method="filter_q",
         label=_("Search"),
@@ -129,7 +130,7 @@ class OrganisationFilterSet(django_filters.FilterSet):
         )
 
 
-class MembershipFilterSet(django_filters.FilterSet):
+class MembershipFilterSet(AtlasFilterSet):
     """Memberships on a given day (``as_of``: the "members on" view of an
     organisation's page, which reads only that), and the API's filters."""
 
@@ -221,7 +222,7 @@ class MembershipFilterSet(django_filters.FilterSet):
         return queryset.start_unknown_on(value)
 
 
-class PublisherFilterSet(django_filters.FilterSet):
+class PublisherFilterSet(AtlasFilterSet):
     q = django_filters.CharFilter(
         method="filter_q",
         label=_("Search"),
@@ -251,7 +252,7 @@ class PublisherFilterSet(django_filters.FilterSet):
         return queryset.filter(reliability__in=letters)
 
 
-class SourceFilterSet(django_filters.FilterSet):
+class SourceFilterSet(AtlasFilterSet):
     q = django_filters.CharFilter(
         method="filter_q",
         label=_("Search"),
@@ -297,7 +298,7 @@ class SourceFilterSet(django_filters.FilterSet):
         return queryset.exclude(caution="") if value else queryset.filter(caution="")
 
 
-class AgreementFilterSet(django_filters.FilterSet):
+class AgreementFilterSet(AtlasFilterSet):
     q = django_filters.CharFilter(
         method="filter_q",
         label=_("Search"),
@@ -369,7 +370,7 @@ class AgreementFilterSet(django_filters.FilterSet):
         )
 
 
-class CountryFilterSet(django_filters.FilterSet):
+class CountryFilterSet(AtlasFilterSet):
     """Countries; by default only those that appear in some record."""
 
     WITH_RECORDS, ALL = "yes", "all"

@@ -505,6 +505,8 @@ REST_FRAMEWORK = {
     ],
     # JSON bodies only, size-limited (413 above API_MAX_BODY_SIZE).
     "DEFAULT_PARSER_CLASSES": ["core.api.parsers.LimitedJSONParser"],
+    # ?format= in the URL wins over the Accept header.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.negotiation.FormatFirstNegotiation",
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.AtlasPagination",
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.AtlasAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
@@ -532,12 +534,21 @@ SPECTACULAR_SETTINGS = {
         "environment: organisations, memberships, agreements, exercises and threat "
         "entries. Reading needs no authentication. Writing needs a token "
         "(`Authorization: Token <key>`) or a logged-in session with a CSRF token, "
-        "and the Editors group's permissions."
+        "and the Editors group's permissions.\n\n"
+        "Filters: an empty value (`?target=`) is no filter, as on the pages; "
+        "repeat a parameter for several values. `?format=` wins over `Accept`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # 3.1: JSON Schema proper, so "null or a related record" is a oneOf that
+    # any validator reads alike (3.0's allOf + nullable is read both ways).
+    "OAS_VERSION": "3.1.0",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.postprocess_schema",
+    ],
     # Separate request and response components: read-only fields (id, url,
     # nested brief objects) are not asked for in writes.
     "COMPONENT_SPLIT_REQUEST": True,

@@ -1,7 +1,8 @@
 """Filter pieces shared by the apps' FilterSets (pages, feeds, map and API):
-one years filter, one country-code filter, NUL-safe record choices, ordering
-with unknown values last, a native date input; choices across a to-many
-relation matched with EXISTS, never a join and DISTINCT."""
+the base FilterSet (an empty value is no filter), one years filter, one
+country-code filter, NUL-safe record choices, ordering with unknown values last,
+a native date input; choices across a to-many relation matched with EXISTS,
+never a join and DISTINCT."""
 
 import re
 
@@ -12,6 +13,66 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext_lazy as _
+
+
+def without_empty_values(data, keep=()):
+    """The query without empty values: ``?target=&q=`` filters nothing, as an
+    empty field of the list's form does. ``keep`` names parameters whose empty
+    value stays (and is refused: a sync timestamp must be a timestamp)."""
+    cleaned = data.copy() if hasattr(data, "lists") else None
+    if cleaned is None:
+        return {k: v for k, v in data.items() if v not in ("", None) or k in keep}
+    for name, values in data.lists():
+        if name in keep:
+            continue
+        kept = [value for value in values if value != ""]
+        if kept:
+            cleaned.setlist(name, kept)
+        else:
+            del cleaned[name]
+    return cleaned
+
+
+# What a yes/no filter takes: the API's true/false, and the form's "unknown"
+# (its empty choice). Anything else is an error, not silently no filter.
+BOOLEAN_VALUES = {"true": True, "false": False, "unknown": None}
+
+
+class YesNoSelect(forms.NullBooleanSelect):
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        return BOOLEAN_VALUES.get(value, value) if isinstance(value, str) else value
+
+
+class YesNoField(forms.NullBooleanField):
+    widget = YesNoSelect
+
+    def to_python(self, value):
+        if value is None or isinstance(value, bool):
+            return value
+        raise ValidationError(_("Choose true or false."), code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class AtlasFilterSet(django_filters.FilterSet):
+    """Every FilterSet's base: the page, its exports and feed, the map and the
+    API read the same query, and an empty parameter (``?target=``, what a form
+    sends for a field left empty) is ignored by all of them rather than a 400
+    in one and nothing in another. A yes/no filter takes true or false (or the
+    form's "unknown"): ``?has_caution=maybe`` is an error, not no filter."""
+
+    keep_empty = ()
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            data = without_empty_values(data, self.keep_empty)
+        super().__init__(data, *args, **kwargs)
+        for filter_ in self.filters.values():
+            if isinstance(filter_, django_filters.BooleanFilter):
+                filter_.field_class = YesNoField
+                filter_.extra["widget"] = YesNoSelect
 
 
 class DateInput(forms.DateInput):

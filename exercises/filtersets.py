@@ -18,6 +18,7 @@ from alliances.filtersets import visible_organisations
 from alliances.models import Country
 from core.charts import ChartFacet, ChartSpec
 from core.filtersets import (
+    AtlasFilterSet,
     CountryCodeFilter,
     CountryCodesFilter,
     DateInput,
@@ -41,7 +42,7 @@ class SearchInput(forms.TextInput):
         return super().format_value(value)
 
 
-class ExerciseFilterSet(django_filters.FilterSet):
+class ExerciseFilterSet(AtlasFilterSet):
     q = django_filters.CharFilter(
         method="filter_q",
         label=_("Search"),
@@ -171,7 +172,7 @@ class ExerciseFilterSet(django_filters.FilterSet):
         return described
 
 
-class ExerciseSeriesFilterSet(django_filters.FilterSet):
+class ExerciseSeriesFilterSet(AtlasFilterSet):
     """Exercise series (the API's; they have no list page of their own)."""
 
     q = django_filters.CharFilter(

@@ -21,6 +21,8 @@ NOT_FILTERS = ("page", "format")
 
 class ThreatEntryFeed(Feed):
     feed_type = Atom1Feed
+    # RFC 4287: a feed whose entries have no author of their own names one.
+    author_name = _("Baltic Security Atlas")
     subtitle = _(
         "Incidents and threat developments in the Baltic region, newest first, "
         "each with its sources and Admiralty rating."

@@ -12,6 +12,7 @@ from alliances.models import NOT_RATED, Country
 from core.charts import ChartFacet, ChartSpec
 from core.dates import period_reaches
 from core.filtersets import (
+    AtlasFilterSet,
     CountryCodeFilter,
     CountryCodesFilter,
     DateInput,
@@ -39,7 +40,7 @@ def reaches(day, start, end):
     ) & period_reaches(start, day)
 
 
-class ThreatEntryFilterSet(django_filters.FilterSet):
+class ThreatEntryFilterSet(AtlasFilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Words"))
     category = ModelMultipleChoiceFilter(
         field_name="category__slug",
@@ -160,7 +161,7 @@ def visible_entries(request):
     return visible(ThreatEntry.objects.all(), getattr(request, "user", None))
 
 
-class ThreatCategoryFilterSet(django_filters.FilterSet):
+class ThreatCategoryFilterSet(AtlasFilterSet):
     q = django_filters.CharFilter(
         method="filter_q", label=_("Search"), help_text=_("Name or description.")
     )
@@ -176,7 +177,7 @@ class ThreatCategoryFilterSet(django_filters.FilterSet):
         return queryset.search(value)
 
 
-class ActorFilterSet(django_filters.FilterSet):
+class ActorFilterSet(AtlasFilterSet):
     q = django_filters.CharFilter(
         method="filter_q", label=_("Search"), help_text=_("Name or description.")
     )
@@ -199,7 +200,7 @@ class ActorFilterSet(django_filters.FilterSet):
         return queryset.search(value)
 
 
-class AttributionFilterSet(django_filters.FilterSet):
+class AttributionFilterSet(AtlasFilterSet):
     q = django_filters.CharFilter(
         method="filter_q",
         label=_("Search"),

@@ -216,9 +216,35 @@ class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
         if direction == "request":
             model = brief.Meta.model._meta.verbose_name
             if brief.lookup_field == "pk":
-                return {"type": "integer", "description": f"Id of the {model}."}
-            return {
+                return {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 2**63 - 1,
+                    "description": f"Id of the {model}.",
+                }
+            schema = {
                 "type": "string",
                 "description": f"The {model}'s {brief.lookup_field}.",
             }
+            pattern = KEY_PATTERNS.get(brief.lookup_field)
+            if pattern:
+                schema["pattern"] = pattern
+            return schema
         return auto_schema.resolve_serializer(brief, direction).ref
+
+
+# What a key looks like, for the schema: clients and fuzzers then know that
+# "lt" or "a b" can name no record (written keys are matched exactly).
+KEY_PATTERNS = {"slug": r"^[-a-zA-Z0-9_]+$", "iso2": r"^[A-Z]{2}$"}
+
+
+class URLFieldExtension(OpenApiSerializerFieldExtension):
+    """Links to documents (a source's URL, its archived copy) are IRIs: Django's
+    URLField takes non-ASCII paths and host names, so the schema says ``iri``
+    (``uri`` would call ``https://nett.no/kjøper`` invalid)."""
+
+    target_class = "rest_framework.fields.URLField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string", "format": "iri"}

@@ -23,7 +23,7 @@ from rest_framework import (
     exceptions,
 )
 
-from core.filtersets import YearsFilter
+from core.filtersets import AtlasFilterSet, YearsFilter
 from core.models import Deletion, Revision, Status, deletion_kinds
 from core.publication import is_reviewed
 
@@ -146,7 +146,8 @@ class PublicationStatusFilter:
                 ),
                 "schema": {
                     "type": "array",
-                    "items": {"type": "string", "enum": list(Status.values)},
+                    # An empty value is ignored, as in every filter.
+                    "items": {"type": "string", "enum": [*Status.values, ""]},
                 },
                 "style": "form",
                 "explode": True,
@@ -186,10 +187,25 @@ class AtlasFilterExtension(DjangoFilterExtension):
             many = isinstance(filter_field, django_filters.ModelMultipleChoiceFilter)
         elif isinstance(filter_field, YearsFilter):
             item, many = {"type": "integer", "minimum": 1, "maximum": 9999}, True
+            to_field = "year"
         else:
-            return super().resolve_filter_field(
+            parameters = super().resolve_filter_field(
                 auto_schema, model, filterset_class, field_name, filter_field
             )
+            if field_name in getattr(filterset_class, "keep_empty", ()):
+                return parameters
+            for parameter in parameters:
+                schema = parameter["schema"]
+                if schema.get("type") == "array":
+                    schema["items"] = admit_empty(schema["items"])
+                else:
+                    parameter["schema"] = admit_empty(schema)
+            return parameters
+        if item["type"] == "string" and to_field in FILTER_KEY_PATTERNS:
+            item["pattern"] = FILTER_KEY_PATTERNS[to_field]
+        elif item["type"] == "integer" and to_field != "year":
+            item.update(minimum=1, maximum=2**63 - 1)  # ids
+        item = admit_empty(item)
         return [
             build_parameter_type(
                 name=field_name,
@@ -201,6 +217,33 @@ class AtlasFilterExtension(DjangoFilterExtension):
                 style="form" if many else None,
             )
         ]
+
+
+# Keys in filters: ISO codes in either case (``host=lt``), slugs; an empty
+# value is no filter. (Written keys are exact: core/api/fields.py KEY_PATTERNS.)
+FILTER_KEY_PATTERNS = {"iso2": r"^[A-Za-z]{2}$", "slug": r"^[-a-zA-Z0-9_]+$"}
+
+
+def admit_empty(schema):
+    """A filter parameter's schema that also admits the empty value, which is
+    ignored (core.filtersets.AtlasFilterSet): an enum gains "", a pattern
+    becomes optional, anything else is one of itself or ""."""
+    if not schema or schema == {"type": "string"}:
+        return schema
+    schema = dict(schema)
+    if schema.get("type") == "boolean":
+        # "unknown" is the page form's empty choice (core.filtersets.YesNoField).
+        return {"anyOf": [schema, {"type": "string", "enum": ["", "unknown"]}]}
+    kind = schema.get("type")
+    textual = kind == "string" or (isinstance(kind, list) and "string" in kind)
+    if "enum" in schema and textual:
+        if "" not in schema["enum"]:
+            schema["enum"] = [*schema["enum"], ""]
+        return schema
+    if set(schema) <= {"type", "pattern", "description"} and "pattern" in schema:
+        schema["pattern"] = f"^(?:{schema['pattern'].strip('^$')})?$"
+        return schema
+    return {"anyOf": [schema, {"type": "string", "enum": [""]}]}
 
 
 class AtlasFilterBackend(filters.DjangoFilterBackend):
@@ -222,10 +265,19 @@ class AtlasFilterBackend(filters.DjangoFilterBackend):
 NUL_MESSAGE = _("Null characters are not allowed.")
 
 
-class DeletionFilterSet(filters.FilterSet):
+class DeletionFilterSet(AtlasFilterSet, filters.FilterSet):
     since = filters.IsoDateTimeFilter(
         method="filter_since", label=_("Deleted at or after (ISO 8601)")
     )
+    # A sync client's timestamp: ``?since=`` is a 400, as the schema's
+    # date-time says, not every deletion ever.
+    keep_empty = ("since",)
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        if data is not None and "since" in data:
+            self.filters["since"].extra["required"] = True
+
     kind = filters.MultipleChoiceFilter(choices=deletion_kinds(), label=_("Resource"))
     retracted = filters.BooleanFilter(
         label=_("Retracted"),
@@ -250,7 +302,13 @@ def _reviewed_kinds():
     ]
 
 
-class RevisionFilterSet(filters.FilterSet):
+class WholeNumberFilter(filters.NumberFilter):
+    """A whole number, as the schema says (a NumberFilter takes 0.5)."""
+
+    field_class = forms.IntegerField
+
+
+class RevisionFilterSet(AtlasFilterSet, filters.FilterSet):
     status = filters.MultipleChoiceFilter(
         choices=Revision.Status.choices, label=_("Status")
     )
@@ -262,7 +320,7 @@ class RevisionFilterSet(filters.FilterSet):
         method="filter_kind",
         label=_("Kind of record (its API resource)"),
     )
-    record_id = filters.NumberFilter(label=_("Id of the record"))
+    record_id = WholeNumberFilter(label=_("Id of the record"))
     author = filters.CharFilter(
         field_name="author__username", label=_("Proposed by (username)")
     )

@@ -12,11 +12,21 @@ from rest_framework.response import Response
 
 
 def _page_size(request, default, maximum):
-    try:
-        size = int(request.query_params.get("page_size", default))
-    except (TypeError, ValueError):
+    """``page_size`` as the schema says: a whole number from 1 to the maximum;
+    anything else (0, 201, ``page_size=``) is a 400 that says so."""
+    text = request.query_params.get("page_size")
+    if text is None:
         return default
-    return min(max(size, 1), maximum)
+    if re.fullmatch(r"[0-9]{1,9}", text) and 1 <= int(text) <= maximum:
+        return int(text)
+    raise exceptions.ValidationError(
+        {
+            "page_size": [
+                _("Give a whole number of records from 1 to %(maximum)s.")
+                % {"maximum": maximum}
+            ]
+        }
+    )
 
 
 class PageNumberPagination(pagination.BasePagination):
@@ -146,11 +156,16 @@ class AtlasPagination(pagination.BasePagination):
     modes = ("page", "cursor")
 
     def paginate_queryset(self, queryset, request, view=None):
-        mode = request.query_params.get("pagination") or "page"
+        mode = request.query_params.get("pagination", "page")
         if mode not in self.modes:
             raise exceptions.ValidationError(
                 {"pagination": [_("Choose page or cursor.")]}
             )
+        page = request.query_params.get("page")
+        if page is not None and not re.fullmatch(r"0*[1-9][0-9]{0,8}", page):
+            # Refused in cursor pagination too, where a page number means
+            # nothing: what the schema forbids is never silently ignored.
+            raise exceptions.NotFound(_("Invalid page."))
         if mode == "cursor" or "cursor" in request.query_params:
             self.delegate = CursorPagination()
         else:

@@ -105,7 +105,8 @@ class CSVRenderer(renderers.BaseRenderer):
 
 class GeoJSONRenderer(renderers.BaseRenderer):
     """A list page as a GeoJSON FeatureCollection of the records' located points
-    (``view.geojson_features(row)``); records without coordinates are left out."""
+    (``view.geojson_features(row)``). Records without coordinates have no
+    feature: ``skipped`` says how many of the page's records were left out."""
 
     media_type = "application/geo+json"
     format = "geojson"
@@ -114,8 +115,16 @@ class GeoJSONRenderer(renderers.BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         view = (renderer_context or {}).get("view")
         rows = data.get("results", []) if isinstance(data, dict) else []
-        features = [feature for row in rows for feature in view.geojson_features(row)]
-        collection = {"type": "FeatureCollection", "features": features}
+        features, skipped = [], 0
+        for row in rows:
+            found = list(view.geojson_features(row))
+            features += found
+            skipped += not found
+        collection = {
+            "type": "FeatureCollection",
+            "features": features,
+            "skipped": skipped,
+        }
         if isinstance(data, dict):
             collection["next"] = data.get("next")
             collection["previous"] = data.get("previous")
@@ -126,9 +135,18 @@ class GeoJSONRenderer(renderers.BaseRenderer):
 
 GEOJSON_SCHEMA = {
     "type": "object",
-    "required": ["type", "features"],
+    "required": ["type", "features", "skipped"],
     "properties": {
         "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "skipped": {
+            "type": "integer",
+            "minimum": 0,
+            "description": (
+                "Records of this page left out because they have no "
+                "coordinates (a record with several located places has a "
+                "feature for each)."
+            ),
+        },
         "features": {
             "type": "array",
             "items": {

@@ -3,6 +3,7 @@
 workflow steps and of ``/deletions/``."""
 
 import copy
+from collections.abc import Mapping
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -49,7 +50,60 @@ PLAIN_FIELDS = (
 )
 
 
-class AtlasModelSerializer(serializers.ModelSerializer):
+def json_type_error(field, value):
+    """DRF's own message when ``value`` is not of the JSON type the schema
+    gives ``field`` (null is left to the field: allow_null decides)."""
+    if value is None:
+        return None
+    if isinstance(field, serializers.ChoiceField):
+        keys = [key for key in field.choices if key != ""]
+        if keys and all(isinstance(key, int) for key in keys):
+            expected = (int,)
+        elif keys and all(isinstance(key, str) for key in keys):
+            expected = (str,)
+        else:
+            return None
+        code = "invalid_choice"
+    elif isinstance(field, serializers.BooleanField):
+        expected, code = (bool,), "invalid"
+    elif isinstance(field, serializers.CharField):  # slugs, URLs, e-mail too
+        expected, code = (str,), None
+    elif isinstance(field, serializers.IntegerField):
+        expected, code = (int,), "invalid"
+    elif isinstance(field, serializers.FloatField | serializers.DecimalField):
+        expected, code = (int, float), "invalid"
+    else:
+        return None
+    if isinstance(value, expected) and (
+        bool in expected or not isinstance(value, bool)
+    ):
+        return None
+    if code is None:  # a slug's own "invalid" is about its letters
+        message = serializers.CharField.default_error_messages["invalid"]
+    else:
+        message = field.error_messages[code]
+    return force_str(message).format(input=value)
+
+
+# A body's values of the JSON types the schema gives them: ``"slug": 0`` or
+# ``"severity": "2"`` is a 400, not quietly converted (DRF turns numbers into
+# text and text into numbers). (No docstring: the schema would show it as the
+# description of every body without its own.)
+class StrictJSONTypes:
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            errors = {}
+            for field in self._writable_fields:
+                if field.field_name in data:
+                    message = json_type_error(field, data[field.field_name])
+                    if message:
+                        errors[field.field_name] = [message]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class AtlasModelSerializer(StrictJSONTypes, serializers.ModelSerializer):
     """A writable record: explicit fields, its own ``url``, and the model's rules.
 
     ``validate()`` builds the record as it would be saved and runs the model's
@@ -288,7 +342,7 @@ class NestedRowSerializer(AtlasModelSerializer):
         )
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(StrictJSONTypes, serializers.Serializer):
     reason = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -335,7 +389,9 @@ class RevisionSerializer(serializers.ModelSerializer):
         )
     )
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     changes = serializers.SerializerMethodField(
         help_text=_("Each field (or list of rows) before and after.")
     )
@@ -422,7 +478,7 @@ class RevisionSerializer(serializers.ModelSerializer):
         return [difference.as_dict() for difference in differences(obj)]
 
 
-class DecisionSerializer(serializers.Serializer):
+class DecisionSerializer(StrictJSONTypes, serializers.Serializer):
     note = serializers.CharField(
         required=False,
         allow_blank=True,

@@ -2,11 +2,11 @@
 
 from drf_spectacular.utils import (
     extend_schema,
+    extend_schema_serializer,
     inline_serializer,
 )
 from rest_framework import (
     exceptions,
-    parsers,
     permissions,
     serializers,
 )
@@ -19,6 +19,7 @@ from rest_framework.decorators import (
 )
 
 from core.api.parsers import LimitedJSONParser
+from core.api.serializers import StrictJSONTypes
 from core.ratelimit import TokenAccountThrottle, TokenAddressThrottle
 
 
@@ -30,6 +31,11 @@ def not_found(request, *args, **kwargs):
     raise exceptions.NotFound()
 
 
+@extend_schema_serializer(component_name="AuthToken")
+class TokenRequestSerializer(StrictJSONTypes, AuthTokenSerializer):
+    """A username and a password, as text."""
+
+
 class TokenView(ObtainAuthToken):
     """Exchange an editor's username and password for their API token.
 
@@ -38,10 +44,14 @@ class TokenView(ObtainAuthToken):
     """
 
     throttle_classes = [TokenAddressThrottle, TokenAccountThrottle]
-    parser_classes = [LimitedJSONParser, parsers.FormParser]
+    # JSON only, like every other body of the API: one request body in the
+    # schema (with a form body as well, generated clients' token module would
+    # not import).
+    parser_classes = [LimitedJSONParser]
+    serializer_class = TokenRequestSerializer
 
     @extend_schema(
-        request=AuthTokenSerializer,
+        request=TokenRequestSerializer,
         responses={200: inline_serializer("Token", {"token": serializers.CharField()})},
         auth=[],
         description=(

@@ -326,3 +326,48 @@ def test_attribution_filters(anon):
     assert ids(anon.get(url, {"q": "vendor"})) == [second.pk]
     assert ids(anon.get(url, {"q": "gru"})) == [first.pk]
     assert ids(anon.get(url, {"ordering": "actor"})) == [second.pk, first.pk]
+
+
+# Empty and yes/no values: one rule for the API and the pages -----------------------
+
+
+def test_an_empty_filter_is_no_filter_in_the_api_and_on_the_page(anon, client):
+    lithuania = factories.country("LT", "Lithuania")
+    factories.threat(slug="lt", targets=[lithuania])
+    factories.threat(slug="other")
+
+    def slugs(query):
+        response = anon.get(f"/api/v1/threats/{query}")
+        assert response.status_code == 200, response.content
+        return sorted(row["slug"] for row in response.json()["results"])
+
+    assert slugs("?target=") == slugs("") == ["lt", "other"]
+    assert slugs("?target=&category=&severity=&year=") == ["lt", "other"]
+    assert slugs("?target=&target=LT") == slugs("?target=LT") == ["lt"]
+    page = client.get("/threats/?target=&category=")
+    assert page.status_code == 200
+    assert page.context["filter"].is_valid()
+    assert sorted(entry.slug for entry in page.context["filter"].qs) == ["lt", "other"]
+
+
+def test_an_empty_since_is_a_400_as_its_date_time_schema_says(anon):
+    response = anon.get("/api/v1/deletions/?since=")
+    assert response.status_code == 400
+    assert "since" in response.json()
+    assert anon.get("/api/v1/threats/?updated_since=").status_code == 400
+
+
+@pytest.mark.parametrize("value", ["-58800", "null", "yes", "1"])
+def test_a_yes_no_filter_takes_true_or_false_only(anon, value):
+    response = anon.get(f"/api/v1/sources/?has_caution={value}")
+    assert response.status_code == 400
+    assert response.json() == {"has_caution": ["Choose true or false."]}
+
+
+def test_a_yes_no_filter_left_unknown_is_no_filter(anon):
+    factories.source(caution="State media")
+    factories.source()
+    for value in ("", "unknown"):
+        body = anon.get(f"/api/v1/sources/?has_caution={value}").json()
+        assert body["count"] == 2
+    assert anon.get("/api/v1/sources/?has_caution=true").json()["count"] == 1

@@ -121,6 +121,7 @@ def test_threats_as_geojson(anon):
     assert feature["id"] == "located"
     assert feature["geometry"] == {"type": "Point", "coordinates": [25.28, 54.687]}
     assert feature["properties"]["category"] == "cyber-attack"
+    assert collection["skipped"] == 1  # "unlocated" has no coordinates
 
 
 def test_exercises_as_geojson_have_a_point_per_located_place(anon):
@@ -132,6 +133,29 @@ def test_exercises_as_geojson_have_a_point_per_located_place(anon):
     assert feature["id"] == "iron-wolf/Pabradė"
     assert feature["properties"]["location"] == "Pabradė"
     assert feature["geometry"]["coordinates"] == [25.78, 54.98]
+    # One place without coordinates does not make the exercise skipped.
+    assert collection["skipped"] == 0
+
+
+@pytest.mark.parametrize(
+    ("format_", "media_type"),
+    [("geojson", "application/geo+json"), ("csv", "text/csv"), ("json", None)],
+)
+@pytest.mark.parametrize("accept", ["application/json", "text/html", "*/*"])
+def test_the_urls_format_wins_over_accept(anon, format_, media_type, accept):
+    factories.exercise(slug="iron-wolf")
+    response = anon.get(f"/api/v1/exercises/?format={format_}", HTTP_ACCEPT=accept)
+    assert response.status_code == 200
+    assert response["Content-Type"].split(";")[0] == (media_type or "application/json")
+    if format_ == "geojson":
+        assert json.loads(response.content)["skipped"] == 1
+    if format_ == "csv":
+        assert response.content.decode().startswith("id,")
+
+
+def test_an_unknown_format_is_404_whatever_accept_says(anon):
+    response = anon.get("/api/v1/exercises/?format=xml", HTTP_ACCEPT="application/json")
+    assert response.status_code == 404
 
 
 def test_root_lists_every_resource(anon):

@@ -9,12 +9,24 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def test_page_size_is_capped_at_200(anon):
+def test_page_size_takes_1_to_200(anon):
     for _ in range(3):
         factories.actor()
-    body = anon.get("/api/v1/actors/?page_size=100000").json()
+    assert len(anon.get("/api/v1/actors/?page_size=1").json()["results"]) == 1
+    body = anon.get("/api/v1/actors/?page_size=200").json()
     assert body["count"] == 3
     assert len(body["results"]) == 3
+
+
+@pytest.mark.parametrize("size", ["0", "201", "100000", "", "x", "-1", "1.5"])
+@pytest.mark.parametrize("mode", ["page", "cursor"])
+def test_a_page_size_outside_the_schema_is_a_400(anon, size, mode):
+    # The schema says an integer from 1 to 200: the server says the same.
+    response = anon.get(f"/api/v1/actors/?pagination={mode}&page_size={size}")
+    assert response.status_code == 400
+    assert response.json() == {
+        "page_size": ["Give a whole number of records from 1 to 200."]
+    }
 
 
 def test_pages_link_to_each_other(anon):
@@ -47,6 +59,13 @@ def test_the_count_is_null_beyond_the_window(anon, monkeypatch):
 def test_invalid_pages_answer_404(anon, page):
     factories.actor()
     assert anon.get(f"/api/v1/actors/?page={page}").status_code == 404
+
+
+@pytest.mark.parametrize("page", ["0", "-1352880758039", "x"])
+def test_an_invalid_page_is_404_in_cursor_pagination_too(anon, page):
+    factories.actor()
+    response = anon.get(f"/api/v1/actors/?pagination=cursor&page={page}")
+    assert response.status_code == 404
 
 
 def test_cursor_pagination_walks_every_record_in_id_order(anon):

@@ -210,3 +210,12 @@ def test_calendar_query_count_does_not_grow_with_rows(
     with django_assert_num_queries(3 + VERSION_LOOKUP):
         _calendar, events = parse_calendar(client.get("/exercises.ics"))
     assert len(events) == 12
+
+
+def test_the_feed_names_its_author_as_rfc_4287_requires(client):
+    # An Atom feed needs an <author> on the feed or on every entry (4.1.1).
+    response = client.get("/exercises/feed/")
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.feed.author_detail.name == "Baltic Security Atlas"
+    assert b"<author><name>Baltic Security Atlas</name></author>" in response.content

@@ -88,3 +88,12 @@ def test_feed_query_count_does_not_grow_with_entries(client, django_assert_num_q
     with django_assert_num_queries(2 + VERSION_LOOKUP):
         feed = feedparser.parse(client.get("/threats/feed/").content)
     assert len(feed.entries) == 11
+
+
+def test_the_feed_names_its_author_as_rfc_4287_requires(client):
+    # An Atom feed needs an <author> on the feed or on every entry (4.1.1).
+    response = client.get("/threats/feed/")
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.feed.author_detail.name == "Baltic Security Atlas"
+    assert b"<author><name>Baltic Security Atlas</name></author>" in response.content
