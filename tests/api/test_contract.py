@@ -279,6 +279,10 @@ def test_every_operation_answers_as_the_schema_says(document, personas, editor):
         )
     exercise_workflow(anon, editor_client, reviewer_client)
     exercise_revisions(editor_client, reviewer_client)
+    for kind in ("threats", "exercises", "agreements"):
+        anon.get(f"/api/v1/{kind}/stats/")
+        anon.get(f"/api/v1/{kind}/stats/", {"interval": "month"})
+        anon.get(f"/api/v1/{kind}/stats/", {"by": "no-such-facet"})  # 400
     anon.get("/api/v1/")
     anon.get("/api/v1/deletions/", {"since": "2020-01-01T00:00:00Z"})
     anon.get("/api/v1/deletions/", {"since": ""})  # 400
