@@ -99,13 +99,13 @@ def test_seed_without_the_fixtures_folder_says_so(tmp_path):
 
 
 def _database_url():
+    """The test database for `make`: over the embedded server's socket or the
+    server's TCP port, as the tests reach it."""
     from django.db import connection
 
-    db = connection.settings_dict
-    return (
-        f"postgresql://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}"
-    )
+    from tests.production.conftest import database_url
+
+    return database_url(connection.settings_dict)
 
 
 def _make(*args, env):
