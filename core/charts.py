@@ -243,11 +243,67 @@ def aggregate(spec, queryset, by=None, interval=None):
     }
 
 
-def _tick_step(top):
-    for step in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000):
-        if top / step <= 4:
-            return step
-    return 2000
+def tick_step(top, most):
+    """The step between gridlines: 1, 2 or 5 times a power of ten, the smallest
+    that gives at most ``most`` lines up to ``top``."""
+    scale = 1
+    while True:
+        for step in (scale, 2 * scale, 5 * scale):
+            if top / step <= most:
+                return step
+        scale *= 10
+
+
+class BarGeometry:
+    """Where the bars of a stacked bar chart go, for the charts drawn on the
+    server (this module's, the home page's): one slot per bar across, in percent
+    of the chart's width (the bars stretch to any screen while the text keeps its
+    size); down in pixels, the value axis rounded up to whole gridline steps."""
+
+    def __init__(
+        self, totals, *, left, right, height, top, bottom, widest, share, lines
+    ):
+        self.left = left
+        self.step = tick_step(max(totals), lines)
+        self.top_value = max(self.step, -(-max(totals) // self.step) * self.step)
+        self.slot = (100 - left - right) / len(totals)
+        self.bar_width = min(widest, self.slot * share)
+        self.baseline = top + (height - top - bottom)
+        self.scale = (height - top - bottom) / self.top_value
+
+    def bar_x(self, index):
+        return self.left + index * self.slot + (self.slot - self.bar_width) / 2
+
+    def centre(self, index):
+        return self.left + index * self.slot + self.slot / 2
+
+    def stack(self, index, parts):
+        """The segments of bar ``index``, bottom up: ``parts`` are (count,
+        fields) pairs; a part of no count has no segment."""
+        x, y = round(self.bar_x(index), 2), self.baseline
+        segments = []
+        for count, fields in parts:
+            if not count:
+                continue
+            height = count * self.scale
+            y -= height
+            segments.append(
+                {
+                    "x": x,
+                    "y": round(y, 2),
+                    "width": round(self.bar_width, 2),
+                    "height": round(height, 2),
+                    "count": count,
+                    **fields,
+                }
+            )
+        return segments
+
+    def gridlines(self):
+        return [
+            {"value": value, "y": round(self.baseline - value * self.scale, 2)}
+            for value in range(0, self.top_value + 1, self.step)
+        ]
 
 
 def _period_label(period, interval):
@@ -315,51 +371,42 @@ def chart(stats, spec):
     if len(named) < len(series):
         none = series[-1]
         legend.append({**none, "key": None, "colour": NONE_COLOUR})
-    totals = [period["total"] for period in periods]
-    step = _tick_step(max(totals))
-    top = max(step, -(-max(totals) // step) * step)
-    plot_width = 100 - LEFT - RIGHT
-    plot_height = HEIGHT - TOP - BOTTOM
-    slot = plot_width / len(periods)
-    bar_width = min(8.0, slot * 0.75)
-    scale = plot_height / top
-    baseline = TOP + plot_height
+    geometry = BarGeometry(
+        [period["total"] for period in periods],
+        left=LEFT,
+        right=RIGHT,
+        height=HEIGHT,
+        top=TOP,
+        bottom=BOTTOM,
+        widest=8.0,
+        share=0.75,
+        lines=4,
+    )
     every = _tick_every(len(periods), interval)
     labels = {s["key"]: s["label"] for s in series}
     bars = []
     for index, period in enumerate(periods):
         label = _period_label(period, interval)
         cells = {cell["key"]: cell["count"] for cell in period["counts"]}
-        x = LEFT + index * slot + (slot - bar_width) / 2
-        segments = []
-        y = baseline
-        for item in legend:
-            if item["key"] == "\x00other":
-                count = sum(cells.get(key, 0) for key in rest)
-            else:
-                count = cells.get(item["key"], 0)
-            if not count:
-                continue
-            height = count * scale
-            y -= height
-            segments.append(
-                {
-                    "x": round(x, 2),
-                    "y": round(y, 2),
-                    "width": round(bar_width, 2),
-                    "height": round(height, 2),
-                    "colour": item["colour"],
-                    "label": item["label"],
-                    "count": count,
-                }
-            )
+        segments = geometry.stack(
+            index,
+            [
+                (
+                    sum(cells.get(key, 0) for key in rest)
+                    if item["key"] == "\x00other"
+                    else cells.get(item["key"], 0),
+                    {"colour": item["colour"], "label": item["label"]},
+                )
+                for item in legend
+            ],
+        )
         bars.append(
             {
                 "label": label,
                 "total": period["total"],
                 "segments": segments,
                 "tick": _tick(period, index, len(periods), interval, every),
-                "tick_x": round(LEFT + index * slot + slot / 2, 2),
+                "tick_x": round(geometry.centre(index), 2),
                 "cells": [
                     (labels[cell["key"]], cell["count"]) for cell in period["counts"]
                 ],
@@ -374,11 +421,8 @@ def chart(stats, spec):
         "height": HEIGHT,
         "left": LEFT,
         "right": 100 - RIGHT,
-        "tick_y": baseline + 18,
-        "gridlines": [
-            {"value": value, "y": round(baseline - value * scale, 2)}
-            for value in range(0, top + 1, step)
-        ],
+        "tick_y": geometry.baseline + 18,
+        "gridlines": geometry.gridlines(),
         "bars": bars,
         "rows": [bar for bar in bars if bar["total"]],
         "legend": legend,

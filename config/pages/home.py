@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from alliances.models import Agreement, Country, Membership, Organisation
+from core.charts import BarGeometry
 from core.datacache import cached
 from core.models import PublishedSummary, Status, display_name, reviewed_models
 from exercises.models import Exercise
@@ -54,13 +55,6 @@ def add_months(day, months):
     """The first of the month ``months`` after (or before) ``day``'s month."""
     index = day.year * 12 + day.month - 1 + months
     return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def _tick_step(top):
-    for step in (1, 2, 5, 10, 20, 50, 100, 200, 500):
-        if top / step <= 5:
-            return step
-    return 1000
 
 
 def _tick_label(month, index, count):
@@ -137,39 +131,33 @@ def threat_chart(today, months=CHART_MONTHS):
     totals = [
         sum(counts.get((month, c["slug"]), 0) for c in legend) for month in month_starts
     ]
-    step = _tick_step(max(totals))
-    top = max(step, -(-max(totals) // step) * step)
-    plot_width = 100 - LEFT - RIGHT
-    plot_height = HEIGHT - TOP - BOTTOM
-    slot = plot_width / len(month_starts)
-    bar_width = min(6.0, slot * 0.7)
-    scale = plot_height / top
-    baseline = TOP + plot_height
+    geometry = BarGeometry(
+        totals,
+        left=LEFT,
+        right=RIGHT,
+        height=HEIGHT,
+        top=TOP,
+        bottom=BOTTOM,
+        widest=6.0,
+        share=0.7,
+        lines=5,
+    )
 
     bars = []
     for index, (month, total) in enumerate(zip(month_starts, totals, strict=True)):
         label = formats.date_format(month, "YEAR_MONTH_FORMAT")
-        x = LEFT + index * slot + (slot - bar_width) / 2
-        segments = []
-        y = baseline
+        segments = geometry.stack(
+            index,
+            [
+                (
+                    counts.get((month, category["slug"]), 0),
+                    {"colour": category["colour"], "category": category["name"]},
+                )
+                for category in legend
+            ],
+        )
         for category in legend:
-            count = counts.get((month, category["slug"]), 0)
-            if not count:
-                continue
-            category["total"] += count
-            height = count * scale
-            y -= height
-            segments.append(
-                {
-                    "x": round(x, 2),
-                    "y": round(y, 2),
-                    "width": round(bar_width, 2),
-                    "height": round(height, 2),
-                    "colour": category["colour"],
-                    "category": category["name"],
-                    "count": count,
-                }
-            )
+            category["total"] += counts.get((month, category["slug"]), 0)
         tick = _tick_label(month, index, len(month_starts))
         bars.append(
             {
@@ -179,7 +167,9 @@ def threat_chart(today, months=CHART_MONTHS):
                 "segments": segments,
                 "tick": tick,
                 # The first label starts at its bar so it cannot run off the left.
-                "tick_x": round(x if index == 0 else LEFT + index * slot + slot / 2, 2),
+                "tick_x": round(
+                    geometry.bar_x(index) if index == 0 else geometry.centre(index), 2
+                ),
                 "tick_anchor": "start" if index == 0 else "middle",
                 "list_url": _month_list_url(month),
                 "by_category": [
@@ -190,17 +180,14 @@ def threat_chart(today, months=CHART_MONTHS):
             }
         )
 
-    gridlines = [
-        {"value": value, "y": round(baseline - value * scale, 2)}
-        for value in range(0, top + 1, step)
-    ]
+    gridlines = geometry.gridlines()
     busiest = max(bars, key=lambda bar: bar["total"])
     return {
         "height": HEIGHT,
         "left": LEFT,
         "right": 100 - RIGHT,
-        "baseline": baseline,
-        "tick_y": baseline + 16,
+        "baseline": geometry.baseline,
+        "tick_y": geometry.baseline + 16,
         "bars": bars,
         "months_with_entries": [bar for bar in bars if bar["total"]],
         "gridlines": gridlines,
