@@ -26,10 +26,15 @@ from psycopg import sql
 BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_DATA_DIR = Path(os.environ.get("BENCH_DATA_DIR", BASE_DIR / ".data" / "bench"))
 DATABASE_PREFIX = "atlas_bench_"
+# BENCH_COPY=<word>: measure on ``atlas_bench_<rows>_<word>``, a copy of the data
+# set made on first use (CREATE DATABASE ... TEMPLATE), so a branch's migrations
+# or experiments never change the data set other runs share.
+COPY_SUFFIX = os.environ.get("BENCH_COPY", "")
 
 
-def database_name(rows):
-    return f"{DATABASE_PREFIX}{int(rows)}"
+def database_name(rows, copy=COPY_SUFFIX):
+    name = f"{DATABASE_PREFIX}{int(rows)}"
+    return f"{name}_{copy}" if copy else name
 
 
 def with_database(url, name):
@@ -110,6 +115,21 @@ class BenchServer:
         with self.connect() as conn:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
+    def copy(self, source, name):
+        """``name`` as a copy of ``source``, its description included (a
+        template copies the data, not the comment on the database)."""
+        _check_name(source)
+        _check_name(name)
+        description = self.dataset(source)
+        with self.connect() as conn:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(source)
+                )
+            )
+        if description is not None:
+            self.mark_complete(name, description)
+
     def drop(self, name):
         _check_name(name)
         with self.connect() as conn:
@@ -165,7 +185,10 @@ def _alive(pid):
 
 def _check_name(name):
     # The one guard against ever touching someone else's database.
+    rows, copied, copy = name[len(DATABASE_PREFIX) :].partition("_")
     if not (
-        name.startswith(DATABASE_PREFIX) and name[len(DATABASE_PREFIX) :].isdigit()
+        name.startswith(DATABASE_PREFIX)
+        and rows.isdigit()
+        and (not copied or copy.replace("_", "").isalnum())
     ):
         raise ValueError(f"not a benchmark database: {name!r}")
