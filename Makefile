@@ -5,6 +5,8 @@
 PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The folder `make run` seeds a new database from.
+FIXTURES ?= fixtures
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -57,7 +59,7 @@ run: $(STAMP) .env
 # restart. `make seed` applies fixtures/ again on purpose (a record a reviewer
 # retracted stays retracted).
 serve:
-	$(MANAGE) seed
+	$(MANAGE) seed --fixtures $(FIXTURES)
 	@echo ""
 	@echo "  Baltic Security Atlas is starting:"
 	@echo "    site   http://$(HOST):$(PORT)/"

@@ -69,6 +69,9 @@ def test_sigterm_to_make_run_stops_the_server_and_the_embedded_database(tmp_path
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["ATLAS_DATA_DIR"] = str(tmp_path)
+    seed_files = tmp_path / "fixtures"
+    seed_files.mkdir()
+    shutil.copy(base / "fixtures" / "countries.yaml", seed_files)
     log = (tmp_path / "run.log").open("w")
     make = subprocess.Popen(  # noqa: S603
         [
@@ -79,6 +82,9 @@ def test_sigterm_to_make_run_stops_the_server_and_the_embedded_database(tmp_path
             ".env",
             "run",
             f"PORT={port}",
+            # What it seeds does not matter here: one small file, not the whole
+            # seed data (the fresh-clone check runs make run with all of it).
+            f"FIXTURES={seed_files}",
         ],
         cwd=base,
         env=env,

@@ -17,7 +17,7 @@ from tests import factories
 from tests.production.conftest import BASE_DIR
 
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
-SECONDS = os.environ.get("FUZZ_SECONDS", "40")
+SECONDS = os.environ.get("FUZZ_SECONDS", "20")
 
 
 @pytest.fixture
