@@ -7,7 +7,6 @@ import functools
 import io
 import os
 import re
-import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -17,7 +16,6 @@ import yaml
 from django.apps import apps
 from django.core import serializers
 from django.core.management import call_command
-from django.db import transaction
 
 from alliances.models import (
     Agreement,
@@ -30,6 +28,7 @@ from alliances.models import (
 )
 from exercises.models import Exercise, ExerciseLocation, ExerciseSeries, Participation
 from tests.queries import VERSION_LOOKUP
+from tests.shared_data import module_data
 from threats.models import Actor, Attribution, ThreatEntry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -516,22 +515,8 @@ def snapshot():
     }
 
 
-@pytest.fixture(scope="module")
-def seed_output(django_db_setup, django_db_blocker):
-    """The seed data, loaded once for this module's tests: each test runs in a
-    savepoint of this transaction, which is rolled back when the module is done."""
-    with django_db_blocker.unblock():
-        loaded = transaction.atomic()
-        loaded.__enter__()
-        try:
-            output = load_seed()
-        except BaseException:
-            loaded.__exit__(*sys.exc_info())
-            raise
-    yield output
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        loaded.__exit__(None, None, None)
+# Loaded once for the module; each test runs in a savepoint (tests/shared_data.py).
+seed_output = module_data(load_seed)
 
 
 @pytest.fixture

@@ -4,31 +4,15 @@ starts listed apart), and threat entries targeting a country (one rule for the
 filter, the facet and the country profile). The real fixtures, loaded once."""
 
 import re
-import sys
 
 import pytest
-from django.db import transaction
 
 from alliances.models import Membership, Organisation
+from tests.shared_data import module_data
 from tests.test_fixtures import fixtures, load_seed
 
-
-@pytest.fixture(scope="module")
-def seed_output(django_db_setup, django_db_blocker):
-    """The seed data, loaded once for this module's tests (each test runs in a
-    savepoint of this transaction, rolled back when the module is done)."""
-    with django_db_blocker.unblock():
-        loaded = transaction.atomic()
-        loaded.__enter__()
-        try:
-            output = load_seed()
-        except BaseException:
-            loaded.__exit__(*sys.exc_info())
-            raise
-    yield output
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        loaded.__exit__(None, None, None)
+# Loaded once for the module; each test runs in a savepoint (tests/shared_data.py).
+seed_output = module_data(load_seed)
 
 
 @pytest.fixture
