@@ -143,8 +143,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Django's system checks, the migrations check and the API schema's validation are
+# tests of the suite (tests/test_project_checks.py, tests/api/test_schema.py): they
+# run beside the rest instead of one after the other before it. `make check` runs
+# them alone.
 test: $(STAMP) .env lint
-	@$(WITH_DB) $(MAKE) --no-print-directory check pytest
+	@$(WITH_DB) $(MAKE) --no-print-directory pytest
 
 check:
 	$(MANAGE) check --fail-level WARNING
