@@ -81,7 +81,10 @@ class Kind:
     def results(self, search):
         """The ranked rows of ``search`` (a SearchText): ``queryset``'s, from
         SQL compiled once per shape of query."""
-        return PRECOMPILED.results(self.key, search, self.queryset)
+        queryset = self.model.objects.all()
+        # What the SQL depends on besides the query: the bounds it is written with.
+        key = (self.key, queryset.search_candidates, queryset.search_window)
+        return PRECOMPILED.results(key, search, self.queryset)
 
 
 def kinds():
