@@ -72,6 +72,28 @@ def credibility_from_corroboration(independent_publishers):
     return None
 
 
+# What a line naming another entry or an exercise shows (its link, title and
+# dates): detail pages read these columns only.
+LINK_FIELDS = (
+    "slug",
+    "title",
+    "publication_status",
+    "occurred_start",
+    "occurred_start_precision",
+    "occurred_end",
+    "occurred_end_precision",
+)
+EXERCISE_LINK_FIELDS = (
+    "slug",
+    "name",
+    "publication_status",
+    "start",
+    "start_precision",
+    "end",
+    "end_precision",
+)
+
+
 class ThreatEntryQuerySet(TargetCounts, ReviewedQuerySet):
     search_fields = (
         "title",
@@ -100,35 +122,48 @@ class ThreatEntryQuerySet(TargetCounts, ReviewedQuerySet):
         )
 
     def for_detail(self):
-        """Everything a detail page shows, in a fixed number of queries."""
-        return self.select_related(
-            "category", "location_country", "coordinates_source__publisher"
-        ).prefetch_related(
-            "target_countries",
-            "sources",
-            models.Prefetch(
-                "attributions",
-                queryset=attribution_model()
-                .objects.select_related("actor")
-                .prefetch_related("sources")
-                .order_by("actor__name", "attributed_on", "attributed_by"),
-            ),
-            # Linked entries and exercises: the published ones only, so a
-            # draft is not named on the page.
-            models.Prefetch(
-                "follows_up",
-                queryset=ThreatEntry.objects.published().order_by("occurred_start"),
-            ),
-            models.Prefetch(
-                "followed_up_by",
-                queryset=ThreatEntry.objects.published().order_by("occurred_start"),
-            ),
-            models.Prefetch(
-                "related_exercises",
-                queryset=Exercise.objects.published().order_by(
-                    models.F("start").desc(nulls_last=True), "name"
+        """Everything a detail page shows, in a fixed number of queries (not
+        the search vectors, kilobytes a row that no page shows; linked records
+        with what their line shows)."""
+        return (
+            self.select_related(
+                "category", "location_country", "coordinates_source__publisher"
+            )
+            .defer("search_vector", "location_country__search_vector")
+            .prefetch_related(
+                models.Prefetch(
+                    "target_countries",
+                    queryset=Country.objects.defer("search_vector"),
                 ),
-            ),
+                "sources",
+                models.Prefetch(
+                    "attributions",
+                    queryset=attribution_model()
+                    .objects.select_related("actor")
+                    .prefetch_related("sources")
+                    .order_by("actor__name", "attributed_on", "attributed_by"),
+                ),
+                # Linked entries and exercises: the published ones only, so a
+                # draft is not named on the page.
+                models.Prefetch(
+                    "follows_up",
+                    queryset=ThreatEntry.objects.published()
+                    .only(*LINK_FIELDS)
+                    .order_by("occurred_start"),
+                ),
+                models.Prefetch(
+                    "followed_up_by",
+                    queryset=ThreatEntry.objects.published()
+                    .only(*LINK_FIELDS)
+                    .order_by("occurred_start"),
+                ),
+                models.Prefetch(
+                    "related_exercises",
+                    queryset=Exercise.objects.published()
+                    .only(*EXERCISE_LINK_FIELDS)
+                    .order_by(models.F("start").desc(nulls_last=True), "name"),
+                ),
+            )
         )
 
     def refresh_assessment(self):
@@ -317,6 +352,7 @@ class ThreatEntryQuerySet(TargetCounts, ReviewedQuerySet):
                 ),
             )
             .select_related("category")
+            .only(*LINK_FIELDS, "category")
             .order_by("-shares_category", "-shares_actor", "-occurred_start", "title")[
                 :limit
             ]
