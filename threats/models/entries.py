@@ -30,6 +30,7 @@ from core.models import (
     workflow_constraints,
 )
 from core.search import (
+    AnyOf,
     folded_index,
     newest_published_index,
     search_vector_field,
@@ -143,20 +144,8 @@ class ThreatEntryQuerySet(TargetCounts, ReviewedQuerySet):
                     .prefetch_related("sources")
                     .order_by("actor__name", "attributed_on", "attributed_by"),
                 ),
-                # Linked entries and exercises: the published ones only, so a
-                # draft is not named on the page.
-                models.Prefetch(
-                    "follows_up",
-                    queryset=ThreatEntry.objects.published()
-                    .only(*LINK_FIELDS)
-                    .order_by("occurred_start"),
-                ),
-                models.Prefetch(
-                    "followed_up_by",
-                    queryset=ThreatEntry.objects.published()
-                    .only(*LINK_FIELDS)
-                    .order_by("occurred_start"),
-                ),
+                # Related exercises: the published ones only, so a draft is
+                # not named on the page (linked entries: ``linked_to``).
                 models.Prefetch(
                     "related_exercises",
                     queryset=Exercise.objects.published()
@@ -315,6 +304,37 @@ class ThreatEntryQuerySet(TargetCounts, ReviewedQuerySet):
             item_end_precision=models.F("occurred_end_precision"),
             item_summary=models.F("summary"),
             item_category=models.F("category__name"),
+        )
+
+    def linked_to(self, entry):
+        """``(follows_up, followed_up_by)``: these entries that ``entry``
+        follows up and those that follow it up, oldest first, in one query (the
+        ids of both sides looked up in the primary key's index, each row's side
+        from the links' own index). Call it on ``published()`` so that a draft
+        is not named on a page."""
+        links = ThreatEntry.follows_up.through.objects
+        followed = links.filter(from_threatentry=entry.pk)
+        following = links.filter(to_threatentry=entry.pk)
+        rows = (
+            self.filter(
+                Q(AnyOf(models.F("pk"), followed.values("to_threatentry")))
+                | Q(AnyOf(models.F("pk"), following.values("from_threatentry")))
+            )
+            .annotate(
+                atlas_followed=models.Exists(
+                    followed.filter(to_threatentry=models.OuterRef("pk"))
+                ),
+                atlas_following=models.Exists(
+                    following.filter(from_threatentry=models.OuterRef("pk"))
+                ),
+            )
+            .only(*LINK_FIELDS)
+            .order_by("occurred_start", "pk")
+        )
+        rows = list(rows)
+        return (
+            [row for row in rows if row.atlas_followed],
+            [row for row in rows if row.atlas_following],
         )
 
     def related_to(self, entry, limit=8):
