@@ -2,10 +2,13 @@
 searchable QuerySet (``SearchQuerySet``, ``SlugQuerySet``) and the field and index
 helpers a model declares its search vector with."""
 
+import copy
 import functools
 import operator
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.indexes import GinIndex, OpClass
@@ -19,7 +22,7 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, models
+from django.db import connections, models, router
 from django.db.models import (
     Case,
     Count,
@@ -34,9 +37,10 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import BaseExpression, Col, RawSQL
 from django.db.models.functions import Greatest, Lower
 from django.db.models.lookups import Contains, Exact, IsNull
+from django.db.models.query import get_related_populators
 from django.utils.translation import gettext_lazy as _
 
 
@@ -116,6 +120,19 @@ def folded_index(field, name):
     return models.Index(AtlasUnaccent(Lower(field)), name=name)
 
 
+class QueryText(str):
+    """A text of the visitor's query as it goes into SQL (a parameter), named
+    by where it comes from (``slot``: the whole query, its third word, the
+    second word split after four letters...). The search page compiles its
+    queries once per query shape and fills in each new query's texts by these
+    names (``PrecompiledSearch``)."""
+
+    def __new__(cls, value, slot):
+        text = super().__new__(cls, value)
+        text.slot = slot
+        return text
+
+
 class SearchText:
     """A visitor's query, parsed once and turned into tsqueries.
 
@@ -132,7 +149,13 @@ class SearchText:
         self.words = self.text.split()[:MAX_SEARCH_WORDS]
         self.advanced = bool(_WEBSEARCH_SYNTAX.search(self.text))
         # Words with nothing to index ("&", "–") would only match nothing.
-        self.words = [word for word in self.words if re.search(r"\w", word)]
+        self.words = [
+            QueryText(word, ("word", index))
+            for index, word in enumerate(
+                word for word in self.words if re.search(r"\w", word)
+            )
+        ]
+        self.text = QueryText(self.text, ("text",))
 
     def __bool__(self):
         return bool(self.words)
@@ -144,22 +167,59 @@ class SearchText:
         folded = strip_accents(word).lower()
         if index == len(self.words) - 1 and re.fullmatch(r"\w+", folded):
             # 'klaip':* finds "Klaipėda" while the visitor is still typing.
-            parts.append(("to_tsquery", "atlas_simple", f"'{folded}':*"))
+            parts.append(
+                (
+                    "to_tsquery",
+                    "atlas_simple",
+                    QueryText(f"'{folded}':*", ("prefix", index)),
+                )
+            )
         if folded.isalpha() and _SPLIT_MIN <= len(folded) <= _SPLIT_MAX:
             for cut in range(_SPLIT_PART, len(folded) - _SPLIT_PART + 1):
                 parts.append(
                     (
                         "phraseto_tsquery",
                         "atlas_english",
-                        f"{folded[:cut]} {folded[cut:]}",
+                        QueryText(
+                            f"{folded[:cut]} {folded[cut:]}", ("split", index, cut)
+                        ),
                     )
                 )
         for neighbour in (index - 1, index + 1):
             if 0 <= neighbour < len(self.words):
-                pair = sorted((index, neighbour))
+                pair = tuple(sorted((index, neighbour)))
                 joined = "".join(self.words[i] for i in pair)
-                parts.append(("plainto_tsquery", "atlas_english", joined))
+                parts.append(
+                    (
+                        "plainto_tsquery",
+                        "atlas_english",
+                        QueryText(joined, ("joined", *pair)),
+                    )
+                )
         return parts
+
+    def shape(self):
+        """What the SQL of this query depends on besides its texts: the same
+        for "Siauliai" and "Šiauliai", not for "drone" and "drones attack"."""
+        return (
+            self.advanced,
+            tuple(
+                tuple(
+                    (function, config, text.slot)
+                    for function, config, text in self._word_parts(index)
+                )
+                for index in range(len(self.words))
+            ),
+        )
+
+    def texts(self):
+        """``{slot: text}``: every text of the query that may go into SQL."""
+        found = {self.text.slot: self.text}
+        for index, word in enumerate(self.words):
+            found[word.slot] = word
+            for _function, _config, text in self._word_parts(index):
+                found[text.slot] = text
+        return found
 
     @staticmethod
     def _sql(groups):
@@ -194,6 +254,124 @@ class SearchText:
                 ]
             )
         return self._sql([self._word_parts(i) for i in range(len(self.words))])
+
+
+class PrecompiledSearch:
+    """A search page's queries, compiled once per query shape.
+
+    Building and compiling a ranked search (``ranked_search``: candidates,
+    counts, rank and headlines, each word matched several ways) is most of
+    what a search costs the application, tens of milliseconds over the kinds,
+    while its SQL depends only on the query's shape (``SearchText.shape``): the
+    visitor's texts are parameters, each a ``QueryText`` that says which text
+    of the query it is. So the first query of a shape compiles as usual and
+    keeps its SQL and its compiler (how rows become records); later ones of
+    that shape run the same SQL with their own texts. A compiled query whose
+    other parameters contain a text of the query (one that lost its name on
+    the way) is not kept: it is compiled again each time. Each kept query
+    holds about 50 KiB (its SQL, and how its rows become records), so the 160
+    most recently used (32 shapes of the five kinds) take about 8 MB a process.
+    """
+
+    def __init__(self, size=160):
+        self.size = size
+        self._compiled = OrderedDict()
+        self._lock = threading.Lock()
+
+    def results(self, key, search, build):
+        """The records of ``build(search)`` (a QuerySet), as a list. ``key``
+        names what ``build`` makes (with ``search``'s shape, the cache key)."""
+        key = (key, search.shape())
+        with self._lock:
+            compiled = self._compiled.get(key)
+            if compiled is not None:
+                self._compiled.move_to_end(key)
+        if compiled is None:
+            queryset = build(search)
+            compiled = self._compile(queryset, search)
+            if compiled is None:
+                return list(queryset)
+            with self._lock:
+                self._compiled[key] = compiled
+                while len(self._compiled) > self.size:
+                    self._compiled.popitem(last=False)
+        model, sql, slots, template = compiled
+        texts = search.texts()
+        params = [texts[slot[1]] if slot[0] else slot[1] for slot in slots]
+        return _run_compiled(model, sql, params, template)
+
+    @staticmethod
+    def _compile(queryset, search):
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            return None
+        folded = [
+            strip_accents(text).lower() for text in search.texts().values() if text
+        ]
+        slots = []
+        for param in params:
+            if isinstance(param, QueryText):
+                slots.append((True, param.slot))
+                continue
+            if isinstance(param, str):
+                value = strip_accents(param).lower()
+                if any(
+                    text == value or (len(text) > 2 and text in value)
+                    for text in folded
+                ):
+                    return None  # the visitor's text, unnamed: not reusable
+            slots.append((False, param))
+        # Kept: how rows become records (the columns, and each annotation's
+        # type for its converters). Dropped: the query, each column's SQL and
+        # the annotations' expression trees, most of the memory a compiled
+        # query holds (about 150 KiB a query otherwise).
+        compiler.select = [
+            (_light(expression), None, alias)
+            for expression, _sql, alias in compiler.select
+        ]
+        compiler.query = compiler.where = compiler.having = compiler.qualify = None
+        return queryset.model, sql, slots, compiler
+
+
+def _light(expression):
+    """``expression`` as far as reading its column needs: a value of its type
+    when it converts values as any expression of that type does."""
+    if isinstance(expression, Col) or not (
+        type(expression).get_db_converters is BaseExpression.get_db_converters
+        and type(expression).convert_value is BaseExpression.convert_value
+    ):
+        return expression
+    return Value(None, output_field=expression.output_field)
+
+
+def _run_compiled(model, sql, params, template):
+    """Rows of ``sql`` as ``model`` records, as Django's ModelIterable makes
+    them from the compiler that wrote the SQL (its select_related records and
+    annotations included)."""
+    db = router.db_for_read(model)
+    connection = connections[db]
+    compiler = copy.copy(template)
+    compiler.connection, compiler.using = connection, db
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    select, klass_info = compiler.select, compiler.klass_info
+    annotation_col_map = compiler.annotation_col_map
+    model_cls = klass_info["model"]
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    init_list = [column[0].target.attname for column in select[start:end]]
+    related_populators = get_related_populators(klass_info, select, db)
+    records = []
+    for row in compiler.results_iter([rows]):
+        record = model_cls.from_db(db, init_list, row[start:end])
+        for populator in related_populators:
+            populator.populate(row, record)
+        for name, position in (annotation_col_map or {}).items():
+            setattr(record, name, row[position])
+        records.append(record)
+    return records
 
 
 class Matches(Func):
@@ -403,7 +581,14 @@ class SearchQuerySet(models.QuerySet):
                 first, rest = path.split("__", 1)
                 model = self.model._meta.get_field(first).related_model
                 for word in search.words:
-                    rows = model._base_manager.filter(_path_match(model, rest, word))
+                    # A join, not _path_match's ids: the planner then starts
+                    # from the few names that match (an actor's) and probes
+                    # the foreign key's index, where "actor_id = ANY(...)"
+                    # over ids it cannot see is guessed at half the rows
+                    # and read by a scan of every attribution.
+                    rows = model._base_manager.filter(
+                        Contains(_folded(F(rest)), _folded(word))
+                    ).order_by()
                     row_sql, row_params = rows.values("pk")[:1].query.sql_with_params()
                     related.append(f"EXISTS ({row_sql})")
                     related_params.extend(row_params)
@@ -511,7 +696,7 @@ class SearchQuerySet(models.QuerySet):
         Lithuanian configuration (computed for the rows fetched only). Needs
         ``search_title_fields`` and a ``search_vector``.
         """
-        search = SearchText(text)
+        search = text if isinstance(text, SearchText) else SearchText(text)
         condition = self.search_condition(search)
         if condition is None:
             return self.none()

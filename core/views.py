@@ -493,7 +493,7 @@ def change_log(obj):
     fixed number per model, whatever the number of events.
     """
     lines = []
-    for entry in record_history(obj, public=True):
+    for entry in record_history(obj, public=True, values=False):
         if entry.kind == "delete":
             continue
         context_id = entry.event.pgh_context_id

@@ -489,3 +489,32 @@ def test_typo_search_query_count(client, django_assert_num_queries):
         _response, html = search_page(client, "Baltc")
 
     assert "Did you mean" in html
+
+
+def test_a_query_shaped_like_an_earlier_one_finds_its_own_records(
+    client, django_assert_num_queries
+):
+    # "Klaipeda" and "Siauliai" make the same SQL (one word of eight letters):
+    # the second runs the SQL compiled for the first, with its own words.
+    from config.pages.search import PRECOMPILED
+
+    factories.threat(title="Drone over the port", summary="Seen off Klaipėda.")
+    factories.exercise(name="Harbour drill", description="Held at Klaipėda.")
+    factories.threat(title="Jamming near the base", summary="Felt in Šiauliai.")
+    PRECOMPILED._compiled.clear()
+
+    _response, html = search_page(client, "Klaipeda")
+    assert set(result_titles(html)) == {"Drone over the port", "Harbour drill"}
+    compiled = len(PRECOMPILED._compiled)
+    assert compiled == SEARCH_QUERIES
+
+    with django_assert_num_queries(SEARCH_QUERIES + VERSION_LOOKUP):
+        _response, html = search_page(client, "Siauliai")
+    assert result_titles(html) == ["Jamming near the base"]
+    assert "<mark>Šiauliai</mark>" in html
+    assert len(PRECOMPILED._compiled) == compiled  # nothing compiled again
+
+    # A query of another shape is compiled for itself.
+    _response, html = search_page(client, "port")
+    assert result_titles(html) == ["Drone over the port"]
+    assert len(PRECOMPILED._compiled) == 2 * compiled

@@ -253,6 +253,7 @@ class ThreatEntryDetailView(ReviewedDetailView):
         )
         # for_detail() loads the published ones only.
         context["related_exercises"] = list(entry.related_exercises.all())
-        context["follows_up"] = list(entry.follows_up.all())
-        context["followed_up_by"] = list(entry.followed_up_by.all())
+        context["follows_up"], context["followed_up_by"] = (
+            ThreatEntry.objects.published().linked_to(entry)
+        )
         return context

@@ -28,6 +28,7 @@ from core.search import (
     MARK_START,
     MARK_STOP,
     MAX_SEARCH_LENGTH,
+    PrecompiledSearch,
     SearchText,
     strip_accents,
 )
@@ -36,6 +37,8 @@ RESULTS_PER_KIND = 10
 SUGGESTION_MIN_SIMILARITY = 0.3
 _MARKED = re.compile(f"{MARK_START}(.*?){MARK_STOP}", re.DOTALL)
 _SENTINELS = re.compile(f"[{MARK_START}{MARK_STOP}]")
+# The search page's queries, compiled once per shape of query in each process.
+PRECOMPILED = PrecompiledSearch()
 
 
 class SearchForm(forms.Form):
@@ -74,6 +77,14 @@ class Kind:
         # Reviewed records: the published ones only (publication rule).
         records = visible(self.model.objects.all(), None)
         return records.for_search().ranked_search(text)[:RESULTS_PER_KIND]
+
+    def results(self, search):
+        """The ranked rows of ``search`` (a SearchText): ``queryset``'s, from
+        SQL compiled once per shape of query."""
+        queryset = self.model.objects.all()
+        # What the SQL depends on besides the query: the bounds it is written with.
+        key = (self.key, queryset.search_candidates, queryset.search_window)
+        return PRECOMPILED.results(key, search, self.queryset)
 
 
 def kinds():
@@ -228,10 +239,7 @@ class SearchView(TemplateView):
         search = SearchText(form.cleaned_data["q"])
         if not search:
             return context
-        groups = [
-            Group(kind, list(kind.queryset(search.text)), search.text)
-            for kind in kinds()
-        ]
+        groups = [Group(kind, kind.results(search), search.text) for kind in kinds()]
         exact = [group for group in groups if group.exact]
         # Kinds with matches first, the one with the best match on top.
         exact.sort(key=lambda group: group.rank, reverse=True)

@@ -30,6 +30,7 @@ from core.models import (
     workflow_constraints,
 )
 from core.search import (
+    AnyOf,
     folded_index,
     newest_published_index,
     search_vector_field,
@@ -72,6 +73,28 @@ def credibility_from_corroboration(independent_publishers):
     return None
 
 
+# What a line naming another entry or an exercise shows (its link, title and
+# dates): detail pages read these columns only.
+LINK_FIELDS = (
+    "slug",
+    "title",
+    "publication_status",
+    "occurred_start",
+    "occurred_start_precision",
+    "occurred_end",
+    "occurred_end_precision",
+)
+EXERCISE_LINK_FIELDS = (
+    "slug",
+    "name",
+    "publication_status",
+    "start",
+    "start_precision",
+    "end",
+    "end_precision",
+)
+
+
 class ThreatEntryQuerySet(TargetCounts, ReviewedQuerySet):
     search_fields = (
         "title",
@@ -100,35 +123,36 @@ class ThreatEntryQuerySet(TargetCounts, ReviewedQuerySet):
         )
 
     def for_detail(self):
-        """Everything a detail page shows, in a fixed number of queries."""
-        return self.select_related(
-            "category", "location_country", "coordinates_source__publisher"
-        ).prefetch_related(
-            "target_countries",
-            "sources",
-            models.Prefetch(
-                "attributions",
-                queryset=attribution_model()
-                .objects.select_related("actor")
-                .prefetch_related("sources")
-                .order_by("actor__name", "attributed_on", "attributed_by"),
-            ),
-            # Linked entries and exercises: the published ones only, so a
-            # draft is not named on the page.
-            models.Prefetch(
-                "follows_up",
-                queryset=ThreatEntry.objects.published().order_by("occurred_start"),
-            ),
-            models.Prefetch(
-                "followed_up_by",
-                queryset=ThreatEntry.objects.published().order_by("occurred_start"),
-            ),
-            models.Prefetch(
-                "related_exercises",
-                queryset=Exercise.objects.published().order_by(
-                    models.F("start").desc(nulls_last=True), "name"
+        """Everything a detail page shows, in a fixed number of queries (not
+        the search vectors, kilobytes a row that no page shows; linked records
+        with what their line shows)."""
+        return (
+            self.select_related(
+                "category", "location_country", "coordinates_source__publisher"
+            )
+            .defer("search_vector", "location_country__search_vector")
+            .prefetch_related(
+                models.Prefetch(
+                    "target_countries",
+                    queryset=Country.objects.defer("search_vector"),
                 ),
-            ),
+                "sources",
+                models.Prefetch(
+                    "attributions",
+                    queryset=attribution_model()
+                    .objects.select_related("actor")
+                    .prefetch_related("sources")
+                    .order_by("actor__name", "attributed_on", "attributed_by"),
+                ),
+                # Related exercises: the published ones only, so a draft is
+                # not named on the page (linked entries: ``linked_to``).
+                models.Prefetch(
+                    "related_exercises",
+                    queryset=Exercise.objects.published()
+                    .only(*EXERCISE_LINK_FIELDS)
+                    .order_by(models.F("start").desc(nulls_last=True), "name"),
+                ),
+            )
         )
 
     def refresh_assessment(self):
@@ -282,6 +306,37 @@ class ThreatEntryQuerySet(TargetCounts, ReviewedQuerySet):
             item_category=models.F("category__name"),
         )
 
+    def linked_to(self, entry):
+        """``(follows_up, followed_up_by)``: these entries that ``entry``
+        follows up and those that follow it up, oldest first, in one query (the
+        ids of both sides looked up in the primary key's index, each row's side
+        from the links' own index). Call it on ``published()`` so that a draft
+        is not named on a page."""
+        links = ThreatEntry.follows_up.through.objects
+        followed = links.filter(from_threatentry=entry.pk)
+        following = links.filter(to_threatentry=entry.pk)
+        rows = (
+            self.filter(
+                Q(AnyOf(models.F("pk"), followed.values("to_threatentry")))
+                | Q(AnyOf(models.F("pk"), following.values("from_threatentry")))
+            )
+            .annotate(
+                atlas_followed=models.Exists(
+                    followed.filter(to_threatentry=models.OuterRef("pk"))
+                ),
+                atlas_following=models.Exists(
+                    following.filter(from_threatentry=models.OuterRef("pk"))
+                ),
+            )
+            .only(*LINK_FIELDS)
+            .order_by("occurred_start", "pk")
+        )
+        rows = list(rows)
+        return (
+            [row for row in rows if row.atlas_followed],
+            [row for row in rows if row.atlas_following],
+        )
+
     def related_to(self, entry, limit=8):
         """Up to ``limit`` other entries sharing both the category and an actor,
         then the category (the narrower tie), then an actor; newest first in
@@ -317,6 +372,7 @@ class ThreatEntryQuerySet(TargetCounts, ReviewedQuerySet):
                 ),
             )
             .select_related("category")
+            .only(*LINK_FIELDS, "category")
             .order_by("-shares_category", "-shares_actor", "-occurred_start", "title")[
                 :limit
             ]
