@@ -600,7 +600,12 @@ def test_make_loads_the_seed_data_published():
     makefile = (ROOT / "Makefile").read_text()
     # make run and make prod seed a new database only (manage.py seed); make seed
     # applies the fixtures again.
-    assert re.findall(r"\$\(MANAGE\) seed\b.*", makefile) == ["$(MANAGE) seed"] * 2
+    # (make run's folder is FIXTURES, fixtures/ unless given.)
+    assert re.findall(r"\$\(MANAGE\) seed\b.*", makefile) == [
+        "$(MANAGE) seed --fixtures $(FIXTURES)",
+        "$(MANAGE) seed",
+    ]
+    assert re.findall(r"^FIXTURES \?= (.*)$", makefile, re.MULTILINE) == ["fixtures"]
     commands = re.findall(r"import_records [^'\n]*", makefile)
     assert commands == ["import_records fixtures/ --status published"]
 
