@@ -23,6 +23,7 @@ from core.dates import (
 from core.history import track_history
 from core.kinds import SearchKind, TimelineKind
 from core.models import (
+    DatabaseKeptArrayField,
     ReviewedQuerySet,
     ReviewedRecord,
     Status,
@@ -202,15 +203,13 @@ class ThreatEntryQuerySet(TargetCounts, ReviewedQuerySet):
         else:
             if isinstance(countries, Country | int):
                 countries = [countries]
-            # EXISTS per entry (the link table's unique index answers it), not
-            # IN: beside the OR, IN becomes a hash of every entry naming the
-            # country (most of them, for LT) built on each request.
-            named = named.filter(
-                threatentry=models.OuterRef("pk"), country__in=countries
-            )
-            return self.filter(
-                models.Exists(named.order_by()) | Q(location_country__in=countries)
-            )
+            # The rule as the database keeps it on the row (targeted_country_ids):
+            # one condition the planner has statistics for, that the order
+            # indexes carry and a GIN index answers. (An EXISTS beside the OR of
+            # the location became a hash of every entry naming the country,
+            # most of them for LT, built on each request.)
+            ids = sorted({getattr(country, "pk", country) for country in countries})
+            return self.filter(targeted_country_ids__overlap=ids)
         return self.filter(Q(pk__in=named.values("threatentry")) | located)
 
     def target_monthly_counts(self):
@@ -489,6 +488,21 @@ class ThreatEntry(ReviewedRecord):
             "counts as a target without being listed here."
         ),
     )
+    # The rule of ``targeting`` stored on the row: the ids of the countries it
+    # names and the one where it happened, sorted. Kept by the database
+    # (triggers on this table and on its target countries, migration 0015), so
+    # every writer keeps it right: admin, API, importer, seed, raw SQL, COPY.
+    # A filter by target is then a condition on the row that the list's
+    # order index carries (walked for a country in most entries) and a GIN
+    # index answers (for a rare one), instead of a semi-join the planner can
+    # only hash whole for Lithuania.
+    targeted_country_ids = DatabaseKeptArrayField(
+        models.BigIntegerField(),
+        default=list,
+        blank=True,
+        editable=False,
+        verbose_name=_("targeted countries (ids)"),
+    )
     targets_note = models.TextField(
         _("targets"),
         blank=True,
@@ -590,12 +604,13 @@ class ThreatEntry(ReviewedRecord):
             GinIndex(fields=["search_vector"], name="threat_entry_search"),
             trigram_index("title", "threat_entry_title_trgm"),
             # The lists' default order (newest first), alone and after a
-            # category; with the id and the country where it happened, so a
-            # bounded count by category and target reads the index only.
+            # category; with the id, the country where it happened and the
+            # countries targeted, so a bounded count by category and target
+            # reads the index only.
             published_index(
                 "threat_entry_pub_order",
                 ["-occurred_start", "title"],
-                include=["location_country", "id"],
+                include=["location_country", "id", "targeted_country_ids"],
             ),
             # Also the few columns the list page's facet counts and the home
             # chart count: they read it, not the wide rows.
@@ -611,7 +626,15 @@ class ThreatEntry(ReviewedRecord):
                     "source_reliability",
                     "geo_precision",
                     "sea_area",
+                    "targeted_country_ids",
                 ],
+            ),
+            # A target country named by few entries: its entries from here,
+            # then sorted (a common one walks the order indexes above).
+            GinIndex(
+                fields=["targeted_country_ids"],
+                name="threat_entry_pub_targets",
+                condition=Q(publication_status=Status.PUBLISHED),
             ),
             folded_index("title", "threat_entry_title_folded"),
             newest_published_index("threat_entry_pub_newest"),

@@ -3,7 +3,6 @@
 happened), in one read of the entries rather than one per country: the list
 page's facet and the countries that have records."""
 
-from django.db import models
 from django.db.models import Q
 
 from alliances.models import Country
@@ -35,41 +34,23 @@ class TargetCounts:
         """``[(country, count)]``: how many of these entries target each country
         (by ``targeting``), most first; countries targeted by none are left out.
 
-        One grouped count over the countries these entries name and those they
-        happened in without naming them (an entry counts once per country)."""
+        One grouped count over the countries each entry targets as the
+        database keeps them on the row (``targeted_country_ids``: each country
+        once), read with the entries, from the list's order index where the
+        filter allows (no join to the link table)."""
         if self.query.is_empty():  # none(): filters that failed
             return []
-        through = self.model.target_countries.through.objects
-        entries = self.order_by()
-        named = (
-            through.filter(threatentry__in=entries.values("pk"))
-            .order_by()
-            .values_list("threatentry_id", "country_id")
-        )
-        located = (
-            entries.filter(location_country__isnull=False)
-            .filter(
-                ~models.Exists(
-                    through.filter(
-                        threatentry=models.OuterRef("pk"),
-                        country=models.OuterRef("location_country"),
-                    )
-                )
-            )
-            # Pairs: a filter's DISTINCT over the country alone would count
-            # one per country.
-            .values_list("pk", "location_country_id")
-            .distinct()
-        )
-        pairs = named.union(located, all=True)
-        # The ORM cannot group a UNION (only its own SQL is interpolated).
-        pairs_sql, params = pairs.query.get_compiler(using=self.db).as_sql()
+        entries = self.order_by().values("targeted_country_ids")
+        # The ORM cannot group by the elements of an array (only its own SQL is
+        # interpolated).
+        entries_sql, params = entries.query.get_compiler(using=self.db).as_sql()
         country = Country._meta.db_table
         counted = Country.objects.db_manager(self.db).raw(
             f"""SELECT c.id, c.iso2, c.name, c.name_lt, counts.n AS targeting_count
                 FROM {country} c JOIN (
                     SELECT targets.country_id, COUNT(*) AS n
-                    FROM ({pairs_sql}) AS targets (entry_id, country_id)
+                    FROM ({entries_sql}) AS entries (ids),
+                        unnest(entries.ids) AS targets (country_id)
                     GROUP BY targets.country_id
                 ) counts ON counts.country_id = c.id""",  # noqa: S608
             params,
