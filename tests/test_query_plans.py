@@ -191,6 +191,10 @@ LISTS = [
     "/api/v1/threats/?year=2018&year=2019&category={category}&page_size=50",
     "/api/v1/threats/?occurred_before=2016-12-31&page_size=50",
     "/api/v1/threats/?pagination=cursor&page_size=50",
+    # The default order chosen explicitly (the list page's form sends it), and
+    # its reverse: a column that is never null is ordered without NULLS LAST.
+    "/api/v1/threats/?ordering=-occurred_start&target=LT&page_size=50",
+    "/api/v1/threats/?ordering=occurred_start&page_size=50",
     "/api/v1/exercises/?page_size=50",
     "/api/v1/exercises/?host=LT&page_size=50",
     "/api/v1/exercises/?year=2019&page_size=50",
