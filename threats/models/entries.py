@@ -184,34 +184,6 @@ class ThreatEntryQuerySet(TargetCounts, ReviewedQuerySet):
         )
         return len(changed)
 
-    def targeting(self, countries):
-        """Entries targeting any of ``countries``: THE rule of "targets a
-        country", which the ``target`` filter (pages, exports, feeds, map, API),
-        its facet, the country profile and the country list's counts all use.
-
-        An entry targets a country when it names it among its target countries
-        (editors may add any) or happened in it (``location_country``): an
-        incident located in Lithuania targets Lithuania without being listed.
-        ``countries``: countries or their ids, one of them, or an ``OuterRef``
-        to a country (a per-country count in a subquery).
-        """
-        named = self.model.target_countries.through.objects
-        if isinstance(countries, models.OuterRef):
-            # The named targets are one subquery deeper than the entries.
-            named = named.filter(country=models.OuterRef(countries))
-            located = Q(location_country=countries)
-        else:
-            if isinstance(countries, Country | int):
-                countries = [countries]
-            # The rule as the database keeps it on the row (targeted_country_ids):
-            # one condition the planner has statistics for, that the order
-            # indexes carry and a GIN index answers. (An EXISTS beside the OR of
-            # the location became a hash of every entry naming the country,
-            # most of them for LT, built on each request.)
-            ids = sorted({getattr(country, "pk", country) for country in countries})
-            return self.filter(targeted_country_ids__overlap=ids)
-        return self.filter(Q(pk__in=named.values("threatentry")) | located)
-
     def target_monthly_counts(self):
         """Rows for a chart stacked by target country (core/charts.py): these
         entries per month of their start, its precision and country targeted
@@ -488,14 +460,9 @@ class ThreatEntry(ReviewedRecord):
             "counts as a target without being listed here."
         ),
     )
-    # The rule of ``targeting`` stored on the row: the ids of the countries it
-    # names and the one where it happened, sorted. Kept by the database
-    # (triggers on this table and on its target countries, migration 0015), so
-    # every writer keeps it right: admin, API, importer, seed, raw SQL, COPY.
-    # A filter by target is then a condition on the row that the list's
-    # order index carries (walked for a country in most entries) and a GIN
-    # index answers (for a rare one), instead of a semi-join the planner can
-    # only hash whole for Lithuania.
+    # ``targeting``'s rule on the row (ids of the countries named and where it
+    # happened), kept by database triggers (migration 0015) whoever writes, so
+    # that the list's indexes serve the target filter.
     targeted_country_ids = DatabaseKeptArrayField(
         models.BigIntegerField(),
         default=list,

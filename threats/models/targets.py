@@ -1,15 +1,44 @@
-"""Counting the countries threat entries target, by the one rule of
-``ThreatEntryQuerySet.targeting`` (named among the targets, or where it
-happened), in one read of the entries rather than one per country: the list
-page's facet and the countries that have records."""
+"""The one rule of "targets a country" (``ThreatEntryQuerySet.targeting``:
+named among the targets, or where it happened), and counts of the countries
+threat entries target by it, in one read of the entries rather than one per
+country: the list page's facet and the countries that have records."""
 
+from django.db import models
 from django.db.models import Q
 
 from alliances.models import Country
 
 
 class TargetCounts:
-    """ThreatEntryQuerySet's counts of targeted countries."""
+    """ThreatEntryQuerySet's rule of targeting and its counts of targeted
+    countries."""
+
+    def targeting(self, countries):
+        """Entries targeting any of ``countries``: THE rule of "targets a
+        country", which the ``target`` filter (pages, exports, feeds, map, API),
+        its facet, the country profile and the country list's counts all use.
+
+        An entry targets a country when it names it among its target countries
+        (editors may add any) or happened in it (``location_country``): an
+        incident located in Lithuania targets Lithuania without being listed.
+        ``countries``: countries or their ids, one of them, or an ``OuterRef``
+        to a country (a per-country count in a subquery).
+        """
+        named = self.model.target_countries.through.objects
+        if isinstance(countries, models.OuterRef):
+            # The named targets are one subquery deeper than the entries.
+            named = named.filter(country=models.OuterRef(countries))
+            located = Q(location_country=countries)
+        else:
+            if isinstance(countries, Country | int):
+                countries = [countries]
+            # The rule as stored on the row: one condition with statistics, that
+            # the order indexes carry (a common country: walked) and a GIN index
+            # answers (a rare one). An EXISTS beside the OR of the location was
+            # a hash of every entry naming LT, built on each request.
+            ids = sorted({getattr(country, "pk", country) for country in countries})
+            return self.filter(targeted_country_ids__overlap=ids)
+        return self.filter(Q(pk__in=named.values("threatentry")) | located)
 
     def targeted(self, field="pk"):
         """A condition on countries (``field``: the path to their id): one of
