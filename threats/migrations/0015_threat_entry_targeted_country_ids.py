@@ -36,6 +36,10 @@ $$;
 
 -- Target countries added, removed or changed: once per statement, the entries
 -- concerned (an m2m add of three countries is one INSERT, one update here).
+-- The update names the column, so the row trigger above computes the value
+-- once it holds the entry's row lock, in a statement of its own (a fresh
+-- snapshot): two writers changing one entry's targets at once are serialised
+-- on that row, and the second sees the first's committed links.
 CREATE FUNCTION threats_entry_targets_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
