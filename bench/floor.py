@@ -177,13 +177,11 @@ def filters(conn, query):
         conditions.append("e.category_id = ANY(%s)")
         params.append(category_ids)
     if targets:
-        # ThreatEntryQuerySet.targeting: named among the targets, or located there.
-        conditions.append(
-            "(EXISTS (SELECT 1 FROM threats_threatentry_target_countries t "
-            "WHERE t.threatentry_id = e.id AND t.country_id = ANY(%s)) "
-            "OR e.location_country_id = ANY(%s))"
-        )
-        params += [country_ids, country_ids]
+        # ThreatEntryQuerySet.targeting: named among the targets, or located
+        # there, as the database keeps it on the entry (the same column and
+        # indexes the application reads).
+        conditions.append("e.targeted_country_ids && %s::bigint[]")
+        params.append(country_ids)
     return " AND ".join(conditions), params, (country_ids if targets else None)
 
 
@@ -637,7 +635,7 @@ def facet_queries(where, params, target_ids):
     # While countries are chosen, the target facet lists only them (as the page).
     chosen, chosen_params = "", []
     if target_ids is not None:
-        chosen, chosen_params = "WHERE tc.id = ANY(%s)", [target_ids]
+        chosen, chosen_params = "AND tc.id = ANY(%s)", [target_ids]
     return [
         (
             "category",
@@ -657,17 +655,14 @@ def facet_queries(where, params, target_ids):
         ),
         (
             "target",
-            # Entries per country by the one rule (named or located): pairs.
-            f"""SELECT tc.iso2, tc.name, count(*) FROM (
-                    SELECT t.threatentry_id AS entry, t.country_id AS country
-                    FROM threats_threatentry_target_countries t
-                    WHERE t.threatentry_id IN ({entries})
-                    UNION
-                    SELECT e.id, e.location_country_id FROM threats_threatentry e
-                    WHERE {where} AND e.location_country_id IS NOT NULL
-                ) pairs JOIN alliances_country tc ON tc.id = pairs.country {chosen}
+            # Entries per country by the one rule (named or located), as the
+            # database keeps it on the entry: each country once per entry.
+            f"""SELECT tc.iso2, tc.name, count(*) FROM threats_threatentry e
+                CROSS JOIN unnest(e.targeted_country_ids) AS targets (country)
+                JOIN alliances_country tc ON tc.id = targets.country
+                WHERE {where} {chosen}
                 GROUP BY tc.iso2, tc.name ORDER BY 3 DESC, 1, 2""",
-            params + params + chosen_params,
+            params + chosen_params,
         ),
         (
             "year",

@@ -603,13 +603,17 @@ def copy_threats(conn, ref, seed, chunk, first, last):
                 ref.counts["exercises"]
             )
             exercise_links.append((pk, exercise))
-    write_rows(conn, "threats_threatentry", THREAT_COLUMNS, entries)
+    # The target countries before their entries (the foreign keys are checked
+    # at commit): the database keeps each entry's targeted_country_ids, and an
+    # entry copied after its targets gets them as it goes in, where targets
+    # copied after it would rewrite every entry once more.
     write_rows(
         conn,
         "threats_threatentry_target_countries",
         "threatentry_id, country_id",
         target_links,
     )
+    write_rows(conn, "threats_threatentry", THREAT_COLUMNS, entries)
     write_rows(
         conn, "threats_threatentry_sources", "threatentry_id, source_id", source_links
     )

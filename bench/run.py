@@ -164,9 +164,9 @@ def count_queries(endpoints, say):
 class Gunicorn:
     """A gunicorn master we started, on its own port; stopped on exit."""
 
-    def __init__(self, label, app, env, config=None):
+    def __init__(self, label, app, env, config=None, port=None):
         self.label = label
-        self.port = free_port()
+        self.port = port or free_port()
         # gunicorn reads ./gunicorn.conf.py when no config is named: the
         # application runs with the production configuration when there is one,
         # the options below taking precedence.
@@ -421,10 +421,22 @@ def run(args):
             say(
                 f"Starting gunicorn ({WORKERS} sync workers): the application and the floor..."
             )
-            app = Gunicorn("application", f"{module}:{attribute}", env)
+            # BENCH_PORT=N: the application on port N and the floor on N + 1
+            # (a machine shared by several runs, each with its own ports);
+            # otherwise any two free ones.
+            first = (
+                int(os.environ["BENCH_PORT"]) if os.environ.get("BENCH_PORT") else None
+            )
+            app = Gunicorn("application", f"{module}:{attribute}", env, port=first)
             servers.append(app)
             # No project configuration for the floor: its hooks may be Django's.
-            floor = Gunicorn("floor", "bench.floor:app", env, config="/dev/null")
+            floor = Gunicorn(
+                "floor",
+                "bench.floor:app",
+                env,
+                config="/dev/null",
+                port=first + 1 if first else None,
+            )
             servers.append(floor)
             app.wait_ready("/api/v1/threats/?page_size=1")
             floor.wait_ready("/api/v1/threats/?page_size=1")

@@ -8,7 +8,7 @@ import re
 
 import django_filters
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.constants import LOOKUP_SEP
@@ -103,11 +103,25 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
                 continue
             name = self.get_ordering_value(param)
             field = F(name.lstrip("-"))
+            # A column that is never null is ordered plainly: "DESC NULLS
+            # LAST" is the same order, but no DESC index matches it, so
+            # ?ordering=-occurred_start (what the list's form sends for its
+            # default) sorted every matching row instead of walking the index.
+            nulls_last = {"nulls_last": True} if self.nullable(qs, name) else {}
             if name.startswith("-"):
-                ordering.append(field.desc(nulls_last=True))
+                ordering.append(field.desc(**nulls_last))
             else:
-                ordering.append(field.asc(nulls_last=True))
+                ordering.append(field.asc(**nulls_last))
         return qs.order_by(*ordering, *self.tiebreak)
+
+    @staticmethod
+    def nullable(qs, name):
+        """Whether the ordered column (a field of the list's own model) may
+        be null; a path across relations is taken as nullable."""
+        try:
+            return qs.model._meta.get_field(name.lstrip("-")).null
+        except FieldDoesNotExist:
+            return True
 
 
 def reject_nul(value):

@@ -24,14 +24,17 @@ def _pascal(name):
 def track_history(model):
     """Class decorator: keep a snapshot of ``model`` on every insert/update/delete.
 
-    Generated columns (the search vectors) are left out of the snapshot: they are
-    derived from the other columns. Changes to a record's sources (its
+    Generated columns (the search vectors) and columns the database keeps from
+    other tables are left out of the snapshot: they are derived. Changes to a record's sources (its
     many-to-many ``sources`` table) are tracked as "sources.add"/"sources.remove".
     """
     exclude = [
         field.name
         for field in model._meta.local_fields
+        # Also the columns the database keeps from other tables (an entry's
+        # targeted countries): their changes are recorded where they happen.
         if isinstance(field, models.GeneratedField)
+        or getattr(field, "kept_by_database", False)
     ]
     pghistory.track(
         pghistory.InsertEvent(),

@@ -15,6 +15,7 @@ import datetime
 
 import pgtrigger
 from django.apps import apps
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import models
 from django.db.models import Q, Value
@@ -215,7 +216,7 @@ def _compared_fields(model):
         for field in model._meta.concrete_fields
         if not field.primary_key
         and field.name not in ("created", "updated")
-        and not isinstance(field, models.GeneratedField)
+        and not kept_by_database(field)
     ]
 
 
@@ -559,6 +560,24 @@ class ReviewedRecord(SourcedRecord):
     @property
     def is_public(self):
         return self.publication_status == Status.PUBLISHED
+
+
+class DatabaseKeptArrayField(ArrayField):
+    """An array column the database keeps from other rows (triggers installed
+    by the migration that adds it), so that an index can serve a filter
+    across a relation. The application never sets it: whatever a save
+    writes there, the trigger replaces. History, revisions and the check
+    for an unchanged save leave it out, as they do a generated column."""
+
+    kept_by_database = True
+
+
+def kept_by_database(field):
+    """Whether ``field``'s value is the database's to compute (a generated
+    column, or a ``DatabaseKeptArrayField``), not something an editor wrote."""
+    return isinstance(field, models.GeneratedField) or getattr(
+        field, "kept_by_database", False
+    )
 
 
 def published_index(name, fields=(), expressions=(), include=None):

@@ -99,15 +99,17 @@ def same(field, first, second):
 
 def editable_fields(model, parent_field=None):
     """The fields a revision may write: concrete columns and lists of related
-    records, not the id, timestamps, generated columns or the row's parent."""
+    records, not the id, timestamps, columns the database computes or the row's parent."""
     fields = []
     for field in model._meta.get_fields():
         if field.auto_created or (not field.concrete and not field.many_to_many):
             continue
         if field.name in UNREVISABLE or field.name == parent_field:
             continue
-        if getattr(field, "generated", False) or field.name in getattr(
-            model, "WORKFLOW_FIELDS", ()
+        if (
+            getattr(field, "generated", False)
+            or getattr(field, "kept_by_database", False)
+            or field.name in getattr(model, "WORKFLOW_FIELDS", ())
         ):
             continue
         fields.append(field)

@@ -176,8 +176,9 @@ def threat(sources=None, targets=(), **extra):
     obj = ThreatEntry.objects.create(**values)
     obj.sources.set(sources or [source()])
     obj.target_countries.set(targets)
-    # The ratings the sources gave it (saved by ThreatEntry.refresh_assessment).
-    obj.refresh_from_db(fields=[*DERIVED_RATINGS, "updated"])
+    # The ratings the sources gave it (saved by ThreatEntry.refresh_assessment)
+    # and the countries it targets (kept by the database).
+    obj.refresh_from_db(fields=[*DERIVED_RATINGS, "updated", "targeted_country_ids"])
     return obj
 
 

@@ -99,6 +99,28 @@ def test_generated_ratings_are_those_the_application_derives(generated):
     assert entries.refresh_assessment() == 0
 
 
+def test_generated_entries_target_what_their_rows_say(generated):
+    """The database keeps each entry's targeted countries as the COPY goes in
+    (the generator writes the targets first): the stored list is the rule's."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT count(*), count(*) FILTER (
+                WHERE e.targeted_country_ids IS DISTINCT FROM ARRAY(
+                    SELECT t.country_id FROM threats_threatentry_target_countries t
+                    WHERE t.threatentry_id = e.id
+                    UNION SELECT e.location_country_id
+                    WHERE e.location_country_id IS NOT NULL
+                    ORDER BY 1
+                )
+            ) FROM threats_threatentry e
+            """
+        )
+        entries, wrong = cursor.fetchone()
+    assert entries >= ROWS
+    assert wrong == 0
+
+
 def test_every_generated_record_has_its_insert_event(generated):
     """The history triggers are paused during the load and their insert events
     written afterwards: nothing is missing from the history."""

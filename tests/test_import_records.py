@@ -334,7 +334,7 @@ def test_csv_rows_use_pipes_for_lists(tmp_path, countries):
 
 
 def test_a_threat_in_the_facts_shape_gets_an_attribution_and_a_rating(tmp_path):
-    factories.country("LT", "Lithuania")
+    lithuania = factories.country("LT", "Lithuania")
     record = {
         "id": "thr-test-ddos",
         "kind": "threat",
@@ -362,6 +362,7 @@ def test_a_threat_in_the_facts_shape_gets_an_attribution_and_a_rating(tmp_path):
         "claimed",
     )
     assert [c.iso2 for c in entry.target_countries.all()] == ["LT"]
+    assert entry.targeted_country_ids == [lithuania.pk]  # kept by the database
     # Its one source's publisher ("X") is new, so not rated: no letter (never a
     # placeholder F), and one publisher alone gives 6 (truth cannot be judged).
     assert (entry.source_reliability, entry.information_credibility) == ("", 6)

@@ -44,8 +44,9 @@ FILTER_READS = {
     "threats": {
         "occurred_after": ["occurred_start", "occurred_end"],
         "occurred_before": ["occurred_start"],
-        # ThreatEntryQuerySet.targeting: named among the targets, or located there.
-        "target": ["target_countries", "location_country"],
+        # ThreatEntryQuerySet.targeting: named among the targets, or located
+        # there; read from the list of both the database keeps on the entry.
+        "target": ["target_countries", "location_country", "targeted_country_ids"],
     },
     "memberships": {
         "as_of": ["joined", "left"],

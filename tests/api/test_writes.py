@@ -12,6 +12,7 @@ from alliances.models import Agreement, AgreementParty, Country
 from core.api.serializers import AtlasModelSerializer
 from exercises.models import Exercise
 from tests import factories
+from threats.models import ThreatEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -298,3 +299,28 @@ def test_a_refused_write_in_the_database_leaves_no_half_record(editor_api):
     assert response.status_code == 400
     assert not Agreement.objects.filter(slug="pact").exists()
     assert lithuania.agreement_parties.count() == 0
+
+
+def test_an_api_write_of_targets_and_place_is_what_the_target_filter_finds(editor_api):
+    # The countries an entry targets are kept on it by the database
+    # (targeted_country_ids): a write through the API changes the filter's
+    # answer in the same request.
+    lithuania, norway = factories.country("LT"), factories.country("NO")
+    entry = factories.threat(
+        slug="draft", publication_status="draft", published_at=None, targets=[]
+    )
+    response = editor_api.patch(
+        "/api/v1/threats/draft/",
+        {"target_countries": ["NO"], "location_country": "LT"},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    stored = ThreatEntry.objects.values_list("targeted_country_ids", flat=True)
+    assert stored.get(pk=entry.pk) == sorted([lithuania.pk, norway.pk])
+    response = editor_api.patch(
+        "/api/v1/threats/draft/",
+        {"target_countries": [], "location_country": None},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert stored.get(pk=entry.pk) == []

@@ -23,6 +23,7 @@ from core.dates import (
 from core.history import track_history
 from core.kinds import SearchKind, TimelineKind
 from core.models import (
+    DatabaseKeptArrayField,
     ReviewedQuerySet,
     ReviewedRecord,
     Status,
@@ -206,36 +207,6 @@ class ThreatEntryQuerySet(TargetCounts, ReviewedQuerySet):
             ],
         )
         return len(changed)
-
-    def targeting(self, countries):
-        """Entries targeting any of ``countries``: THE rule of "targets a
-        country", which the ``target`` filter (pages, exports, feeds, map, API),
-        its facet, the country profile and the country list's counts all use.
-
-        An entry targets a country when it names it among its target countries
-        (editors may add any) or happened in it (``location_country``): an
-        incident located in Lithuania targets Lithuania without being listed.
-        ``countries``: countries or their ids, one of them, or an ``OuterRef``
-        to a country (a per-country count in a subquery).
-        """
-        named = self.model.target_countries.through.objects
-        if isinstance(countries, models.OuterRef):
-            # The named targets are one subquery deeper than the entries.
-            named = named.filter(country=models.OuterRef(countries))
-            located = Q(location_country=countries)
-        else:
-            if isinstance(countries, Country | int):
-                countries = [countries]
-            # EXISTS per entry (the link table's unique index answers it), not
-            # IN: beside the OR, IN becomes a hash of every entry naming the
-            # country (most of them, for LT) built on each request.
-            named = named.filter(
-                threatentry=models.OuterRef("pk"), country__in=countries
-            )
-            return self.filter(
-                models.Exists(named.order_by()) | Q(location_country__in=countries)
-            )
-        return self.filter(Q(pk__in=named.values("threatentry")) | located)
 
     def target_monthly_counts(self):
         """Rows for a chart stacked by target country (core/charts.py): these
@@ -545,6 +516,16 @@ class ThreatEntry(ReviewedRecord):
             "counts as a target without being listed here."
         ),
     )
+    # ``targeting``'s rule on the row (ids of the countries named and where it
+    # happened), kept by database triggers (migration 0015) whoever writes, so
+    # that the list's indexes serve the target filter.
+    targeted_country_ids = DatabaseKeptArrayField(
+        models.BigIntegerField(),
+        default=list,
+        blank=True,
+        editable=False,
+        verbose_name=_("targeted countries (ids)"),
+    )
     targets_note = models.TextField(
         _("targets"),
         blank=True,
@@ -646,12 +627,13 @@ class ThreatEntry(ReviewedRecord):
             GinIndex(fields=["search_vector"], name="threat_entry_search"),
             trigram_index("title", "threat_entry_title_trgm"),
             # The lists' default order (newest first), alone and after a
-            # category; with the id and the country where it happened, so a
-            # bounded count by category and target reads the index only.
+            # category; with the id, the country where it happened and the
+            # countries targeted, so a bounded count by category and target
+            # reads the index only.
             published_index(
                 "threat_entry_pub_order",
                 ["-occurred_start", "title"],
-                include=["location_country", "id"],
+                include=["location_country", "id", "targeted_country_ids"],
             ),
             # Also the few columns the list page's facet counts and the home
             # chart count: they read it, not the wide rows.
@@ -667,7 +649,15 @@ class ThreatEntry(ReviewedRecord):
                     "source_reliability",
                     "geo_precision",
                     "sea_area",
+                    "targeted_country_ids",
                 ],
+            ),
+            # A target country named by few entries: its entries from here,
+            # then sorted (a common one walks the order indexes above).
+            GinIndex(
+                fields=["targeted_country_ids"],
+                name="threat_entry_pub_targets",
+                condition=Q(publication_status=Status.PUBLISHED),
             ),
             folded_index("title", "threat_entry_title_folded"),
             newest_published_index("threat_entry_pub_newest"),
