@@ -29,3 +29,19 @@ class RedisCache(redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+        self._scripts = {}
+
+    def run_script(self, source, keys, args):
+        """A Lua script run in Redis, in one round trip (EVALSHA, loaded on
+        first use), on ``keys`` named as this cache names them (prefix,
+        version): several steps on a key done atomically, where get() and
+        set() would take a round trip each and race each other."""
+        client = self._cache.get_client(write=True)
+        script = self._scripts.get(source)
+        if script is None:
+            script = self._scripts[source] = client.register_script(source)
+        return script(
+            keys=[self.make_and_validate_key(key) for key in keys],
+            args=args,
+            client=client,
+        )
