@@ -224,17 +224,25 @@ class Representation:
                 for field in map(ThreatEntry._meta.get_field, ("latitude", "longitude"))
             )
         self.latitude, self.longitude = Representation._decimals
+        self.countries = {}
 
     def many(self, page):
         return [self.one(row, row["related"]) for row in page]
 
     def country(self, pk, iso2, name):
-        return {
-            "id": pk,
-            "url": self.urls.join(self.urls.country, iso2),
-            "iso2": iso2,
-            "name": name,
-        }
+        # One dict per country and page: a page names the same few countries
+        # again and again (targets, targeted, located), and nothing changes
+        # these dicts once built.
+        key = (pk, iso2, name)
+        found = self.countries.get(key)
+        if found is None:
+            found = self.countries[key] = {
+                "id": pk,
+                "url": self.urls.join(self.urls.country, iso2),
+                "iso2": iso2,
+                "name": name,
+            }
+        return found
 
     def one(self, row, found):
         urls = self.urls
