@@ -164,9 +164,9 @@ def count_queries(endpoints, say):
 class Gunicorn:
     """A gunicorn master we started, on its own port; stopped on exit."""
 
-    def __init__(self, label, app, env, config=None):
+    def __init__(self, label, app, env, config=None, port=None):
         self.label = label
-        self.port = free_port()
+        self.port = port or free_port()
         # gunicorn reads ./gunicorn.conf.py when no config is named: the
         # application runs with the production configuration when there is one,
         # the options below taking precedence.
@@ -365,6 +365,14 @@ def print_table(endpoints, results):
         )
 
 
+def bench_port(offset):
+    """``BENCH_PORT``: the application listens on it and the floor on the next
+    one (several people measuring on one machine each keep to their own ports);
+    without it, each takes a free port the system gives."""
+    base = os.environ.get("BENCH_PORT")
+    return int(base) + offset if base else None
+
+
 def _stop_on_sigterm(*_args):
     raise SystemExit(143)
 
@@ -421,10 +429,14 @@ def run(args):
             say(
                 f"Starting gunicorn ({WORKERS} sync workers): the application and the floor..."
             )
-            app = Gunicorn("application", f"{module}:{attribute}", env)
+            app = Gunicorn(
+                "application", f"{module}:{attribute}", env, port=bench_port(0)
+            )
             servers.append(app)
             # No project configuration for the floor: its hooks may be Django's.
-            floor = Gunicorn("floor", "bench.floor:app", env, config="/dev/null")
+            floor = Gunicorn(
+                "floor", "bench.floor:app", env, config="/dev/null", port=bench_port(1)
+            )
             servers.append(floor)
             app.wait_ready("/api/v1/threats/?page_size=1")
             floor.wait_ready("/api/v1/threats/?page_size=1")
