@@ -416,6 +416,9 @@ class CountryFilterSet(AtlasFilterSet):
         model = Country
         fields = ["q", "has_records"]
 
+    # Without parameters it still filters: the default below.
+    unfiltered_without_parameters = False
+
     def __init__(self, data=None, *args, **kwargs):
         # Without a choice, show the countries in the records: bind the default
         # so the form shows it selected and exports apply it too.

@@ -1,4 +1,4 @@
-"""``python -m bench run|search|capacity|reset|prepare`` (the Makefile's bench
+"""``python -m bench run|search|capacity|profile|reset|prepare`` (the Makefile's bench
 targets)."""
 
 import argparse
@@ -25,6 +25,21 @@ def main(argv=None):
     )
     capacity.add_argument("--rows", type=int, default=20_000)
     capacity.add_argument("--seconds", type=int, default=10)
+    profile = commands.add_parser(
+        "profile", help="application CPU per request, in this process (cProfile)"
+    )
+    profile.add_argument("--rows", type=int, default=200_000)
+    profile.add_argument("--requests", type=int, default=200)
+    profile.add_argument("--warmup", type=int, default=20)
+    profile.add_argument(
+        "--top", type=int, default=0, help="print cProfile's N costliest functions"
+    )
+    profile.add_argument("--sort", default="tottime", help="cProfile's sort key")
+    profile.add_argument(
+        "paths",
+        nargs="*",
+        help="paths to request (cursor_deep: the benchmark's deep cursor page)",
+    )
     prepare = commands.add_parser("prepare", help="only create and fill the database")
     prepare.add_argument("--rows", type=int, default=200_000)
     commands.add_parser("reset", help="drop every benchmark database")
@@ -46,6 +61,10 @@ def main(argv=None):
         from bench.capacity import run as run_capacity
 
         return run_capacity(args)
+    if args.command == "profile":
+        from bench.profile import run as run_profile
+
+        return run_profile(args)
     if args.command == "run":
         from bench.run import run as run_bench
 

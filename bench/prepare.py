@@ -30,6 +30,10 @@ def django_env(url, **extra):
     env.update(
         DATABASE_URL=url,
         DJANGO_DEBUG="0",
+        # Production's persistent connections (config/settings.py: 60 s without
+        # DEBUG). A .env made from .env.example before it left this to the
+        # default says 0, which would open a connection per request.
+        DATABASE_CONN_MAX_AGE="60",
         DJANGO_API_ANON_RATE="100000000/second",
         # Likewise the visitors' limits of the pages (core/ratelimit.py: 120
         # pages, 30 searches, 10 exports a minute per address by default),

@@ -365,6 +365,14 @@ def print_table(endpoints, results):
         )
 
 
+def bench_port(offset):
+    """``BENCH_PORT``: the application listens on it and the floor on the next
+    one (several people measuring on one machine each keep to their own ports);
+    without it, each takes a free port the system gives."""
+    base = os.environ.get("BENCH_PORT")
+    return int(base) + offset if base else None
+
+
 def _stop_on_sigterm(*_args):
     raise SystemExit(143)
 
@@ -421,21 +429,13 @@ def run(args):
             say(
                 f"Starting gunicorn ({WORKERS} sync workers): the application and the floor..."
             )
-            # BENCH_PORT=N: the application on port N and the floor on N + 1
-            # (a machine shared by several runs, each with its own ports);
-            # otherwise any two free ones.
-            first = (
-                int(os.environ["BENCH_PORT"]) if os.environ.get("BENCH_PORT") else None
+            app = Gunicorn(
+                "application", f"{module}:{attribute}", env, port=bench_port(0)
             )
-            app = Gunicorn("application", f"{module}:{attribute}", env, port=first)
             servers.append(app)
             # No project configuration for the floor: its hooks may be Django's.
             floor = Gunicorn(
-                "floor",
-                "bench.floor:app",
-                env,
-                config="/dev/null",
-                port=first + 1 if first else None,
+                "floor", "bench.floor:app", env, config="/dev/null", port=bench_port(1)
             )
             servers.append(floor)
             app.wait_ready("/api/v1/threats/?page_size=1")

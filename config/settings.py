@@ -260,7 +260,8 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # One Redis client per pool, not one per call (core/cache.py).
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("ATLAS_CACHE_KEY_PREFIX", "atlas"),
             # A Redis that does not answer must not hold requests for long.
@@ -497,7 +498,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
-        "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"
+        "core.api.permissions.ModelPermissionsOrAnonReadOnly"
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "core.api.renderers.JSONRenderer",

@@ -66,6 +66,21 @@ def csv_cell(value):
     return value
 
 
+def csv_value(value):
+    """``escape_formula(csv_cell(value))``: what a cell of a CSV file holds.
+    Most cells are text, whole numbers or nothing, answered first: an export
+    of 200 records has some 9,000 cells, and the general path's type checks
+    were half of the API's CSV time."""
+    kind = type(value)
+    if kind is str:
+        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    if value is None:
+        return ""
+    if kind is int:
+        return value
+    return escape_formula(csv_cell(value))
+
+
 def vague_iso(value, precision):
     """A vague date in ISO 8601 at its precision: 2016, 2016-10 or 2016-10-05."""
     if value is None:
@@ -91,7 +106,7 @@ def write_csv(out, header, rows):
     writer = csv.writer(out)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([escape_formula(csv_cell(row.get(key))) for key in header])
+        writer.writerow([csv_value(row.get(key)) for key in header])
 
 
 class _Echo:
@@ -111,9 +126,7 @@ def csv_lines(rows, trailer=None):
         if header is None:
             header = list(row)
             yield writer.writerow(header)
-        yield writer.writerow(
-            [escape_formula(csv_cell(row.get(key))) for key in header]
-        )
+        yield writer.writerow([csv_value(row.get(key)) for key in header])
     if header is None:
         yield writer.writerow([])
     if trailer:

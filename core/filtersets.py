@@ -64,6 +64,23 @@ class AtlasFilterSet(django_filters.FilterSet):
     form's "unknown"): ``?has_caution=maybe`` is an error, not no filter."""
 
     keep_empty = ()
+    # Whether a query that names none of the filters' parameters leaves the
+    # records as they are (every filter passes an empty value through). True
+    # for every FilterSet but one that binds a default (CountryFilterSet), and
+    # tests/test_filterset_fast_path.py holds each to it: the API then skips
+    # building the FilterSet and its form for such a query (``names_any``).
+    unfiltered_without_parameters = True
+
+    @classmethod
+    def names_any(cls, params):
+        """Whether any of the query's parameter names is one a filter's form
+        field reads: its own name, or the name and a suffix (a range widget's
+        ``<name>_min``, ``<name>_after``, a multi-widget's ``<name>_0``)."""
+        names = cls.base_filters
+        return any(
+            key in names or any(key.startswith(f"{name}_") for name in names)
+            for key in params
+        )
 
     def __init__(self, data=None, *args, **kwargs):
         if data is not None:

@@ -174,3 +174,33 @@ def test_a_difference_between_app_and_floor_is_reported():
         "</li></ol>"
     )
     assert parity.compare("html", page.encode(), page.replace("2 ", "3 ").encode())
+
+
+def test_the_application_runs_with_production_connections():
+    """Persistent connections as in production, even with a .env made from an
+    older .env.example (DATABASE_CONN_MAX_AGE=0: a connection per request)."""
+    from bench.prepare import django_env
+
+    env = django_env("postgresql://postgres@127.0.0.1/x")
+    assert int(env["DATABASE_CONN_MAX_AGE"]) > 0
+    assert env["DJANGO_DEBUG"] == "0"
+
+
+def test_profile_requests_go_through_the_wsgi_application(generated):
+    """``python -m bench profile`` answers each path as gunicorn's worker would."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    from bench import profile
+
+    # The handler would close the test's connection, and its transaction.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        status, size = profile.request(WSGIHandler(), "/api/v1/threats/?page_size=5")
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    assert status.startswith("200")
+    assert size > 1000

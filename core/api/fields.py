@@ -6,7 +6,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -25,6 +25,22 @@ from core.publication import is_hidden
 _WEB_PLACEHOLDER = "x0key0x"
 
 
+# Paths reverse() gave, per process: they depend only on the URL configuration,
+# the script prefix and the language, which are part of the key. A list page
+# names eight kinds of record; reversing each on every request cost a
+# millisecond of the API's fast path.
+_PATHS = {}
+
+
+def _path(key, build):
+    urlconf = get_urlconf(settings.ROOT_URLCONF)
+    full_key = (key, urlconf, get_script_prefix(), translation.get_language())
+    path = _PATHS.get(full_key)
+    if path is None:
+        path = _PATHS[full_key] = build()
+    return path
+
+
 def _cached_prefix(request, key, build):
     """A URL prefix computed once per request: reverse() per row is slow."""
     cache = getattr(request, "_atlas_url_prefixes", None)
@@ -33,7 +49,7 @@ def _cached_prefix(request, key, build):
         if request is not None:
             request._atlas_url_prefixes = cache
     if key not in cache:
-        path = build()
+        path = _path(key, build)
         absolute = request is not None and path
         cache[key] = request.build_absolute_uri(path) if absolute else path
     return cache[key]

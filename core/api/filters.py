@@ -254,11 +254,24 @@ class AtlasFilterBackend(filters.DjangoFilterBackend):
     """
 
     def filter_queryset(self, request, queryset, view):
-        for name, values in request.query_params.lists():
+        params = request.query_params
+        for name, values in params.lists():
             if "\x00" in name or any("\x00" in value for value in values):
                 raise exceptions.ValidationError(
                     {name.replace("\x00", ""): [force_str(NUL_MESSAGE)]}
                 )
+        filterset_class = self.get_filterset_class(view, queryset)
+        if (
+            filterset_class is not None
+            and issubclass(filterset_class, AtlasFilterSet)
+            and filterset_class.unfiltered_without_parameters
+            and not filterset_class.names_any(params)
+        ):
+            # No filter named (a plain page, a cursor walk): nothing to select,
+            # and nothing to refuse. Building the FilterSet would deep-copy its
+            # filters, build a form class and form and clean every field
+            # (a few milliseconds a request) to leave the records as they are.
+            return queryset
         return super().filter_queryset(request, queryset, view)
 
 

@@ -207,32 +207,42 @@ def related(ids, request):
 class Representation:
     """Turns the dicts of ``rows`` into what ThreatEntrySerializer shows."""
 
+    # The coordinates' serializer fields, built once (they hold no state).
+    _decimals = None
+
     def __init__(self, request):
         self.request = request
         self.urls = Urls(request)
         self.zone = timezone.get_current_timezone()
-        fields = ThreatEntry._meta
-        self.latitude = serializers.DecimalField(
-            max_digits=fields.get_field("latitude").max_digits,
-            decimal_places=fields.get_field("latitude").decimal_places,
-            coerce_to_string=False,
-        )
-        self.longitude = serializers.DecimalField(
-            max_digits=fields.get_field("longitude").max_digits,
-            decimal_places=fields.get_field("longitude").decimal_places,
-            coerce_to_string=False,
-        )
+        if Representation._decimals is None:
+            Representation._decimals = tuple(
+                serializers.DecimalField(
+                    max_digits=field.max_digits,
+                    decimal_places=field.decimal_places,
+                    coerce_to_string=False,
+                )
+                for field in map(ThreatEntry._meta.get_field, ("latitude", "longitude"))
+            )
+        self.latitude, self.longitude = Representation._decimals
+        self.countries = {}
 
     def many(self, page):
         return [self.one(row, row["related"]) for row in page]
 
     def country(self, pk, iso2, name):
-        return {
-            "id": pk,
-            "url": self.urls.join(self.urls.country, iso2),
-            "iso2": iso2,
-            "name": name,
-        }
+        # One dict per country and page: a page names the same few countries
+        # again and again (targets, targeted, located), and nothing changes
+        # these dicts once built.
+        key = (pk, iso2, name)
+        found = self.countries.get(key)
+        if found is None:
+            found = self.countries[key] = {
+                "id": pk,
+                "url": self.urls.join(self.urls.country, iso2),
+                "iso2": iso2,
+                "name": name,
+            }
+        return found
 
     def one(self, row, found):
         urls = self.urls
