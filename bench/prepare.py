@@ -40,6 +40,10 @@ def django_env(url, **extra):
         DJANGO_FEED_RATE="100000000/second",
         DJANGO_MAP_DATA_RATE="100000000/second",
         DJANGO_LOG_LEVEL="WARNING",
+        # Production keeps each worker's database connection (60 s unless set);
+        # a development .env says 0 (a new connection, and a new PostgreSQL
+        # backend, for every request), which the settings would otherwise read.
+        DATABASE_CONN_MAX_AGE="60",
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         # Production settings expect collectstatic's manifest (make prod runs
         # it); the benchmark does not run it, and without the manifest every
