@@ -34,6 +34,7 @@ from config.pages.mapgrid import (
 )
 from core.datacache import cached
 from core.exports import point_feature
+from core.httpcache import anonymous_page
 from core.models import display_name
 from core.templatetags.atlas import vague_range
 from exercises.filtersets import ExerciseFilterSet
@@ -432,6 +433,9 @@ class MapDataView(View):
     alone in their cell. ``count`` says how many records are in view; 400 on bad
     filters."""
 
+    # The same query's answer, kept as bytes for anonymous readers: no
+    # FilterSets built, no JSON written, until the data version changes.
+    @anonymous_page("map-data")
     def get(self, request):
         filters = MapFilters(request.GET)
         if not filters.is_valid():
