@@ -12,6 +12,7 @@ instead of one per operation, and ``incr`` in one round trip.
   every counted request (core/ratelimit.py), and a key that expires between
   the two comes back as a counter without an expiry. Here one script does
   both, atomically; a missing key is still a ``ValueError``.
+- ``count()``: a fixed-window counter in one round trip (core/ratelimit.py).
 """
 
 from django.core.cache.backends import redis as django_redis
@@ -54,3 +55,14 @@ class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def count(self, key, timeout, version=None):
+        """Add one to the counter ``key``, made (expiring after ``timeout``
+        seconds) when there is none, and return it: one round trip (SET NX
+        then INCR, pipelined) where ``add`` then ``incr`` take two."""
+        key = self.make_and_validate_key(key, version=version)
+        client = self._cache.get_client(key, write=True)
+        pipeline = client.pipeline(transaction=False)
+        pipeline.set(key, 0, ex=timeout, nx=True)
+        pipeline.incr(key)
+        return pipeline.execute()[1]
