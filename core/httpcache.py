@@ -194,13 +194,19 @@ class PublicCacheMiddleware:
         patch_vary_headers(response, vary)
 
 
-def anonymous_page(name, *, query=True):
+def full_path(request):
+    """``anonymous_page``'s default: a page differs with its whole URL."""
+    return [request.get_full_path()]
+
+
+def anonymous_page(name, *, vary=full_path):
     """Decorate a view's ``get``: an anonymous reader's 200 (its bytes and
     content type) is kept in the shared cache and answered from it while the
-    data version, language, day, release and URL are the same, so a
-    publication shows at once (the version is in the key). ``query=False``:
-    only the bare URL is kept (a page that merely echoes its query string
-    would otherwise fill the cache with a copy per query).
+    data version, language, day, release, host and path are the same, so a
+    publication shows at once (the version is in the key). ``vary(request)``
+    gives what else the answer depends on (by default the query string), or
+    None for a request not to be kept (a page that merely echoes any query
+    string would otherwise fill the cache with a copy per query).
 
     Only when PublicCacheMiddleware took the request as anonymous and read its
     version (``request_version``): never for an editor, a session, a token or
@@ -211,7 +217,7 @@ def anonymous_page(name, *, query=True):
     def decorator(get):
         @functools.wraps(get)
         def wrapper(view, request, *args, **kwargs):
-            key = _page_key(name, request, query)
+            key = _page_key(name, request, vary)
             if key is None:
                 return get(view, request, *args, **kwargs)
             try:
@@ -241,28 +247,34 @@ def anonymous_page(name, *, query=True):
     return decorator
 
 
-def _page_key(name, request, query):
+def _page_key(name, request, vary):
     version = request_version.get()
     if (
         version is None
         or request.method not in ("GET", "HEAD")
         or not is_anonymous(request)
         or CookieStorage.cookie_name in request.COOKIES
-        or (not query and request.META.get("QUERY_STRING"))
         or in_transaction()
     ):
         return None
+    parts = vary(request)
+    if parts is None:
+        return None
     # What the page shows besides the data (public_etag's parts): the day
     # ("under way"), the code and templates (the release), the absolute URLs
-    # (scheme and host) and the query it echoes; the language is in the key.
-    vary = [
-        settings.ATLAS_RELEASE,
-        timezone.localdate().isoformat(),
-        request.scheme,
-        request.get_host(),
-        request.get_full_path(),
-    ]
-    return cache_key(f"page:{name}", version.number, vary)
+    # (scheme and host) and the path; the language is in the key.
+    return cache_key(
+        f"page:{name}",
+        version.number,
+        [
+            settings.ATLAS_RELEASE,
+            timezone.localdate().isoformat(),
+            request.scheme,
+            request.get_host(),
+            request.path,
+            *parts,
+        ],
+    )
 
 
 def _keepable(request, response):

@@ -149,3 +149,34 @@ def test_bad_map_filters_stay_a_400(client):
         response = client.get(MAP_DATA, {"year": "soon"})
         assert response.status_code == 400
         assert "year" in response.json()["errors"]
+
+
+def test_nearby_map_views_share_one_kept_answer(client, monkeypatch):
+    """Kept per view snapped to its grid, as the cells are: panning a little
+    is answered from the cache, without building the FilterSets, and the cache
+    does not fill with a copy per pixel of panning."""
+    from config.pages import maps
+
+    factories.threat(title="Drone over the lake", **mapped())
+    built = []
+    original = maps.MapFilters.__init__
+
+    def counting(self, query):
+        built.append(query.urlencode())
+        original(self, query)
+
+    monkeypatch.setattr(maps.MapFilters, "__init__", counting)
+    first = client.get(MAP_DATA, {"bbox": "20.0,53.0,28.0,57.0", "zoom": "6"})
+    nearby = client.get(MAP_DATA, {"bbox": "20.001,53.0,28.001,57.0", "zoom": "6"})
+    closer = client.get(MAP_DATA, {"bbox": "23.0,54.0,25.0,56.0", "zoom": "9"})
+
+    assert len(built) == 2  # the first view and the closer one
+    assert nearby.content == first.content
+    assert titles(closer) == {"Drone over the lake"}
+
+
+def test_a_bad_map_view_is_never_kept(client):
+    for _attempt in range(2):
+        response = client.get(MAP_DATA, {"bbox": "east,of,eden,x"})
+        assert response.status_code == 400
+        assert "bbox" in response.json()["errors"]

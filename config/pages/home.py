@@ -295,7 +295,11 @@ class HomeView(TemplateView):
 
     # An anonymous reader gets the page as rendered for the first one at this
     # data version (and language, day, release): a cache read, no rendering.
-    @anonymous_page("home", query=False)
+    # Its bare URL only: with a query string (which the page echoes in the
+    # search box and the language links) it is rendered each time.
+    @anonymous_page(
+        "home", vary=lambda request: None if request.META.get("QUERY_STRING") else []
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
