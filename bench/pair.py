@@ -13,11 +13,30 @@ import uuid
 
 import psycopg
 
+# BENCH_PORT=<first>: take ports from <first> on (PORT_RANGE of them) instead of
+# any the system offers, for a machine where each user keeps to a range.
+PORT_RANGE = 20
+_handed_out = set()
+
 
 def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    first = os.environ.get("BENCH_PORT")
+    if not first:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            return probe.getsockname()[1]
+    # A port handed out is not bound until its server starts: never twice.
+    for port in range(int(first), int(first) + PORT_RANGE):
+        if port in _handed_out:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise SystemExit(f"no free port in {first}-{int(first) + PORT_RANGE - 1}")
 
 
 class StreamingPair:

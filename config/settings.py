@@ -260,7 +260,7 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # One Redis client per pool, not one per call (core/cache.py).
+            # Django's, with one Redis client per pool (core/cache.py).
             "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("ATLAS_CACHE_KEY_PREFIX", "atlas"),

@@ -23,7 +23,7 @@ import contextlib
 import logging
 
 from django.apps import apps
-from django.db import DEFAULT_DB_ALIAS, connection, connections, router
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models.signals import post_migrate
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,8 @@ VALUES (1, nextval('atlas_dataversion_number_seq'), clock_timestamp())
 ON CONFLICT (id) DO UPDATE
     SET number = EXCLUDED.number, changed_at = EXCLUDED.changed_at
 """
+
+VERSION_SQL = "SELECT number, changed_at FROM atlas_dataversion WHERE id = 1"
 
 
 @contextlib.contextmanager
@@ -137,29 +139,15 @@ class Version:
         return f"Version({self.number}, {self.changed_at!r})"
 
 
-_VERSION_SQL = None
-
-
 def current_version():
-    """One query, on the database the router picks for reads: with read
+    """One query, on the database the router reads the model from: with read
     replicas it goes wherever reads go, and there it matches the data it
-    describes. Written as SQL once per process: every anonymous read asks
-    (core/httpcache.py), and the ORM compiled the same statement each time."""
-    global _VERSION_SQL
+    describes. Written out rather than built by the ORM: every anonymous
+    request makes it, and building the query cost more CPU than running it."""
     from core.models import DataVersion
 
-    if _VERSION_SQL is None:
-        meta = DataVersion._meta
-        quote = connection.ops.quote_name
-        # Names from the model, nothing from a request.
-        _VERSION_SQL = "SELECT {}, {} FROM {} WHERE {} = 1".format(  # noqa: S608
-            quote(meta.get_field("number").column),
-            quote(meta.get_field("changed_at").column),
-            quote(meta.db_table),
-            quote(meta.pk.column),
-        )
-    alias = router.db_for_read(DataVersion) or DEFAULT_DB_ALIAS
-    with connections[alias].cursor() as cursor:
-        cursor.execute(_VERSION_SQL)
+    connection = connections[router.db_for_read(DataVersion) or DEFAULT_DB_ALIAS]
+    with connection.cursor() as cursor:
+        cursor.execute(VERSION_SQL)
         row = cursor.fetchone()
     return Version(*row) if row else Version(0, None)

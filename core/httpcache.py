@@ -21,13 +21,22 @@ Never public: a response to a logged-in editor or to any request with a
 session (``private, no-store``), one that sets a cookie, and anything but a
 200 (errors, limits, outages, redirects: ``no-store`` unless the view said
 otherwise).
+
+``anonymous_page(name)`` keeps a view's rendered 200 for anonymous readers in
+the shared cache (core/datacache.py), keyed like the ETag (data version,
+language, day, release, URL): the home page and the map data, read far more
+often than anything changes, then cost the version lookup and one cache read.
 """
 
 import datetime
+import functools
 import hashlib
+import logging
 
 from django.conf import settings
-from django.http import HttpResponseNotModified
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import (
     get_conditional_response,
@@ -37,9 +46,11 @@ from django.utils.cache import (
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from django.utils.translation import get_language
 
-from core.datacache import request_version
+from core.datacache import cache_key, in_transaction, request_version
 from core.dataversion import current_version
 from core.locale import language_from_path
+
+logger = logging.getLogger(__name__)
 
 # Never cached here: editors' pages, the language switch, the token endpoint;
 # static files and health checks are answered before this middleware.
@@ -181,3 +192,97 @@ class PublicCacheMiddleware:
         if request.path_info.startswith(API_PREFIX):
             vary.append("Accept")
         patch_vary_headers(response, vary)
+
+
+def full_path(request):
+    """``anonymous_page``'s default: a page differs with its whole URL."""
+    return [request.get_full_path()]
+
+
+def anonymous_page(name, *, vary=full_path):
+    """Decorate a view's ``get``: an anonymous reader's 200 (its bytes and
+    content type) is kept in the shared cache and answered from it while the
+    data version, language, day, release, host and path are the same, so a
+    publication shows at once (the version is in the key). ``vary(request)``
+    gives what else the answer depends on (by default the query string), or
+    None for a request not to be kept (a page that merely echoes any query
+    string would otherwise fill the cache with a copy per query).
+
+    Only when PublicCacheMiddleware took the request as anonymous and read its
+    version (``request_version``): never for an editor, a session, a token or
+    the admin. Not kept: anything but a plain 200 (a cookie set, a CSRF token
+    used, the view's own Cache-Control or Vary), nor what a request bringing
+    messages (flash messages, in their cookie) showed."""
+
+    def decorator(get):
+        @functools.wraps(get)
+        def wrapper(view, request, *args, **kwargs):
+            key = _page_key(name, request, vary)
+            if key is None:
+                return get(view, request, *args, **kwargs)
+            try:
+                kept = cache.get(key)
+            except Exception:
+                logger.exception("The cache did not answer; rendering %s", name)
+                return get(view, request, *args, **kwargs)
+            if kept is not None:
+                content_type, content = kept
+                return HttpResponse(content, content_type=content_type)
+            response = get(view, request, *args, **kwargs)
+            if callable(getattr(response, "render", None)):
+                response = response.render()  # a TemplateResponse: its bytes
+            if _keepable(request, response):
+                try:
+                    cache.set(
+                        key,
+                        (response["Content-Type"], response.content),
+                        settings.DATA_CACHE_TIMEOUT,
+                    )
+                except Exception:
+                    logger.exception("The cache did not answer; %s not kept", name)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+def _page_key(name, request, vary):
+    version = request_version.get()
+    if (
+        version is None
+        or request.method not in ("GET", "HEAD")
+        or not is_anonymous(request)
+        or CookieStorage.cookie_name in request.COOKIES
+        or in_transaction()
+    ):
+        return None
+    parts = vary(request)
+    if parts is None:
+        return None
+    # What the page shows besides the data (public_etag's parts): the day
+    # ("under way"), the code and templates (the release), the absolute URLs
+    # (scheme and host) and the path; the language is in the key.
+    return cache_key(
+        f"page:{name}",
+        version.number,
+        [
+            settings.ATLAS_RELEASE,
+            timezone.localdate().isoformat(),
+            request.scheme,
+            request.get_host(),
+            request.path,
+            *parts,
+        ],
+    )
+
+
+def _keepable(request, response):
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not response.has_header("Cache-Control")
+        and not response.has_header("Vary")
+    )

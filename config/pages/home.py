@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 from alliances.models import Agreement, Country, Membership, Organisation
 from core.charts import BarGeometry
 from core.datacache import cached
+from core.httpcache import anonymous_page
 from core.models import PublishedSummary, Status, display_name, reviewed_models
 from exercises.models import Exercise
 from threats.models import Attribution, ThreatEntry
@@ -291,6 +292,16 @@ def recently_added(limit=HOME_LIST_LENGTH):
 
 class HomeView(TemplateView):
     template_name = "home.html"
+
+    # An anonymous reader gets the page as rendered for the first one at this
+    # data version (and language, day, release): a cache read, no rendering.
+    # Its bare URL only: with a query string (which the page echoes in the
+    # search box and the language links) it is rendered each time.
+    @anonymous_page(
+        "home", vary=lambda request: None if request.META.get("QUERY_STRING") else []
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

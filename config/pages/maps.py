@@ -34,6 +34,7 @@ from config.pages.mapgrid import (
 )
 from core.datacache import cached
 from core.exports import point_feature
+from core.httpcache import anonymous_page
 from core.models import display_name
 from core.templatetags.atlas import vague_range
 from exercises.filtersets import ExerciseFilterSet
@@ -320,6 +321,27 @@ def _newest_first(records):
     records.sort(key=lambda record: record.sort_date or date.min, reverse=True)
 
 
+def filter_params(data):
+    """The (normalised) query's parameters but the map view's, sorted: with
+    the view's grid, what a cached answer is kept under."""
+    return sorted(
+        (name, values) for name, values in data.lists() if name not in VIEW_PARAMS
+    )
+
+
+def map_data_vary(request):
+    """What /map/data.json answers with besides the data: the filters as
+    given and the view snapped to its grid (so nearby views share one kept
+    answer, as they share their cells); None for a view that is not valid (the
+    view answers 400). A ViewForm is cheap; the FilterSets are not."""
+    data = _normalise(request.GET)
+    view = ViewForm(data)
+    if not view.is_valid():
+        return None
+    grid = Grid.for_view(view.cleaned_data.get("bbox"), view.cleaned_data.get("zoom"))
+    return [*filter_params(data), grid.key()]
+
+
 def _with_query(url, request):
     query = request.META.get("QUERY_STRING", "")
     return f"{url}?{query}" if query else url
@@ -400,12 +422,7 @@ class MapView(TemplateView):
             )
             return {row["sea_area"]: row["count"] for row in rows}
 
-        params = sorted(
-            (name, values)
-            for name, values in filters.data.lists()
-            if name not in VIEW_PARAMS
-        )
-        counts = cached("map-sea-areas", count, vary=params)
+        counts = cached("map-sea-areas", count, vary=filter_params(filters.data))
         query = self.request.GET.copy()
         for name in VIEW_PARAMS | {"kind"}:
             query.pop(name, None)
@@ -432,6 +449,9 @@ class MapDataView(View):
     alone in their cell. ``count`` says how many records are in view; 400 on bad
     filters."""
 
+    # The answer kept as bytes for anonymous readers, per filters and snapped
+    # view: no FilterSets built, no JSON written, until the data version changes.
+    @anonymous_page("map-data", vary=map_data_vary)
     def get(self, request):
         filters = MapFilters(request.GET)
         if not filters.is_valid():
@@ -449,12 +469,9 @@ class MapDataView(View):
 
         # Published records only: the same for every reader of this query and
         # view (the view snapped to its grid, so nearby views share an entry).
-        params = sorted(
-            (name, values)
-            for name, values in filters.data.lists()
-            if name not in VIEW_PARAMS
+        answer = cached(
+            "map-data", build, vary=[*filter_params(filters.data), grid.key()]
         )
-        answer = cached("map-data", build, vary=[*params, grid.key()])
         return JsonResponse(
             {"type": "FeatureCollection", **answer},
             content_type="application/geo+json",
