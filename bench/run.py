@@ -420,14 +420,6 @@ def print_table(endpoints, results):
         )
 
 
-def bench_port(offset):
-    """``BENCH_PORT``: the application listens on it and the floor on the next
-    one (several people measuring on one machine each keep to their own ports);
-    without it, each takes a free port the system gives."""
-    base = os.environ.get("BENCH_PORT")
-    return int(base) + offset if base else None
-
-
 def _stop_on_sigterm(*_args):
     raise SystemExit(143)
 
@@ -484,14 +476,10 @@ def run(args):
             say(
                 f"Starting gunicorn ({WORKERS} sync workers): the application and the floor..."
             )
-            app = Gunicorn(
-                "application", f"{module}:{attribute}", env, port=bench_port(0)
-            )
+            app = Gunicorn("application", f"{module}:{attribute}", env)
             servers.append(app)
             # No project configuration for the floor: its hooks may be Django's.
-            floor = Gunicorn(
-                "floor", "bench.floor:app", env, config="/dev/null", port=bench_port(1)
-            )
+            floor = Gunicorn("floor", "bench.floor:app", env, config="/dev/null")
             servers.append(floor)
             app.wait_ready("/api/v1/threats/?page_size=1")
             floor.wait_ready("/api/v1/threats/?page_size=1")
