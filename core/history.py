@@ -191,15 +191,8 @@ def record_history(obj, public=False, values=True):
             model, fields, events, _m2m_event_rows(model, obj), {}, public, values
         )
     m2m_events = []
-    for m2m in model._meta.local_many_to_many:
+    for m2m, through_events in _m2m_event_models(model):
         through = m2m.remote_field.through
-        event_name = f"{model.__name__}{_pascal(m2m.name)}Event"
-        try:
-            through_events = model._meta.apps.get_model(
-                model._meta.app_label, event_name
-            )
-        except LookupError:
-            continue
         owner = m2m.m2m_field_name()
         target = m2m.m2m_reverse_field_name()
         target_field = through._meta.get_field(target)
@@ -220,20 +213,26 @@ def record_history(obj, public=False, values=True):
     return _history_entries(model, fields, events, m2m_events, labels, public, values)
 
 
+def _m2m_event_models(model):
+    """``(m2m field, its history's event model)`` for each many-to-many table
+    of ``model`` whose changes are tracked."""
+    for m2m in model._meta.local_many_to_many:
+        event_name = f"{model.__name__}{_pascal(m2m.name)}Event"
+        try:
+            yield m2m, model._meta.apps.get_model(model._meta.app_label, event_name)
+        except LookupError:
+            continue
+
+
 def _m2m_event_rows(model, obj):
     """``[(m2m field, None, event)]``: the events of ``obj``'s many-to-many
     tables in one query (their targets not read), in the order
     ``record_history`` reads them table by table."""
     parts = []
-    for position, m2m in enumerate(model._meta.local_many_to_many):
-        event_name = f"{model.__name__}{_pascal(m2m.name)}Event"
-        try:
-            through_events = model._meta.apps.get_model(
-                model._meta.app_label, event_name
-            )
-        except LookupError:
-            continue
+    fields = model._meta.local_many_to_many
+    for m2m, through_events in _m2m_event_models(model):
         owner = m2m.m2m_field_name()
+        position = fields.index(m2m)
         parts.append(
             through_events.objects.filter(**{f"{owner}_id": obj.pk})
             .order_by()
@@ -250,7 +249,6 @@ def _m2m_event_rows(model, obj):
         return []
     rows = list(parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0])
     rows.sort(key=lambda row: (row["position"], row["pgh_id"]))
-    fields = model._meta.local_many_to_many
     return [(fields[row["position"]], None, _M2MEvent(row)) for row in rows]
 
 
