@@ -35,9 +35,10 @@ MONTHS_BEFORE_YEARS = 36
 # than an "Other" of one value.
 MAX_STACKS = 8
 
-# Stack colours, in legend order. Each has at least 3:1 contrast with white
-# (WCAG 1.4.11, non-text contrast) and neighbours differ in hue and lightness;
-# segments are also separated by a white line.
+# Chart colours: the list charts' stacks in legend order, the home page's threat
+# categories by their place in the controlled list. Each has at least 3:1
+# contrast with white (WCAG 1.4.11, non-text contrast) and neighbours differ in
+# hue and lightness; segments are also separated by a white line.
 PALETTE = (
     "#2f6b9a",  # blue
     "#c45100",  # orange
@@ -48,6 +49,13 @@ PALETTE = (
     "#c2185b",  # pink
     "#00838f",  # teal
     "#7a7400",  # olive
+    "#546e7a",  # blue grey (not among a list chart's 9: too near "Other")
+    "#3949ab",  # indigo
+    "#9a6700",  # ochre
+    "#1b5e20",  # dark green
+    "#880e4f",  # dark magenta
+    "#37474f",  # slate
+    "#5d4037",  # dark brown
 )
 OTHER_COLOUR = "#4d4d4d"  # 8.5:1
 NONE_COLOUR = "#858585"  # 3.7:1

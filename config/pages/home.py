@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from alliances.models import Agreement, Country, Membership, Organisation
-from core.charts import BarGeometry
+from core.charts import PALETTE, BarGeometry
 from core.datacache import cached
 from core.httpcache import anonymous_page
 from core.models import PublishedSummary, Status, display_name, reviewed_models
@@ -24,27 +24,6 @@ from threats.models import Attribution, ThreatEntry
 CHART_MONTHS = 36
 HOME_LIST_LENGTH = 5
 
-# One colour per threat category, by its position in the controlled list, so a
-# category keeps its colour on every chart. Each has at least 3:1 contrast with
-# white (WCAG 1.4.11) and neighbours differ in hue and lightness.
-CATEGORY_COLOURS = (
-    "#2f6b9a",  # blue
-    "#c45100",  # orange
-    "#2e7d32",  # green
-    "#b0233a",  # red
-    "#6a4c93",  # purple
-    "#8c564b",  # brown
-    "#c2185b",  # pink
-    "#546e7a",  # blue grey
-    "#7a7400",  # olive
-    "#00838f",  # teal
-    "#3949ab",  # indigo
-    "#9a6700",  # ochre
-    "#1b5e20",  # dark green
-    "#880e4f",  # dark magenta
-    "#37474f",  # slate
-    "#5d4037",  # dark brown
-)
 
 # Chart geometry. Across, in percent of the chart's width, so the bars stretch to
 # any screen while the text keeps its size (no viewBox scaling); down, in pixels.
@@ -114,9 +93,9 @@ def threat_chart(today, months=CHART_MONTHS):
             "slug": slug,
             "name": display_name(row["category__name"], row["category__name_lt"]),
             "position": row["category__position"],
-            "colour": CATEGORY_COLOURS[
-                (row["category__position"] - 1) % len(CATEGORY_COLOURS)
-            ],
+            # By the category's place in the controlled list: a category
+            # keeps its colour on every chart.
+            "colour": PALETTE[(row["category__position"] - 1) % len(PALETTE)],
             "total": 0,
         }
         key = (row["month"], slug)
