@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests import factories
+from tests.shared_data import module_data
 
 SCHEMA_URL = "/api/v1/schema/"
 WRITES = ["POST", "PUT", "PATCH", "DELETE"]
@@ -85,8 +86,7 @@ def _keep_test_connection(monkeypatch):
     request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def some_records(db):
+def build_some_records():
     """A few records so lists, filters and exports have something to show."""
     lithuania = factories.country("LT", "Lithuania")
     entry = factories.threat(
@@ -97,6 +97,16 @@ def some_records(db):
     factories.location(exercise, latitude=55.0, longitude=24.0)
     factories.agreement(slug="sample")
     factories.membership(country_obj=lithuania)
+
+
+# Built once for the module's 260-odd tests; each test (all its examples) runs
+# in a savepoint of it, so what a generated write changes is gone for the next.
+shared_records = module_data(build_some_records)
+
+
+@pytest.fixture
+def some_records(shared_records, db):
+    return shared_records
 
 
 @pytest.mark.django_db
