@@ -30,6 +30,7 @@ from alliances.models import (
 from exercises.models import Exercise, ExerciseLocation, ExerciseSeries, Participation
 from tests.queries import VERSION_LOOKUP
 from tests.shared_data import module_data
+from tests.yaml_text import load_yaml
 from threats.models import Actor, Attribution, ThreatEntry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -620,7 +621,7 @@ def _start_commands():
         for line in (ROOT / "Dockerfile").read_text().splitlines()
         if line.strip().startswith(("CMD", "ENTRYPOINT"))
     ]
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    compose = load_yaml((ROOT / "docker-compose.yml").read_text())
     for service in compose.get("services", {}).values():
         for key in ("command", "entrypoint"):
             command = service.get(key)

@@ -21,6 +21,7 @@ from alliances.models import Agreement, Organisation
 from exercises.models import Exercise
 from tests import extreme
 from tests.extreme import LEGACY_IMPORT_PATH, title_of
+from tests.yaml_text import load_yaml
 from threats.models import ThreatEntry
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -278,7 +279,7 @@ def real_records(per_kind=3):
     """Countries and the seed records with the most text, of each reviewed
     kind, leaving out those that name a record not imported with them."""
     fixtures = settings.BASE_DIR / "fixtures"
-    records = yaml.safe_load((fixtures / "countries.yaml").read_text())
+    records = load_yaml((fixtures / "countries.yaml").read_text())
     texts = {
         "organisations": "description",
         "agreements": "summary",
@@ -288,7 +289,7 @@ def real_records(per_kind=3):
     for name, text in texts.items():
         rows = [
             row
-            for row in yaml.safe_load((fixtures / f"{name}.yaml").read_text())
+            for row in load_yaml((fixtures / f"{name}.yaml").read_text())
             if not any(
                 row.get(link)
                 for link in ("parent", "lead_organisation", "follows_up", "related")

@@ -8,11 +8,11 @@ import shutil
 import subprocess
 
 import pytest
-import yaml
 
 from tests.production.conftest import BASE_DIR, unavailable
+from tests.yaml_text import load_yaml
 
-COMPOSE = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
+COMPOSE = load_yaml((BASE_DIR / "docker-compose.yml").read_text())
 SECRETS = {"DJANGO_SECRET_KEY": "s" * 60, "POSTGRES_PASSWORD": "p" * 24}
 
 
@@ -121,7 +121,7 @@ def compose_scale_config(env, tmp_path):
 def test_the_scale_profile_is_valid_and_only_on_request(tmp_path):
     result = compose_scale_config(SECRETS, tmp_path)
     assert result.returncode == 0, result.stderr
-    services = yaml.safe_load(result.stdout)["services"]
+    services = load_yaml(result.stdout)["services"]
     assert set(services) >= SCALE_SERVICES
     for name in SCALE_SERVICES:
         # Not started by a plain `docker compose up`.
@@ -131,7 +131,7 @@ def test_the_scale_profile_is_valid_and_only_on_request(tmp_path):
 
 
 def test_scaled_web_reads_from_the_replica_and_purges_nginx(tmp_path):
-    resolved = yaml.safe_load(compose_scale_config(SECRETS, tmp_path).stdout)
+    resolved = load_yaml(compose_scale_config(SECRETS, tmp_path).stdout)
     web = resolved["services"]["web-scaled"]
     environment = web["environment"]
     assert environment["DATABASE_URL"].endswith("@postgres:5432/atlas")

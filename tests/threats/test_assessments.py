@@ -8,7 +8,6 @@ import datetime
 from pathlib import Path
 
 import pytest
-import yaml
 from django.conf import settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -18,6 +17,7 @@ from core.seed import Importer, read_records
 from core.workflow import WorkflowError, publish
 from tests import factories
 from tests.threats.builders import entry
+from tests.yaml_text import load_yaml
 from threats.models import ThreatEntry
 
 pytestmark = pytest.mark.django_db
@@ -216,7 +216,7 @@ def _real_records(*ids):
 
 
 def _fixture_threat(identifier):
-    for record in yaml.safe_load((FIXTURES / "threats.yaml").read_text()):
+    for record in load_yaml((FIXTURES / "threats.yaml").read_text()):
         if record["id"] == identifier:
             return record
     raise AssertionError(identifier)
@@ -225,12 +225,12 @@ def _fixture_threat(identifier):
 def _fixture_publishers():
     return {
         record["name"]: record
-        for record in yaml.safe_load((FIXTURES / "publishers.yaml").read_text())
+        for record in load_yaml((FIXTURES / "publishers.yaml").read_text())
     }
 
 
 def test_loader_reads_the_assessment_keys_of_the_real_seed_files():
-    records = yaml.safe_load((FIXTURES / "threats.yaml").read_text())
+    records = load_yaml((FIXTURES / "threats.yaml").read_text())
     ids = sorted(
         {
             # three publishers, one of them not rated
