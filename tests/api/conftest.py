@@ -1,5 +1,6 @@
 """API personas: anonymous, a logged-in reader without rights, an editor, each
-as DRF's APIClient; throttles start from zero in every test."""
+as DRF's APIClient (``public`` and ``insider`` take each side of the view
+permission in turn); throttles start from zero in every test."""
 
 import pytest
 from django.core.cache import cache
@@ -45,6 +46,29 @@ def _token_client(user, client_class=APIClient):
     client = client_class()
     token, _created = Token.objects.get_or_create(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture(params=["anonymous", "reader"])
+def public(request, analyst):
+    """Someone without the view permission: anonymous, or logged in without
+    rights (a token)."""
+    client = APIClient()
+    if request.param == "reader":
+        client.force_authenticate(analyst)
+    return client
+
+
+@pytest.fixture(params=["editor token", "reviewer session"])
+def insider(request, editor, reviewer):
+    """Someone who sees every state: an editor (a token) or a reviewer (a
+    session)."""
+    client = APIClient()
+    if request.param == "editor token":
+        token, _created = Token.objects.get_or_create(user=editor)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    else:
+        client.force_login(reviewer)
     return client
 
 

@@ -4,6 +4,7 @@ CSV, GeoJSON, cursors, updated_since, counts, history, related records and the
 rows of a record); a retracted record's URL answers 410 with the reason. Editors
 and reviewers see every state and may filter by it."""
 
+import copy
 import csv
 import datetime
 import io
@@ -11,10 +12,9 @@ import json
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from alliances.models import AgreementParty
 from tests import factories
+from tests.shared_data import module_data
 
 pytestmark = pytest.mark.django_db
 
@@ -46,23 +46,22 @@ def build(resource, status, **extra):
     return record
 
 
-@pytest.fixture
-def every_status():
-    """One record of each reviewed resource in each state."""
-    return {
+# Built once for the module (tests/shared_data.py): every test of this module
+# reads them. Tests that build and count records of their own are in
+# tests/api/test_visibility_own_records.py, where nothing else is stored.
+every_status_built = module_data(
+    lambda: {
         resource: {status: build(resource, status) for status in STATUSES}
         for resource in BUILDERS
     }
+)
 
 
-@pytest.fixture(params=["anonymous", "reader"])
-def public(request, analyst):
-    """Someone without the view permission: anonymous, or logged in without
-    rights (a token)."""
-    client = APIClient()
-    if request.param == "reader":
-        client.force_authenticate(analyst)
-    return client
+@pytest.fixture
+def every_status(every_status_built):
+    """One record of each reviewed resource in each state; a copy of the
+    module's, so that what a test sets on one is not seen by the next."""
+    return copy.deepcopy(every_status_built)
 
 
 def slugs(response):
@@ -167,19 +166,6 @@ def test_records_show_their_publication_fields(public, every_status, resource):
 # Editors and reviewers --------------------------------------------------------------
 
 
-@pytest.fixture(params=["editor token", "reviewer session"])
-def insider(request, editor, reviewer):
-    client = APIClient()
-    if request.param == "editor token":
-        from rest_framework.authtoken.models import Token
-
-        token, _created = Token.objects.get_or_create(user=editor)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    else:
-        client.force_login(reviewer)
-    return client
-
-
 @pytest.mark.parametrize("resource", sorted(BUILDERS))
 def test_editors_and_reviewers_see_and_filter_every_state(
     insider, every_status, resource
@@ -201,14 +187,6 @@ def test_editors_and_reviewers_see_and_filter_every_state(
     assert (
         "draft, review, published, retracted" in refused.json()["publication_status"][0]
     )
-
-
-def test_only_the_reviewed_resources_take_a_publication_status(anon):
-    factories.actor()
-    # Other resources have no workflow: the parameter means nothing there.
-    response = anon.get("/api/v1/actors/", {"publication_status": "draft"})
-    assert response.status_code == 200
-    assert response.json()["count"] == 1
 
 
 # Rows of a record and related records ------------------------------------------------
@@ -268,76 +246,3 @@ def test_filters_do_not_name_unpublished_records(public, insider, every_status):
         assert public.get(url, query).status_code == 400
         assert public.get(url, {next(iter(query)): "no-such-record"}).status_code == 400
         assert len(insider.get(url, query).json()["results"]) == 1
-
-
-def test_related_records_name_only_published_ones(public, insider):
-    draft_organisation = factories.organisation(
-        slug="draft-org", publication_status="draft", published_at=None
-    )
-    child = factories.organisation(slug="child", parent=draft_organisation)
-    exercise = factories.exercise(slug="led", lead_organisation=draft_organisation)
-    draft_exercise = factories.exercise(
-        slug="draft-exercise", publication_status="draft", published_at=None
-    )
-    entry = factories.threat(slug="linked")
-    entry.related_exercises.set([exercise, draft_exercise])
-    lithuania = factories.country("LT", "Lithuania")
-    agreement = factories.agreement(slug="pact", parties=[lithuania])
-    AgreementParty.objects.create(agreement=agreement, organisation=draft_organisation)
-
-    assert public.get("/api/v1/organisations/child/").json()["parent"] is None
-    assert public.get("/api/v1/exercises/led/").json()["lead_organisation"] is None
-    related = public.get("/api/v1/threats/linked/").json()["related_exercises"]
-    assert [row["slug"] for row in related] == ["led"]
-    parties = public.get("/api/v1/agreements/pact/").json()["parties"]
-    assert parties == [
-        {
-            "country": {
-                "id": lithuania.pk,
-                "url": "http://testserver/api/v1/countries/LT/",
-                "iso2": "LT",
-                "name": "Lithuania",
-            },
-            "organisation": None,
-            "name": "",
-        }
-    ]
-    in_list = public.get("/api/v1/organisations/").json()["results"]
-    assert {row["slug"]: row["parent"] for row in in_list} == {"child": None}
-
-    assert insider.get("/api/v1/organisations/child/").json()["parent"]["slug"] == (
-        "draft-org"
-    )
-    assert insider.get("/api/v1/exercises/led/").json()["lead_organisation"]
-    related = insider.get("/api/v1/threats/linked/").json()["related_exercises"]
-    assert sorted(row["slug"] for row in related) == ["draft-exercise", "led"]
-    assert len(insider.get("/api/v1/agreements/pact/").json()["parties"]) == 2
-    assert child.parent == draft_organisation
-
-
-def test_country_counts_count_published_records(public, insider):
-    lithuania = factories.country("LT", "Lithuania")
-    for status in STATUSES:
-        organisation = build("organisations", status)
-        factories.membership(organisation_obj=organisation, country_obj=lithuania)
-        agreement = build("agreements", status, slug=f"{status}-pact")
-        AgreementParty.objects.create(agreement=agreement, country=lithuania)
-        build("exercises", status, hosts=[lithuania])
-        build("threats", status, targets=[lithuania])
-    counts = ["membership_count", "agreement_count", "exercise_count", "threat_count"]
-    body = public.get("/api/v1/countries/LT/").json()
-    assert [body[name] for name in counts] == [1, 1, 1, 1]
-    listed = public.get("/api/v1/countries/", {"q": "Lithuania"}).json()["results"]
-    assert [listed[0][name] for name in counts] == [1, 1, 1, 1]
-    body = insider.get("/api/v1/countries/LT/").json()
-    assert [body[name] for name in counts] == [4, 4, 4, 4]
-
-
-def test_a_country_named_only_in_drafts_is_not_listed(public):
-    hidden = factories.country()
-    build("threats", "draft", targets=[hidden])
-    shown = factories.country()
-    build("threats", "published", targets=[shown])
-    listed = [row["iso2"] for row in public.get("/api/v1/countries/").json()["results"]]
-    assert shown.iso2 in listed
-    assert hidden.iso2 not in listed
