@@ -18,20 +18,18 @@ from rest_framework.test import APIClient
 
 from core.models import Deletion
 from tests import factories
-from tests.api.test_crud import (
-    TestAgreements,
-    TestExercises,
-    TestOrganisations,
-    TestThreats,
-)
+
+# The module, not its classes: a test class imported here is collected and run
+# here a second time.
+from tests.api import test_crud
 
 pytestmark = pytest.mark.django_db
 
 RESOURCES = {
-    "organisations": TestOrganisations,
-    "agreements": TestAgreements,
-    "exercises": TestExercises,
-    "threats": TestThreats,
+    "organisations": test_crud.TestOrganisations,
+    "agreements": test_crud.TestAgreements,
+    "exercises": test_crud.TestExercises,
+    "threats": test_crud.TestThreats,
 }
 BUILDERS = {
     "organisations": factories.organisation,
