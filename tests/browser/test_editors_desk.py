@@ -6,12 +6,12 @@ import datetime
 import importlib
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.apps import apps
 from django.utils import timezone
 
 from core.models import Status
 from tests import factories
+from tests.browser.axe import serious_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,15 +41,6 @@ def open_as(browser, live_server, username, width, language="en", **options):
     page.wait_for_url("**/admin/")
     page.wait_for_load_state("load")
     return context, page
-
-
-def serious_violations(page):
-    results = Axe().run(page)
-    return [
-        (violation["id"], [node["target"] for node in violation["nodes"]][:3])
-        for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.mark.parametrize("language", ["en", "lt"])

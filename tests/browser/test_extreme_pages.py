@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 import pytest
 import yaml
-from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
@@ -20,6 +19,7 @@ from django.test import Client
 from alliances.models import Agreement, Organisation
 from exercises.models import Exercise
 from tests import extreme
+from tests.browser.axe import serious_violations
 from tests.extreme import LEGACY_IMPORT_PATH, title_of
 from tests.yaml_text import load_yaml
 from threats.models import ThreatEntry
@@ -56,15 +56,6 @@ class PageCheck:
         self.leaves_out = [record.get_absolute_url() for record in leaves_out]
         self.status = status
         self.public = public
-
-
-def serious_violations(page):
-    results = Axe().run(page)
-    return [
-        (violation["id"], [node["target"] for node in violation["nodes"]][:3])
-        for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
 
 
 def check(page, target, axe=True):

@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from tests import factories
-from tests.browser.test_extreme_pages import serious_violations
+from tests.browser.axe import serious_violations
 from tests.threats.builders import entry
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.test_site_journeys import serious_violations
+from tests.browser.axe import serious_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

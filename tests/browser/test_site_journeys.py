@@ -5,12 +5,12 @@ import re
 from decimal import Decimal
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from core.models import Status
 from tests import factories
+from tests.browser.axe import serious_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -159,19 +159,6 @@ PAGES = [
     "/map/",
     "/retractions/",
 ]
-
-
-def serious_violations(page):
-    results = Axe().run(page)
-    return [
-        (
-            violation["id"],
-            violation["impact"],
-            [node["target"] for node in violation["nodes"]][:3],
-        )
-        for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
 
 
 def settle(page, path):
