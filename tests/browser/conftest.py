@@ -35,7 +35,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     if not os.path.exists(CHROMIUM):
         pytest.fail(
@@ -44,6 +44,10 @@ def browser():
             pytrace=False,
         )
 
+    # CI runs the suite on two cores with other work beside it; Playwright's own
+    # five seconds for an assertion to come true is too short there. A passing
+    # assertion returns as soon as it holds, so the longer wait costs nothing.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
