@@ -76,13 +76,31 @@ class AtlasFilterSet(django_filters.FilterSet):
         """Whether any of the query's parameter names is one a filter's form
         field reads: its own name, or the name and a suffix (a range widget's
         ``<name>_min``, ``<name>_after``, a multi-widget's ``<name>_0``)."""
-        names = cls.base_filters
-        return any(
-            key in names or any(key.startswith(f"{name}_") for name in names)
-            for key in params
-        )
+        return bool(cls.named(params))
 
-    def __init__(self, data=None, *args, **kwargs):
+    @classmethod
+    def named(cls, params):
+        """The filters whose form fields read one of the query's parameters."""
+        return {
+            name
+            for name in cls.base_filters
+            if any(key == name or key.startswith(f"{name}_") for key in params)
+        }
+
+    def __init__(self, data=None, *args, only=None, **kwargs):
+        """``only``: build just these filters (and their form fields). The
+        API passes the filters its query names: where a query without a
+        filter's parameter leaves the records as they are
+        (``unfiltered_without_parameters``), the others would change nothing,
+        and copying every filter and form field (django-filter deep-copies
+        both) was half of a filtered list's time.
+        tests/api/test_filter_values.py holds the two to the same query."""
+        if only is not None:
+            self.base_filters = {
+                name: filter_
+                for name, filter_ in type(self).base_filters.items()
+                if name in only
+            }
         if data is not None:
             data = without_empty_values(data, self.keep_empty)
         super().__init__(data, *args, **kwargs)

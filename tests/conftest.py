@@ -134,6 +134,14 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _check_kept_sql(settings):
+    """Every query served from a kept SQL text (core/compiled.py) is compiled
+    again and must be the same text with the same parameters: the whole suite
+    checks the cache's key."""
+    settings.ATLAS_CHECK_COMPILED_SQL = True
+
+
+@pytest.fixture(autouse=True)
 def _visitor_limits_out_of_the_way(settings):
     """Tests ask for pages far faster than a visitor may (a test renders every seed
     record's page); the limits have their own tests, which set low rates

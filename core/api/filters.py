@@ -274,6 +274,18 @@ class AtlasFilterBackend(filters.DjangoFilterBackend):
             return queryset
         return super().filter_queryset(request, queryset, view)
 
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        filterset_class = self.get_filterset_class(view, queryset)
+        if (
+            filterset_class is not None
+            and issubclass(filterset_class, AtlasFilterSet)
+            and filterset_class.unfiltered_without_parameters
+        ):
+            # Only the filters the query names (AtlasFilterSet.__init__).
+            kwargs["only"] = filterset_class.named(request.query_params)
+        return kwargs
+
 
 NUL_MESSAGE = _("Null characters are not allowed.")
 

@@ -10,6 +10,8 @@ from rest_framework import (
 )
 from rest_framework.response import Response
 
+from core.compiled import bounded_count
+
 
 def _page_size(request, default, maximum):
     """``page_size`` as the schema says: a whole number from 1 to the maximum;
@@ -76,7 +78,7 @@ class PageNumberPagination(pagination.BasePagination):
             window = (
                 self.search_window if request.query_params.get("q") else self.window
             )
-            bounded = queryset.order_by()[: window + 1].count()
+            bounded = bounded_count(queryset, window + 1)
             self.count = bounded if bounded <= window else None
         self.size = size
         return rows

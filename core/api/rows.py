@@ -12,6 +12,8 @@ and only its rows come out as dicts: ``{"title": ..., "category_id": ...,
 
 from django.db.models.query import BaseIterable
 
+from core.compiled import fetch_rows
+
 
 class RowIterable(BaseIterable):
     """Yields each row as a dict keyed as ``as_rows`` describes; ``then`` sees
@@ -20,11 +22,8 @@ class RowIterable(BaseIterable):
     then = None
 
     def __iter__(self):
-        queryset = self.queryset
-        compiler = queryset.query.get_compiler(queryset.db)
-        results = compiler.execute_sql(
-            chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size
-        )
+        # The SQL text is compiled once per shape of query (core/compiled.py).
+        fetched, compiler = fetch_rows(self.queryset)
         names = [None] * len(compiler.select)
 
         def name(info, prefix):
@@ -37,9 +36,7 @@ class RowIterable(BaseIterable):
             name(compiler.klass_info, "")
         for key, index in compiler.annotation_col_map.items():
             names[index] = key
-        rows = [
-            dict(zip(names, row, strict=True)) for row in compiler.results_iter(results)
-        ]
+        rows = [dict(zip(names, row, strict=True)) for row in fetched]
         if self.then is not None:
             self.then(rows)
         yield from rows

@@ -4,9 +4,11 @@ full records built once for the module (tests/shared_data.py)."""
 
 import django_filters
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import QueryDict
 from django.test import RequestFactory
 
-from tests.api.test_filters import filter_cases
+from tests.api.test_filters import VIEWSETS, filter_cases
 from tests.api.test_queries import full_records
 from tests.shared_data import module_data
 
@@ -53,3 +55,47 @@ def test_every_filter_takes_its_values(one_of_each, anon, resource, name, filter
     for value in valid_values(filter_):
         response = anon.get(f"/api/v1/{resource}/", {name: value})
         assert response.status_code == 200, (value, response.content)
+
+
+# FilterSets the API builds with only the named filters (all but one that
+# filters without parameters, which is built whole).
+NAMED_ONLY_CASES = [
+    case
+    for case in filter_cases()
+    if VIEWSETS[case[0]].filterset_class.unfiltered_without_parameters
+]
+
+
+@pytest.mark.parametrize(
+    ("resource", "name", "filter_"),
+    NAMED_ONLY_CASES,
+    ids=[f"{resource}-{name}" for resource, name, _ in NAMED_ONLY_CASES],
+)
+def test_the_filters_a_query_names_select_what_all_of_them_do(
+    one_of_each, resource, name, filter_
+):
+    """The API builds only the filters its query names (core/api/filters.py):
+    for each filter and each kind of value, alone and beside another filter
+    the query leaves empty, that FilterSet must select the records the whole
+    one does, and refuse what it refuses."""
+    filterset_class = VIEWSETS[resource].filterset_class
+    queryset = filterset_class._meta.model._default_manager.all()
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    other = next(other for other in filterset_class.base_filters if other != name)
+    for value in [*valid_values(filter_), "9999-99-no-such"]:
+        for empty_beside in (False, True):
+            data = QueryDict(mutable=True)
+            data[name] = value
+            if empty_beside:
+                data[other] = ""
+            whole = filterset_class(data, queryset=queryset, request=request)
+            named = filterset_class.named(data)
+            assert name in named
+            only = filterset_class(data, queryset=queryset, request=request, only=named)
+            assert set(only.filters) == named
+            assert only.is_valid() == whole.is_valid(), (value, whole.errors)
+            if whole.is_valid():
+                assert str(only.qs.query) == str(whole.qs.query), value
+            else:
+                assert only.errors == whole.errors, value
