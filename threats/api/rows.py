@@ -197,7 +197,7 @@ def related(ids, request, using=DEFAULT_DB_ALIAS):
         ]
     }
     database = connections[using]
-    database.ensure_connection()
+    # (Making a cursor connects: database.connection exists below.)
     cursors = {name: database.cursor() for name in _RELATED_SQL}
     try:
         # Sent together, as one round trip (psycopg's pipeline mode); still four
