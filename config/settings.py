@@ -485,6 +485,14 @@ ANONYMOUS_RATES = {
 # Most records one page export (?format=csv|json) or calendar holds; an export
 # cut there says so (core/views.py).
 EXPORT_MAX_ROWS = env_int("DJANGO_EXPORT_MAX_ROWS", 10_000)
+# An anonymous reader's page export at most this big (bytes) is kept in the shared
+# cache, by data version like the home page: the next download of the same list
+# is read from there instead of being built again (a 10,000-record CSV is about
+# 12 MB). Only with Redis: in-process caches would hold a copy in every worker.
+# 0 keeps none.
+EXPORT_CACHE_MAX_BYTES = env_int(
+    "DJANGO_EXPORT_CACHE_MAX_BYTES", 32 * 1024 * 1024 if REDIS_URL else 0
+)
 
 # Addresses never limited (a monitoring host, the load test on loopback).
 RATE_LIMIT_EXEMPT = env_list("DJANGO_RATE_LIMIT_EXEMPT")

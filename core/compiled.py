@@ -21,6 +21,7 @@ every query served from here is compiled again and must give the same text
 and parameters, so a key that missed a part would fail the suite.
 """
 
+import functools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -45,6 +46,21 @@ class Compiled:
     # The compiler that produced the text: its select list, klass_info and
     # converters describe the rows the text returns.
     compiler: object
+
+    @functools.cached_property
+    def converters(self):
+        """The compiler's converters for the selected columns, looked up once
+        (results_iter asks every field for its converters on every call)."""
+        compiler = self.compiler
+        fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+        return compiler.get_converters(fields)
+
+    def convert(self, fetched):
+        """The fetched rows as ``compiler.results_iter`` gives them."""
+        converters = self.converters
+        if not converters:
+            return fetched
+        return list(self.compiler.apply_converters(fetched, converters))
 
 
 class CompiledSQLMismatch(AssertionError):
@@ -164,7 +180,7 @@ def fetch_rows(queryset):
     with connections[using].cursor() as cursor:
         cursor.execute(found.sql, found.params)
         fetched = cursor.fetchall()
-    return list(found.compiler.results_iter([fetched])), found.compiler
+    return found.convert(fetched), found.compiler
 
 
 def bounded_count(queryset, limit):

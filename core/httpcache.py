@@ -26,6 +26,10 @@ otherwise).
 the shared cache (core/datacache.py), keyed like the ETag (data version,
 language, day, release, URL): the home page and the map data, read far more
 often than anything changes, then cost the version lookup and one cache read.
+``anonymous_download(name, request, respond)`` does the same for a streamed
+export (a list page's ``?format=csv|json``): its blocks are kept as they are
+sent, up to ``EXPORT_CACHE_MAX_BYTES``, and the whole file is stored once the
+last block has gone out.
 """
 
 import datetime
@@ -286,3 +290,73 @@ def _keepable(request, response):
         and not response.has_header("Cache-Control")
         and not response.has_header("Vary")
     )
+
+
+# The headers of an export that travel with its kept bytes (the rest, such as
+# Cache-Control and ETag, are the middleware's, set on every answer).
+DOWNLOAD_HEADERS = (
+    "Content-Type",
+    "Content-Disposition",
+    "X-Total-Count",
+    "X-Export-Limit",
+    "X-Export-Truncated",
+)
+
+
+def anonymous_download(name, request, respond):
+    """``respond()``'s streamed 200 for an anonymous reader, kept in the shared
+    cache under the same key as ``anonymous_page``'s (data version, language,
+    day, release, host, full URL) and answered from there next time.
+
+    Kept only when the whole file went out (a client that hangs up midway
+    leaves nothing) and is at most ``EXPORT_CACHE_MAX_BYTES``: a bigger one is
+    streamed without being gathered, so a worker's memory stays flat whatever
+    the size. Off (0) without a shared cache: each process would hold copies of
+    its own."""
+    limit = settings.EXPORT_CACHE_MAX_BYTES
+    key = _page_key(name, request, full_path) if limit else None
+    if key is None:
+        return respond()
+    try:
+        kept = cache.get(key)
+    except Exception:
+        logger.exception("The cache did not answer; exporting %s", name)
+        return respond()
+    if kept is not None:
+        headers, content = kept
+        return HttpResponse(content, headers=headers)
+    response = respond()
+    if (
+        response.status_code == 200
+        and response.streaming
+        and not response.cookies
+        and not response.has_header("Cache-Control")
+    ):
+        headers = {
+            header: response[header]
+            for header in DOWNLOAD_HEADERS
+            if response.has_header(header)
+        }
+        response.streaming_content = _kept_as_sent(
+            key, name, headers, response.streaming_content, limit
+        )
+    return response
+
+
+def _kept_as_sent(key, name, headers, blocks, limit):
+    parts, size = [], 0
+    for block in blocks:
+        if parts is not None:
+            size += len(block)
+            # Past the limit the gathered blocks are dropped at once: memory
+            # stays flat for the rest of a big export.
+            parts = None if size > limit else parts
+            if parts is not None:
+                parts.append(block)
+        yield block
+    if parts is None:
+        return
+    try:
+        cache.set(key, (headers, b"".join(parts)), settings.DATA_CACHE_TIMEOUT)
+    except Exception:
+        logger.exception("The cache did not answer; %s not kept", name)

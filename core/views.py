@@ -35,6 +35,7 @@ from django_filters.views import FilterView
 from core.datacache import cached
 from core.exports import EXPORT_FORMATS, ExportError, ExportRequest, export_response
 from core.history import record_history
+from core.httpcache import anonymous_download
 from core.listdisplay import ListDisplayMixin
 from core.models import display_name, lithuanian_active
 from core.publication import Status, can_see_unpublished
@@ -383,12 +384,18 @@ class AtlasListView(ListDisplayMixin, FilterView):
         filterset = self.get_filterset(self.get_filterset_class())
         if not filterset.is_valid():
             return JsonResponse(filterset.errors.get_json_data(), status=400)
-        return export_response(
-            export,
-            filterset.qs,
-            self.export_row,
-            self.export_name,
-            settings.EXPORT_MAX_ROWS,
+        # An anonymous reader's download of the same list, at the same data
+        # version, is read from the shared cache (core/httpcache.py).
+        return anonymous_download(
+            f"export:{self.export_name}",
+            request,
+            lambda: export_response(
+                export,
+                filterset.qs,
+                self.export_row,
+                self.export_name,
+                settings.EXPORT_MAX_ROWS,
+            ),
         )
 
 

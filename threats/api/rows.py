@@ -151,11 +151,11 @@ def _related_sql():
         "target_countries": f"""
             SELECT t.threatentry_id, c.id, c.iso2, c.name
             FROM {targets} t JOIN {table(Country)} c ON c.id = t.country_id
-            WHERE t.threatentry_id = ANY(%s) ORDER BY c.name""",  # noqa: S608 (names from the models)
+            WHERE t.threatentry_id = ANY(%s::bigint[]) ORDER BY c.name""",  # noqa: S608 (names from the models)
         "related_exercises": f"""
             SELECT r.threatentry_id, x.id, x.slug, x.name
             FROM {exercises} r JOIN {table(Exercise)} x ON x.id = r.exercise_id
-            WHERE r.threatentry_id = ANY(%s) AND (%s OR x.publication_status = %s)
+            WHERE r.threatentry_id = ANY(%s::bigint[]) AND (%s OR x.publication_status = %s)
             ORDER BY x.start DESC, x.name""",  # noqa: S608
         "attributions": f"""
             SELECT a.entry_id, a.id, a.attributed_by, a.attribution_confidence,
@@ -163,14 +163,14 @@ def _related_sql():
             FROM {table(Attribution)} a
             JOIN {table(Attribution.actor.field.related_model)} actor
               ON actor.id = a.actor_id
-            WHERE a.entry_id = ANY(%s)
+            WHERE a.entry_id = ANY(%s::bigint[])
             ORDER BY actor.name, a.actor_id, a.attributed_by""",  # noqa: S608
         "sources": f"""
             SELECT ts.threatentry_id, s.id, s.url, s.title, s.caution, p.name,
                    p.reliability
             FROM {sources} ts JOIN {table(Source)} s ON s.id = ts.source_id
             LEFT JOIN {table(Publisher)} p ON p.id = s.publisher_id
-            WHERE ts.threatentry_id = ANY(%s) ORDER BY p.name, s.title""",  # noqa: S608
+            WHERE ts.threatentry_id = ANY(%s::bigint[]) ORDER BY p.name, s.title""",  # noqa: S608
     }
 
 
@@ -189,9 +189,12 @@ def related(ids, request, using=DEFAULT_DB_ALIAS):
     found = {name: {} for name in _RELATED_SQL}
     if not ids:
         return found
+    # The ids as one array literal, written once: psycopg would dump a list of
+    # ints element by element in Python, for each of the four queries.
+    id_array = "{" + ",".join(str(int(pk)) for pk in ids) + "}"
     params = {
         "related_exercises": [
-            ids,
+            id_array,
             sees_unpublished(request, Exercise),
             Status.PUBLISHED.value,
         ]
@@ -205,7 +208,7 @@ def related(ids, request, using=DEFAULT_DB_ALIAS):
         # surface when the pipeline syncs: wrapped as Django's, as execute's are.
         with database.wrap_database_errors, database.connection.pipeline():
             for name, sql in _RELATED_SQL.items():
-                cursors[name].execute(sql, params.get(name, [ids]))
+                cursors[name].execute(sql, params.get(name, [id_array]))
         for name, cursor in cursors.items():
             by_entry = found[name]
             for entry, *rest in cursor.fetchall():

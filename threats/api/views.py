@@ -75,7 +75,11 @@ class ThreatEntryViewSet(ReviewedViewSet):
         # The serializer's JSON, read from plain rows (threats/api/rows.py):
         # the same queries, without a model instance per record. (A comment,
         # not a docstring: the schema would take it for the endpoint's.)
-        queryset = self.filter_queryset(self.get_queryset())
+        # rows() names its own joins and related queries: the class's
+        # select_related and prefetches are dropped first, once, rather than
+        # deep-copied by each of the queryset's next clones.
+        queryset = self.get_queryset().select_related(None).prefetch_related(None)
+        queryset = self.filter_queryset(queryset)
         page = self.paginate_queryset(rows.rows(queryset, request))
         return self.get_paginated_response(rows.Representation(request).many(page))
 
