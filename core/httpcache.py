@@ -303,10 +303,11 @@ DOWNLOAD_HEADERS = (
 )
 
 
-def anonymous_download(name, request, respond):
+def anonymous_download(name, request, respond, *, vary=full_path):
     """``respond()``'s streamed 200 for an anonymous reader, kept in the shared
     cache under the same key as ``anonymous_page``'s (data version, language,
-    day, release, host, full URL) and answered from there next time.
+    day, release, host, and ``vary(request)``: by default the full URL) and
+    answered from there next time.
 
     Kept only when the whole file went out (a client that hangs up midway
     leaves nothing) and is at most ``EXPORT_CACHE_MAX_BYTES``: a bigger one is
@@ -314,7 +315,7 @@ def anonymous_download(name, request, respond):
     the size. Off (0) without a shared cache: each process would hold copies of
     its own."""
     limit = settings.EXPORT_CACHE_MAX_BYTES
-    key = _page_key(name, request, full_path) if limit else None
+    key = _page_key(name, request, vary) if limit else None
     if key is None:
         return respond()
     try:

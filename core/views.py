@@ -396,6 +396,8 @@ class AtlasListView(ListDisplayMixin, FilterView):
                 self.export_name,
                 settings.EXPORT_MAX_ROWS,
             ),
+            # The cap is in the file (its rows, its notice).
+            vary=lambda request: [request.get_full_path(), settings.EXPORT_MAX_ROWS],
         )
 
 

@@ -130,3 +130,18 @@ def test_nothing_is_kept_when_the_setting_is_zero(client, settings):
     factories.threat(title="Drone over the lake")
     body(client.get(EXPORT))
     assert client.get(EXPORT).streaming
+
+
+def test_a_server_with_another_cap_builds_its_own_file(client, settings):
+    for number in range(3):
+        factories.threat(title=f"Drone over the lake {number}")
+    whole = client.get(EXPORT)
+    assert whole["X-Export-Truncated"] == "false"
+    body(whole)  # kept
+    settings.EXPORT_MAX_ROWS = 2
+
+    cut = client.get(EXPORT)
+
+    assert cut.streaming
+    assert cut["X-Export-Truncated"] == "true"
+    assert body(cut).count(b"Drone over the lake") == 2
