@@ -238,6 +238,11 @@ for _number, _url in enumerate(_replica_urls, start=1):
         "TEST": {"MIRROR": "default"},
     }
 DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
+# The few fixed statements every API list sends (its related rows) are prepared
+# on each connection (core/compiled.py): the server plans them once. Behind
+# PgBouncer in transaction mode, that needs PgBouncer 1.21 or later with
+# max_prepared_statements set; or turn them off here (0).
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 # A replica whose replay is further behind than this is skipped until it catches
 # up; each process checks a replica at most every DATABASE_REPLICA_CHECK_SECONDS.
 DATABASE_REPLICA_MAX_LAG_SECONDS = env_int("DATABASE_REPLICA_MAX_LAG_SECONDS", 30)

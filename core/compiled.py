@@ -26,6 +26,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+import psycopg
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
@@ -197,3 +198,41 @@ def bounded_count(queryset, limit):
             found.params,
         )
         return cursor.fetchone()[0]
+
+
+NEVER_BY_COUNT = 2**62
+
+
+class _PreparedCursor(psycopg.Cursor):
+    """psycopg's server-side binding cursor, every statement prepared on the
+    connection the first time it runs (Django's own cursors bind on the client
+    and prepare nothing)."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+def prepared_cursor(using):
+    """A Django cursor (counted and logged like any other) whose statements the
+    server parses and plans once per connection, then runs as prepared: for
+    the few fixed texts every list request sends (the threat list's related
+    rows), whose planning cost the server more than running them.
+
+    Only for texts whose best plan does not depend on their values: after five
+    runs the server may keep one generic plan for all values. A plain cursor
+    when ``DATABASE_PREPARED_STATEMENTS`` is off (a pooler that cannot keep
+    them)."""
+    database = connections[using]
+    if not settings.DATABASE_PREPARED_STATEMENTS:
+        return database.cursor()
+    database.close_if_health_check_failed()
+    database.ensure_connection()
+    raw = database.connection
+    if raw.prepare_threshold is None:
+        # Django turns psycopg's preparing off (None), which ignores
+        # prepare=True too. A threshold no query reaches lets this cursor's
+        # statements be prepared and leaves every other one as it was (Django's
+        # client-side binding cursors prepare nothing).
+        raw.prepare_threshold = NEVER_BY_COUNT
+    with database.wrap_database_errors:
+        return database._prepare_cursor(_PreparedCursor(raw))

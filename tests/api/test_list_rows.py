@@ -115,3 +115,51 @@ def test_json_is_drfs_byte_for_byte():
         3: "an integer key",
     }
     assert JSONRenderer().render(data) == DRFRenderer().render(data)
+
+
+def prepared_statements():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def none_prepared():
+    """Prepared statements belong to the connection, which outlives a test:
+    deallocated first (psycopg sees the command and forgets its own)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    assert prepared_statements() == []
+
+
+def test_the_related_rows_are_read_by_prepared_statements_with_the_same_answer(
+    varied, editor
+):
+    """The four related-row statements are prepared on the connection the
+    first time (the server plans them once), and every later page, the
+    public's and an editor's, gets what the serializer shows."""
+    none_prepared()
+    client = Client()
+    assert client.get("/api/v1/threats/?page_size=2").status_code == 200
+    statements = prepared_statements()
+    assert len(statements) == 4
+    assert all("= ANY($1::bigint[])" in text for text in statements)
+
+    client.force_login(editor)
+    for query in ("?page_size=2", "?page_size=2&page=2", "?target=LT", ""):
+        response = client.get(f"/api/v1/threats/{query}")
+        assert response.content.endswith(
+            b'"results":' + serializer_json(response) + b"}"
+        )
+    assert prepared_statements() == statements
+
+
+def test_without_prepared_statements_the_list_is_the_same(varied, settings):
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    none_prepared()
+    response = Client().get("/api/v1/threats/")
+    assert response.content.endswith(b'"results":' + serializer_json(response) + b"}")
+    assert prepared_statements() == []
