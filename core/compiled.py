@@ -30,6 +30,7 @@ import psycopg
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.utils.hashable import make_hashable
 
 # Shapes per process: a list has a few (default order, a filter or two, page
@@ -169,16 +170,18 @@ def compiled(query, using):
     return fresh
 
 
-def fetch_rows(queryset):
+def fetch_rows(queryset, prepared=False):
     """The rows of ``queryset`` as the ORM's compiler gives them (converters
     applied) and the compiler that describes them; through a kept text when
-    one fits. Returns ``(rows, compiler)``."""
+    one fits, run as a prepared statement if ``prepared`` (see
+    ``prepared_cursor`` for when that suits). Returns ``(rows, compiler)``."""
     using = queryset.db
     found = compiled(queryset.query, using)
     if found is None:
         compiler = queryset.query.get_compiler(using)
         return list(compiler.results_iter()), compiler
-    with connections[using].cursor() as cursor:
+    cursor = prepared_cursor(using) if prepared else connections[using].cursor()
+    with cursor:
         cursor.execute(found.sql, found.params)
         fetched = cursor.fetchall()
     return found.convert(fetched), found.compiler
@@ -212,6 +215,17 @@ class _PreparedCursor(psycopg.Cursor):
         return super().execute(query, params, prepare=True, binary=binary)
 
 
+class _LoggedWithValues(CursorDebugWrapper):
+    """Django's debug cursor (DEBUG, tests' query counts), logging a prepared
+    statement with its values in, as it logs any other: psycopg keeps no text
+    of a server-side bound statement for Django's last_executed_query."""
+
+    def execute(self, sql, params=None):
+        text = psycopg.ClientCursor(self.db.connection).mogrify(sql, params)
+        with self.debug_sql(text):
+            return CursorWrapper.execute(self, sql, params)
+
+
 def prepared_cursor(using):
     """A Django cursor (counted and logged like any other) whose statements the
     server parses and plans once per connection, then runs as prepared: for
@@ -234,5 +248,9 @@ def prepared_cursor(using):
         # statements be prepared and leaves every other one as it was (Django's
         # client-side binding cursors prepare nothing).
         raw.prepare_threshold = NEVER_BY_COUNT
+    database.validate_thread_sharing()
     with database.wrap_database_errors:
-        return database._prepare_cursor(_PreparedCursor(raw))
+        cursor = _PreparedCursor(raw)
+    if database.queries_logged:
+        return _LoggedWithValues(cursor, database)
+    return database.make_cursor(cursor)

@@ -20,10 +20,11 @@ class RowIterable(BaseIterable):
     the rows of a fetch together first (what prefetch_related would add)."""
 
     then = None
+    prepared = False
 
     def __iter__(self):
         # The SQL text is compiled once per shape of query (core/compiled.py).
-        fetched, compiler = fetch_rows(self.queryset)
+        fetched, compiler = fetch_rows(self.queryset, prepared=self.prepared)
         names = [None] * len(compiler.select)
 
         def name(info, prefix):
@@ -42,13 +43,19 @@ class RowIterable(BaseIterable):
         yield from rows
 
 
-def as_rows(queryset, fields, then=None):
+def as_rows(queryset, fields, then=None, prepared=False):
     """``queryset`` narrowed to ``fields`` (as ``only()`` names them, related
     ones included) and read as dicts. ``then(rows)``, if given, runs on the
     rows of each fetch, as prefetches do: the queries it makes come right after
-    the rows' own, in the same order as a prefetching queryset's."""
+    the rows' own, in the same order as a prefetching queryset's.
+
+    ``prepared``: the rows' statement is a prepared one (``prepared_cursor``),
+    for a queryset whose best plan does not depend on its values (no filter
+    whose selectivity varies with its value)."""
     rows = queryset.prefetch_related(None).only(*fields)
     # The iterable class, unlike other attributes, follows the queryset's clones
     # (the paginator's slices and filters).
-    rows._iterable_class = type("Rows", (RowIterable,), {"then": staticmethod(then)})
+    rows._iterable_class = type(
+        "Rows", (RowIterable,), {"then": staticmethod(then), "prepared": prepared}
+    )
     return rows

@@ -135,18 +135,22 @@ def none_prepared():
     assert prepared_statements() == []
 
 
-def test_the_related_rows_are_read_by_prepared_statements_with_the_same_answer(
+def test_the_related_rows_and_an_unfiltered_page_are_prepared_statements(
     varied, editor
 ):
     """The four related-row statements are prepared on the connection the
-    first time (the server plans them once), and every later page, the
-    public's and an editor's, gets what the serializer shows."""
+    first time (the server plans them once), and so is the page's own
+    statement when no filter is named; a filtered page's is not (its best plan
+    depends on the filter's value). Every page, the public's and an editor's,
+    still gets what the serializer shows."""
     none_prepared()
     client = Client()
     assert client.get("/api/v1/threats/?page_size=2").status_code == 200
     statements = prepared_statements()
-    assert len(statements) == 4
-    assert all("= ANY($1::bigint[])" in text for text in statements)
+    related = [text for text in statements if "= ANY($1::bigint[])" in text]
+    assert len(related) == 4
+    (page,) = [text for text in statements if text not in related]
+    assert "ORDER BY" in page and "LIMIT" in page
 
     client.force_login(editor)
     for query in ("?page_size=2", "?page_size=2&page=2", "?target=LT", ""):
@@ -154,7 +158,10 @@ def test_the_related_rows_are_read_by_prepared_statements_with_the_same_answer(
         assert response.content.endswith(
             b'"results":' + serializer_json(response) + b"}"
         )
-    assert prepared_statements() == statements
+    cursor = client.get("/api/v1/threats/?pagination=cursor&page_size=2")
+    assert cursor.content.endswith(b'"results":' + serializer_json(cursor) + b"}")
+    assert not [text for text in prepared_statements() if "targeted_country" in text]
+    assert len(prepared_statements()) > len(statements)  # the editors' pages
 
 
 def test_without_prepared_statements_the_list_is_the_same(varied, settings):
@@ -163,3 +170,17 @@ def test_without_prepared_statements_the_list_is_the_same(varied, settings):
     response = Client().get("/api/v1/threats/")
     assert response.content.endswith(b'"results":' + serializer_json(response) + b"}")
     assert prepared_statements() == []
+
+
+def test_prepared_statements_are_counted_and_logged_with_their_values(varied):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    none_prepared()
+    with CaptureQueriesContext(connection) as queries:
+        Client().get("/api/v1/threats/?page_size=2")
+    logged = [query["sql"] for query in queries.captured_queries]
+    related = [text for text in logged if "= ANY('{" in text]
+    assert len(related) == 4  # the ids written in, as for any logged query
+    assert len(prepared_statements()) == 5
+    assert all(text and "%s" not in text for text in logged)

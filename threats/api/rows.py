@@ -67,9 +67,10 @@ ENTRY_COLUMNS = (
 )
 
 
-def rows(queryset, request):
+def rows(queryset, request, prepared=False):
     """The list's queryset (filtered, ordered) as dicts of the shown columns,
-    each with its related records under ``"related"`` (``related()``)."""
+    each with its related records under ``"related"`` (``related()``).
+    ``prepared``: its statement may be a prepared one (as_rows)."""
 
     def add_related(found):
         lists = related([row["id"] for row in found], request, queryset.db)
@@ -84,6 +85,7 @@ def rows(queryset, request):
         ),
         ENTRY_COLUMNS,
         then=add_related,
+        prepared=prepared,
     )
 
 

@@ -80,7 +80,14 @@ class ThreatEntryViewSet(ReviewedViewSet):
         # deep-copied by each of the queryset's next clones.
         queryset = self.get_queryset().select_related(None).prefetch_related(None)
         queryset = self.filter_queryset(queryset)
-        page = self.paginate_queryset(rows.rows(queryset, request))
+        # Unfiltered (any order, any page or cursor), the page's statement is
+        # prepared: its plan walks the order's index whatever the values. A
+        # filter's best plan depends on its value (a country most entries name,
+        # or one few do), which a prepared statement's generic plan cannot see.
+        unfiltered = not set(self.filterset_class.base_filters) & set(
+            request.query_params
+        )
+        page = self.paginate_queryset(rows.rows(queryset, request, prepared=unfiltered))
         return self.get_paginated_response(rows.Representation(request).many(page))
 
     def geojson_features(self, row):
