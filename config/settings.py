@@ -498,6 +498,9 @@ EXPORT_MAX_ROWS = env_int("DJANGO_EXPORT_MAX_ROWS", 10_000)
 EXPORT_CACHE_MAX_BYTES = env_int(
     "DJANGO_EXPORT_CACHE_MAX_BYTES", 32 * 1024 * 1024 if REDIS_URL else 0
 )
+# An export of more records than this is never gathered for the cache (a worker
+# would hold up to EXPORT_CACHE_MAX_BYTES of it before giving up).
+EXPORT_CACHE_MAX_ROWS = env_int("DJANGO_EXPORT_CACHE_MAX_ROWS", 10_000)
 
 # Addresses never limited (a monitoring host, the load test on loopback).
 RATE_LIMIT_EXEMPT = env_list("DJANGO_RATE_LIMIT_EXEMPT")

@@ -303,17 +303,18 @@ DOWNLOAD_HEADERS = (
 )
 
 
-def anonymous_download(name, request, respond, *, vary=full_path):
+def anonymous_download(name, request, respond, *, vary=full_path, keep=None):
     """``respond()``'s streamed 200 for an anonymous reader, kept in the shared
     cache under the same key as ``anonymous_page``'s (data version, language,
     day, release, host, and ``vary(request)``: by default the full URL) and
     answered from there next time.
 
-    Kept only when the whole file went out (a client that hangs up midway
-    leaves nothing) and is at most ``EXPORT_CACHE_MAX_BYTES``: a bigger one is
-    streamed without being gathered, so a worker's memory stays flat whatever
-    the size. Off (0) without a shared cache: each process would hold copies of
-    its own."""
+    Kept only when ``keep(response)`` (if given) allows it before the first
+    block (an export of more rows than a kept one may hold is never gathered),
+    when the whole file went out (a client that hangs up midway leaves
+    nothing) and when it is at most ``EXPORT_CACHE_MAX_BYTES``: past that the
+    blocks gathered are dropped and the rest is streamed as it comes. Off (0)
+    without a shared cache: each process would hold copies of its own."""
     limit = settings.EXPORT_CACHE_MAX_BYTES
     key = _page_key(name, request, vary) if limit else None
     if key is None:
@@ -332,6 +333,7 @@ def anonymous_download(name, request, respond, *, vary=full_path):
         and response.streaming
         and not response.cookies
         and not response.has_header("Cache-Control")
+        and (keep is None or keep(response))
     ):
         headers = {
             header: response[header]

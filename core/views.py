@@ -398,6 +398,13 @@ class AtlasListView(ListDisplayMixin, FilterView):
             ),
             # The cap is in the file (its rows, its notice).
             vary=lambda request: [request.get_full_path(), settings.EXPORT_MAX_ROWS],
+            # Bigger files are streamed without being gathered at all: a worker
+            # holding the first EXPORT_CACHE_MAX_BYTES of one before giving up
+            # would keep that memory.
+            keep=lambda response: (
+                min(int(response["X-Total-Count"]), int(response["X-Export-Limit"]))
+                <= settings.EXPORT_CACHE_MAX_ROWS
+            ),
         )
 
 

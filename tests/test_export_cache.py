@@ -145,3 +145,17 @@ def test_a_server_with_another_cap_builds_its_own_file(client, settings):
     assert cut.streaming
     assert cut["X-Export-Truncated"] == "true"
     assert body(cut).count(b"Drone over the lake") == 2
+
+
+def test_an_export_of_more_rows_than_a_kept_one_holds_is_never_gathered(
+    client, settings
+):
+    for number in range(3):
+        factories.threat(title=f"Drone over the lake {number}")
+    settings.EXPORT_CACHE_MAX_ROWS = 2
+    body(client.get(EXPORT))
+    assert client.get(EXPORT).streaming  # built again: three rows were not kept
+
+    filtered = "/threats/?format=csv&q=lake+0"
+    body(client.get(filtered))
+    assert not client.get(filtered).streaming  # one row: kept
