@@ -160,7 +160,18 @@ def test_the_related_rows_and_an_unfiltered_page_are_prepared_statements(
         )
     cursor = client.get("/api/v1/threats/?pagination=cursor&page_size=2")
     assert cursor.content.endswith(b'"results":' + serializer_json(cursor) + b"}")
-    assert not [text for text in prepared_statements() if "targeted_country" in text]
+    client.get("/api/v1/threats/?updated_since=2020-01-01T00:00:00Z&page_size=2")
+    client.get("/api/v1/threats/?ordering=title&page_size=2")
+    page_statements = [
+        text for text in prepared_statements() if "= ANY($1::bigint[])" not in text
+    ]
+    assert not [text for text in page_statements if "targeted_country" in text]
+    assert not [text for text in page_statements if '"updated" >' in text]
+    assert not [
+        text
+        for text in page_statements
+        if 'ORDER BY "threats_threatentry"."title"' in text
+    ]
     assert len(prepared_statements()) > len(statements)  # the editors' pages
 
 

@@ -44,6 +44,10 @@ class ActorViewSet(AtlasViewSet):
     export_name = "actors"
 
 
+# The query parameters that choose a page of the list, not its rows or order.
+PAGE_ONLY_PARAMETERS = {"page", "page_size", "pagination", "cursor", "format"}
+
+
 class ThreatEntryViewSet(ReviewedViewSet):
     """Threat entries with their rating, targets, attributions and sources.
     ``?format=geojson`` gives the located ones as points."""
@@ -80,13 +84,12 @@ class ThreatEntryViewSet(ReviewedViewSet):
         # deep-copied by each of the queryset's next clones.
         queryset = self.get_queryset().select_related(None).prefetch_related(None)
         queryset = self.filter_queryset(queryset)
-        # Unfiltered (any order, any page or cursor), the page's statement is
-        # prepared: its plan walks the order's index whatever the values. A
-        # filter's best plan depends on its value (a country most entries name,
-        # or one few do), which a prepared statement's generic plan cannot see.
-        unfiltered = not set(self.filterset_class.base_filters) & set(
-            request.query_params
-        )
+        # Asked for a page and nothing else (no filter, order or
+        # updated_since), the page's statement is prepared: its plan walks the
+        # default order's index whatever the page or cursor. A filter's best
+        # plan depends on its value (a country most entries name, or one few
+        # do), which a prepared statement's generic plan cannot see.
+        unfiltered = set(request.query_params) <= PAGE_ONLY_PARAMETERS
         page = self.paginate_queryset(rows.rows(queryset, request, prepared=unfiltered))
         return self.get_paginated_response(rows.Representation(request).many(page))
 
