@@ -543,3 +543,21 @@ def test_a_csv_value_is_the_escaped_cell(value):
 
     assert csv_value(value) == escape_formula(csv_cell(value))
     assert type(csv_value(value)) is type(escape_formula(csv_cell(value)))
+
+
+@pytest.mark.parametrize("language", ["en", "lt"])
+def test_each_threat_rows_url_is_its_page_in_the_readers_language(client, language):
+    entries = [
+        factories.threat(title="Drone over the lake", slug="drone-over-the-lake"),
+        factories.threat(title="Jamming near the coast", slug="jamming-near-the-coast"),
+    ]
+    prefix = "" if language == "en" else "/lt"
+    response = client.get(f"{prefix}/threats/?format=csv")
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8"))))
+
+    with translation.override(language):
+        expected = {
+            f"http://testserver{entry.get_absolute_url()}": entry.slug
+            for entry in entries
+        }
+    assert {row["url"]: row["slug"] for row in rows} == expected
