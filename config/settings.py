@@ -501,6 +501,9 @@ EXPORT_CACHE_MAX_BYTES = env_int(
 # An export of more records than this is never gathered for the cache (a worker
 # would hold up to EXPORT_CACHE_MAX_BYTES of it before giving up).
 EXPORT_CACHE_MAX_ROWS = env_int("DJANGO_EXPORT_CACHE_MAX_ROWS", 10_000)
+# Readers who ask for an export another worker is already writing wait this long
+# (seconds) for its kept copy before writing their own.
+EXPORT_CACHE_WAIT_SECONDS = env_int("DJANGO_EXPORT_CACHE_WAIT_SECONDS", 15)
 
 # Addresses never limited (a monitoring host, the load test on loopback).
 RATE_LIMIT_EXEMPT = env_list("DJANGO_RATE_LIMIT_EXEMPT")

@@ -36,6 +36,7 @@ import datetime
 import functools
 import hashlib
 import logging
+import time
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -325,41 +326,91 @@ def anonymous_download(name, request, respond, *, vary=full_path, keep=None):
         logger.exception("The cache did not answer; exporting %s", name)
         return respond()
     if kept is not None:
-        headers, content = kept
-        return HttpResponse(content, headers=headers)
+        return _from_cache(kept)
     response = respond()
-    if (
+    if not (
         response.status_code == 200
         and response.streaming
         and not response.cookies
         and not response.has_header("Cache-Control")
         and (keep is None or keep(response))
     ):
-        headers = {
-            header: response[header]
-            for header in DOWNLOAD_HEADERS
-            if response.has_header(header)
-        }
-        response.streaming_content = _kept_as_sent(
-            key, name, headers, response.streaming_content, limit
-        )
+        return response
+    building = f"{key}:building"
+    try:
+        first = cache.add(building, 1, DOWNLOAD_BUILD_SECONDS)
+    except Exception:
+        logger.exception("The cache did not answer; %s not kept", name)
+        return response
+    if not first:
+        # Another worker is writing this very file (many readers asking at
+        # once after a publication): wait for its copy rather than spend the
+        # same seconds of CPU beside it; past the wait, write our own.
+        kept = _wait_for(key, settings.EXPORT_CACHE_WAIT_SECONDS)
+        if kept is not None:
+            # Our own file was never started (its rows not read): dropped.
+            return _from_cache(kept)
+    headers = {
+        header: response[header]
+        for header in DOWNLOAD_HEADERS
+        if response.has_header(header)
+    }
+    response.streaming_content = _kept_as_sent(
+        key, name, headers, response.streaming_content, limit, building
+    )
     return response
 
 
-def _kept_as_sent(key, name, headers, blocks, limit):
-    parts, size = [], 0
-    for block in blocks:
-        if parts is not None:
-            size += len(block)
-            # Past the limit the gathered blocks are dropped at once: memory
-            # stays flat for the rest of a big export.
-            parts = None if size > limit else parts
-            if parts is not None:
-                parts.append(block)
-        yield block
-    if parts is None:
-        return
+# How long a worker writing an export holds the others off (seconds): longer
+# than writing the biggest kept file takes, so a worker that died midway
+# blocks nobody for longer than this.
+DOWNLOAD_BUILD_SECONDS = 120
+# How often a waiting worker looks for the kept copy (seconds).
+DOWNLOAD_POLL_SECONDS = 0.1
+
+
+def _from_cache(kept):
+    headers, content = kept
+    return HttpResponse(content, headers=headers)
+
+
+def _wait_for(key, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        time.sleep(DOWNLOAD_POLL_SECONDS)
+        try:
+            kept = cache.get(key)
+        except Exception:
+            logger.exception("The cache did not answer while waiting for %s", key)
+            return None
+        if kept is not None:
+            return kept
+    return None
+
+
+def _kept_as_sent(key, name, headers, blocks, limit, building=None):
+    parts, size, whole = [], 0, False
     try:
-        cache.set(key, (headers, b"".join(parts)), settings.DATA_CACHE_TIMEOUT)
-    except Exception:
-        logger.exception("The cache did not answer; %s not kept", name)
+        for block in blocks:
+            if parts is not None:
+                size += len(block)
+                # Past the limit the gathered blocks are dropped at once: memory
+                # stays flat for the rest of a big export.
+                parts = None if size > limit else parts
+                if parts is not None:
+                    parts.append(block)
+            yield block
+        whole = True
+    finally:
+        # Also when the client hung up or the export failed midway: then
+        # nothing is kept, and the mark goes so others write their own.
+        if whole and parts is not None:
+            try:
+                cache.set(key, (headers, b"".join(parts)), settings.DATA_CACHE_TIMEOUT)
+            except Exception:
+                logger.exception("The cache did not answer; %s not kept", name)
+        if building is not None:
+            try:
+                cache.delete(building)
+            except Exception:
+                logger.exception("The cache did not answer; %s left marked", name)

@@ -159,3 +159,59 @@ def test_an_export_of_more_rows_than_a_kept_one_holds_is_never_gathered(
     filtered = "/threats/?format=csv&q=lake+0"
     body(client.get(filtered))
     assert not client.get(filtered).streaming  # one row: kept
+
+
+def export_key(client):
+    """The cache key of EXPORT, as the view computes it: read off a kept copy."""
+    from django.core.cache import cache as shared
+
+    body(client.get(EXPORT))
+    keys = [key for key in shared._cache if ":page:export:" in key]
+    assert len(keys) == 1
+    return keys[0].split(":", 2)[2]  # without LocMem's prefix and version
+
+
+def test_a_reader_waits_for_the_file_another_worker_is_writing(client, settings):
+    import threading
+
+    factories.threat(title="Drone over the lake")
+    key = export_key(client)
+    kept = cache.get(key)
+    cache.clear()
+    # Another worker started writing this export and finishes a moment later.
+    cache.add(f"{key}:building", 1)
+    threading.Timer(0.3, lambda: cache.set(key, kept)).start()
+
+    response = client.get(EXPORT)
+
+    assert not response.streaming  # the other worker's copy, not a second one
+    assert body(response) == kept[1]
+
+
+def test_past_the_wait_a_reader_writes_the_file_itself(client, settings):
+    settings.EXPORT_CACHE_WAIT_SECONDS = 0.3
+    factories.threat(title="Drone over the lake")
+    key = export_key(client)
+    cache.clear()
+    cache.add(f"{key}:building", 1)  # a worker that died midway
+
+    response = client.get(EXPORT)
+
+    assert response.streaming
+    assert b"Drone over the lake" in body(response)
+    assert cache.get(f"{key}:building") is None
+    assert not client.get(EXPORT).streaming  # and kept it
+
+
+def test_a_failed_export_keeps_nothing_and_lifts_its_mark():
+    def failing():
+        yield b"title\\r\\n"
+        raise RuntimeError("the database went away")
+
+    sent = _kept_as_sent("failed", "export", {}, failing(), 100, "failed:building")
+    cache.add("failed:building", 1)
+    assert next(sent) == b"title\\r\\n"
+    with pytest.raises(RuntimeError):
+        next(sent)
+    assert cache.get("failed") is None
+    assert cache.get("failed:building") is None
