@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from alliances.filtersets import NOT_RATED_VALUE
-from alliances.models import NOT_RATED, Country
+from alliances.models import NOT_RATED, Country, Source
 from core.exports import vague_interval, vague_iso
 from core.listdisplay import Column
 from core.templatetags.atlas import vague_range
@@ -13,6 +13,14 @@ from .filtersets import THREAT_CHART, ThreatEntryFilterSet
 from .models import Attribution, ThreatEntry
 
 # Long columns a row of the list page does not show.
+EXPORT_DEFERRED = (
+    "search_vector",
+    "location_country__search_vector",
+    "notes",
+    "targets_note",
+    "coordinates_note",
+    "sea_area_detail",
+)
 LIST_DEFERRED = (
     "summary",
     "search_vector",
@@ -148,8 +156,16 @@ class ThreatEntryListView(AtlasListView):
                     Country.objects.only("iso2", "name"),
                     to_attr="export_targets",
                 ),
-                Prefetch("sources", to_attr="export_sources"),
+                Prefetch(
+                    "sources",
+                    # (Source's manager joins the publisher, which no cell shows.)
+                    Source.objects.select_related(None).only("id", "url"),
+                    to_attr="export_sources",
+                ),
             )
+            # Not the search vectors (kilobytes a row) nor the editors' notes,
+            # which no export column shows.
+            queryset = queryset.defer(*EXPORT_DEFERRED)
         else:
             # The page's rows show none of the long texts.
             queryset = queryset.defer(*LIST_DEFERRED)
