@@ -7,11 +7,13 @@ shared field and constraint helpers for dates and coordinates.
 
 import calendar
 import datetime
+import functools
 import re
 
 from django.db import models
 from django.db.models import Q
 from django.utils import formats
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -118,8 +120,17 @@ def format_vague_date(value, precision):
     if precision == DatePrecision.YEAR:
         return str(value.year)
     if precision == DatePrecision.MONTH:
-        return formats.date_format(value, "YEAR_MONTH_FORMAT")
-    return formats.date_format(value, "DATE_FORMAT")
+        return _formatted(value, "YEAR_MONTH_FORMAT", get_language())
+    return _formatted(value, "DATE_FORMAT", get_language())
+
+
+@functools.lru_cache(maxsize=8192)
+def _formatted(value, format_name, language):
+    """``date_format`` in the active language, whose code is in the key: an
+    export writes the same few thousand dates again and again, and formatting
+    one (the format looked up, the month's name translated) cost a tenth of
+    its time."""
+    return formats.date_format(value, format_name)
 
 
 def precision_field(verbose_name):

@@ -186,18 +186,8 @@ class ThreatEntryListView(AtlasListView):
             made["url"] = self.request.build_absolute_uri(
                 ThreatEntry(slug=placeholder).get_absolute_url()
             ).split(placeholder)
-        dates = (
-            obj.occurred_start,
-            obj.occurred_start_precision,
-            obj.occurred_end,
-            obj.occurred_end_precision,
-        )
-        if dates not in made:
-            made[dates] = (
-                vague_interval(*dates),
-                vague_range(obj, "occurred_start", "occurred_end"),
-            )
-        occurred, occurred_text = made[dates]
+        # (Per category and severity: a few dozen at most. The dates' texts
+        # come from format_vague_date's own bounded cache.)
         labels = ("labels", obj.category_id, obj.severity)
         if labels not in made:
             made[labels] = (
@@ -221,8 +211,13 @@ class ThreatEntryListView(AtlasListView):
             # others read the same in every language.
             "category_label": category_label,
             # ISO 8601 at the dates' precision: 2024-03, or 2024-03/2024-05
-            "occurred": occurred,
-            "occurred_text": occurred_text,
+            "occurred": vague_interval(
+                obj.occurred_start,
+                obj.occurred_start_precision,
+                obj.occurred_end,
+                obj.occurred_end_precision,
+            ),
+            "occurred_text": vague_range(obj, "occurred_start", "occurred_end"),
             "occurred_start": obj.occurred_start,
             "occurred_start_precision": obj.occurred_start_precision,
             "occurred_end": obj.occurred_end,
