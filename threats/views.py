@@ -1,5 +1,6 @@
 from django.db.models import Case, F, Prefetch, Value, When
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from alliances.filtersets import NOT_RATED_VALUE
@@ -12,7 +13,7 @@ from core.views import AtlasListView, Facet, FacetOption, ReviewedDetailView
 from .filtersets import THREAT_CHART, ThreatEntryFilterSet
 from .models import Attribution, ThreatEntry
 
-# Long columns a row of the list page does not show.
+# Long columns no export column shows.
 EXPORT_DEFERRED = (
     "search_vector",
     "location_country__search_vector",
@@ -21,6 +22,7 @@ EXPORT_DEFERRED = (
     "coordinates_note",
     "sea_area_detail",
 )
+# Long columns a row of the list page does not show.
 LIST_DEFERRED = (
     "summary",
     "search_vector",
@@ -176,25 +178,32 @@ class ThreatEntryListView(AtlasListView):
         context["feed_url"] = reverse("threats:threatentry_feed")
         return context
 
+    # Texts that repeat from row to row are made once per export: reverse()
+    # and the translations were a large share of a 10,000-row export's time.
+    # (The dates' texts come from format_vague_date's own bounded cache.)
+
+    @cached_property
+    def _export_url_frame(self):
+        """The record page's absolute URL, in the reader's language, split
+        where the slug goes."""
+        placeholder = "atlas-export-slug"
+        url = ThreatEntry(slug=placeholder).get_absolute_url()
+        return self.request.build_absolute_uri(url).split(placeholder)
+
+    @cached_property
+    def _export_labels(self):
+        """(category label, severity label) by (category, severity): a few
+        dozen at most."""
+        return {}
+
     def export_row(self, obj):
-        # Texts that repeat from row to row (the record URL's frame, dates,
-        # labels) are made once per export: reverse(), the date formats and
-        # the translations were a third of a 10,000-row export's time.
-        made = self.__dict__.setdefault("_export_texts", {})
-        if "url" not in made:
-            placeholder = "atlas-export-slug"
-            made["url"] = self.request.build_absolute_uri(
-                ThreatEntry(slug=placeholder).get_absolute_url()
-            ).split(placeholder)
-        # (Per category and severity: a few dozen at most. The dates' texts
-        # come from format_vague_date's own bounded cache.)
-        labels = ("labels", obj.category_id, obj.severity)
-        if labels not in made:
-            made[labels] = (
+        labels = self._export_labels.get((obj.category_id, obj.severity))
+        if labels is None:
+            labels = self._export_labels[obj.category_id, obj.severity] = (
                 obj.category.display_name,
                 str(obj.get_severity_display() or ""),
             )
-        category_label, severity_label = made[labels]
+        category_label, severity_label = labels
         attributions = obj.export_attributions
         # By the one rule (ThreatEntryQuerySet.targeting, as ThreatEntry.
         # targeted_countries): the countries named and the one it happened in.
@@ -204,7 +213,7 @@ class ThreatEntryListView(AtlasListView):
         return {
             "title": obj.title,
             "slug": obj.slug,
-            "url": obj.slug.join(made["url"]),
+            "url": obj.slug.join(self._export_url_frame),
             "summary": obj.summary,
             "category": obj.category.name,
             # *_label and *_text columns are in the reader's language; the

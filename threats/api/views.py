@@ -79,11 +79,7 @@ class ThreatEntryViewSet(ReviewedViewSet):
         # The serializer's JSON, read from plain rows (threats/api/rows.py):
         # the same queries, without a model instance per record. (A comment,
         # not a docstring: the schema would take it for the endpoint's.)
-        # rows() names its own joins and related queries: the class's
-        # select_related and prefetches are dropped first, once, rather than
-        # deep-copied by each of the queryset's next clones.
-        queryset = self.get_queryset().select_related(None).prefetch_related(None)
-        queryset = self.filter_queryset(queryset)
+        queryset = self.filter_queryset(self.get_queryset())
         # Asked for a page and nothing else (no filter, order or
         # updated_since), the page's statement is prepared: its plan walks the
         # default order's index whatever the page or cursor. A filter's best
