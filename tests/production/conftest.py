@@ -154,6 +154,19 @@ def redis_url():
     return REDIS_URL
 
 
+def forget_prefixed_keys(redis_url, prefix):
+    """Delete one test's keys only. ``cache.clear()`` on Django's Redis cache is
+    FLUSHDB, whatever the key prefix: it wiped the counters of the other CI run's
+    gunicorn, which shares this Redis database (its token limit then let every
+    request through)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_counters():
     """Every test starts with no request counted (the token endpoint's limit per

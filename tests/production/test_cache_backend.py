@@ -5,6 +5,8 @@ import pytest
 import redis
 from django.test import override_settings
 
+from tests.production.conftest import forget_prefixed_keys
+
 
 @pytest.fixture
 def cache(settings, redis_url, cache_prefix):
@@ -18,7 +20,7 @@ def cache(settings, redis_url, cache_prefix):
     from django.core.cache import cache
 
     yield cache
-    cache.clear()
+    forget_prefixed_keys(redis_url, cache_prefix)
 
 
 def test_incr_counts_an_existing_key_and_keeps_its_expiry(cache, redis_url):

@@ -10,6 +10,7 @@ import pytest
 import redis
 
 from tests import factories
+from tests.production.conftest import forget_prefixed_keys
 
 
 class Recorder(http.server.BaseHTTPRequestHandler):
@@ -52,7 +53,7 @@ def redis_cache(settings, redis_url, cache_prefix):
     from django.core.cache import cache
 
     yield cache
-    cache.clear()
+    forget_prefixed_keys(redis_url, cache_prefix)
 
 
 def wait_for_ban(received, timeout=10):
