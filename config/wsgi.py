@@ -1,27 +1,34 @@
 """WSGI entry point (gunicorn config.wsgi)."""
 
+import logging
 import os
 
 from django.core.wsgi import get_wsgi_application
+from django.db import DatabaseError, connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 application = get_wsgi_application()
+logger = logging.getLogger(__name__)
 
 
 def warm_up():
     """Do now what each process would otherwise do on its first requests: import
     the URLconf (every view, DRF, the schema generator: about half a second of
     CPU), build the URL patterns of each language, load the translation
-    catalogs and compile the project's templates. Loaded before gunicorn forks
-    (``preload_app``), workers start with all of it, and a worker that replaces
-    another (``max_requests``) answers its first request as fast as the rest.
-    No connection is opened: a socket must not be shared by forked workers."""
+    catalogs, compile the project's templates and the search page's SQL for
+    queries of one to three words. Loaded before gunicorn forks (``preload_app``), workers
+    start with all of it, and a worker that replaces another (``max_requests``)
+    answers its first request as fast as the rest.
+    A connection opened meanwhile is closed: a socket must not be shared by
+    forked workers."""
     from django.conf import settings
     from django.core.cache import cache
     from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines
     from django.urls import get_resolver, reverse
     from django.utils import translation
+
+    from config.pages.search import precompile_searches
 
     get_resolver().url_patterns  # noqa: B018
     # The cache backend's client (Redis's imports its library, ~0.2 s); its
@@ -38,6 +45,14 @@ def warm_up():
                 engine.get_template(str(path.relative_to(folder)))
             except (TemplateDoesNotExist, TemplateSyntaxError):
                 continue  # answered (or failed) on request, as before
+    try:
+        precompile_searches()
+    except DatabaseError as error:
+        logger.warning("Search SQL not compiled ahead (%s): compiled on use.", error)
+    finally:
+        # Headlines' options are quoted by the driver, which wants a
+        # connection: closed again, so that no worker inherits its socket.
+        connections.close_all()
 
 
 warm_up()

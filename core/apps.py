@@ -21,7 +21,7 @@ class AtlasConfig(AppConfig):
     def ready(self):
         from django.apps import apps as global_apps
 
-        from core import dataversion, timestamps, triggers
+        from core import dataversion, searchwords, timestamps, triggers
         from core.models import (
             Deletion,
             TimeStampedModel,
@@ -35,6 +35,8 @@ class AtlasConfig(AppConfig):
         triggers.connect(self)
         # The data version's triggers on the public tables, likewise.
         dataversion.connect(self)
+        # The search vocabulary's triggers on the searchable tables, likewise.
+        searchwords.connect(self)
         # Timestamps parsed by psycopg's C loader, not Django's Python one.
         timestamps.connect()
 

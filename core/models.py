@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from core.dates import format_vague_date, period_end, period_reaches
 from core.publication import PUBLIC_STATUSES, Status, can_see_unpublished
 from core.search import AtlasUnaccent, SlugQuerySet
+from core.searchwords import SearchWord  # noqa: F401 - a model of this app
 
 
 class Confidence(models.TextChoices):

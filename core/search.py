@@ -2,17 +2,14 @@
 searchable QuerySet (``SearchQuerySet``, ``SlugQuerySet``) and the field and index
 helpers a model declares its search vector with."""
 
-import copy
 import functools
+import itertools
 import operator
 import re
-import threading
 import unicodedata
-from collections import OrderedDict
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQueryField,
@@ -22,10 +19,11 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, models, router
+from django.db import connections, models
 from django.db.models import (
     Case,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     Func,
@@ -37,11 +35,12 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.expressions import BaseExpression, Col, RawSQL
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest, Lower
 from django.db.models.lookups import Contains, Exact, IsNull
-from django.db.models.query import get_related_populators
 from django.utils.translation import gettext_lazy as _
+
+from core.searchwords import CLOSE_WORDS_SQL, TitleWords
 
 
 def strip_accents(text):
@@ -63,6 +62,31 @@ MAX_SEARCH_WORDS = 12
 # Compound splitting ("cyberattacks" -> "cyber attacks") only for plain words
 # of a reasonable length, to bound the number of alternatives in the tsquery.
 _SPLIT_MIN, _SPLIT_MAX, _SPLIT_PART = 7, 24, 3
+# atlas_word_splits(word): the word split in two at each place leaving at
+# least three letters (_SPLIT_PART) on each side ("cyberattacks" ~ "cyber attacks"),
+# the English phrases OR'ed. IMMUTABLE (as the configurations never change), so
+# that the planner computes it once from the query's text. Installed by
+# core/migrations/0009_word_splits.py.
+WORD_SPLITS_SQL = """
+CREATE OR REPLACE FUNCTION atlas_word_splits(word text) RETURNS tsquery
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $function$
+DECLARE
+    phrases text;
+BEGIN
+    SELECT string_agg(split::text, ' | ') INTO phrases FROM (
+        SELECT phraseto_tsquery(
+            'atlas_english', left(word, cut) || ' ' || substr(word, cut + 1)
+        ) AS split
+        FROM generate_series(3, length(word) - 3) AS cut
+    ) AS splits
+    WHERE numnode(split) > 0;
+    IF phrases IS NULL THEN
+        RETURN plainto_tsquery('atlas_english', word);
+    END IF;
+    RETURN phrases::tsquery;
+END
+$function$;
+"""
 _WEBSEARCH_SYNTAX = re.compile(r'"|(?:^|\s)-\w|(?:^|\s)or(?:\s|$)', re.IGNORECASE)
 
 
@@ -175,16 +199,12 @@ class SearchText:
                 )
             )
         if folded.isalpha() and _SPLIT_MIN <= len(folded) <= _SPLIT_MAX:
-            for cut in range(_SPLIT_PART, len(folded) - _SPLIT_PART + 1):
-                parts.append(
-                    (
-                        "phraseto_tsquery",
-                        "atlas_english",
-                        QueryText(
-                            f"{folded[:cut]} {folded[cut:]}", ("split", index, cut)
-                        ),
-                    )
-                )
+            # Every split of the word, as one part whatever its length (made
+            # by the database: WORD_SPLITS_SQL), so that words of any length
+            # give the same SQL, compiled once (``PrecompiledSearch``).
+            parts.append(
+                ("atlas_word_splits", None, QueryText(folded, ("split", index)))
+            )
         for neighbour in (index - 1, index + 1):
             if 0 <= neighbour < len(self.words):
                 pair = tuple(sorted((index, neighbour)))
@@ -231,6 +251,8 @@ class SearchText:
             "("
             + " || ".join(
                 f"{function}('{config}'::regconfig, %s)"
+                if config
+                else f"{function}(%s)"
                 for function, config, _text in parts
             )
             + ")"
@@ -256,122 +278,15 @@ class SearchText:
         return self._sql([self._word_parts(i) for i in range(len(self.words))])
 
 
-class PrecompiledSearch:
-    """A search page's queries, compiled once per query shape.
-
-    Building and compiling a ranked search (``ranked_search``: candidates,
-    counts, rank and headlines, each word matched several ways) is most of
-    what a search costs the application, tens of milliseconds over the kinds,
-    while its SQL depends only on the query's shape (``SearchText.shape``): the
-    visitor's texts are parameters, each a ``QueryText`` that says which text
-    of the query it is. So the first query of a shape compiles as usual and
-    keeps its SQL and its compiler (how rows become records); later ones of
-    that shape run the same SQL with their own texts. A compiled query whose
-    other parameters contain a text of the query (one that lost its name on
-    the way) is not kept: it is compiled again each time. Each kept query
-    holds about 50 KiB (its SQL, and how its rows become records), so the 160
-    most recently used (32 shapes of the five kinds) take about 8 MB a process.
-    """
-
-    def __init__(self, size=160):
-        self.size = size
-        self._compiled = OrderedDict()
-        self._lock = threading.Lock()
-
-    def results(self, key, search, build):
-        """The records of ``build(search)`` (a QuerySet), as a list. ``key``
-        names what ``build`` makes (with ``search``'s shape, the cache key)."""
-        key = (key, search.shape())
-        with self._lock:
-            compiled = self._compiled.get(key)
-            if compiled is not None:
-                self._compiled.move_to_end(key)
-        if compiled is None:
-            queryset = build(search)
-            compiled = self._compile(queryset, search)
-            if compiled is None:
-                return list(queryset)
-            with self._lock:
-                self._compiled[key] = compiled
-                while len(self._compiled) > self.size:
-                    self._compiled.popitem(last=False)
-        model, sql, slots, template = compiled
-        texts = search.texts()
-        params = [texts[slot[1]] if slot[0] else slot[1] for slot in slots]
-        return _run_compiled(model, sql, params, template)
-
-    @staticmethod
-    def _compile(queryset, search):
-        compiler = queryset.query.get_compiler(using=queryset.db)
-        try:
-            sql, params = compiler.as_sql()
-        except EmptyResultSet:
-            return None
-        folded = [
-            strip_accents(text).lower() for text in search.texts().values() if text
-        ]
-        slots = []
-        for param in params:
-            if isinstance(param, QueryText):
-                slots.append((True, param.slot))
-                continue
-            if isinstance(param, str):
-                value = strip_accents(param).lower()
-                if any(
-                    text == value or (len(text) > 2 and text in value)
-                    for text in folded
-                ):
-                    return None  # the visitor's text, unnamed: not reusable
-            slots.append((False, param))
-        # Kept: how rows become records (the columns, and each annotation's
-        # type for its converters). Dropped: the query, each column's SQL and
-        # the annotations' expression trees, most of the memory a compiled
-        # query holds (about 150 KiB a query otherwise).
-        compiler.select = [
-            (_light(expression), None, alias)
-            for expression, _sql, alias in compiler.select
-        ]
-        compiler.query = compiler.where = compiler.having = compiler.qualify = None
-        return queryset.model, sql, slots, compiler
-
-
-def _light(expression):
-    """``expression`` as far as reading its column needs: a value of its type
-    when it converts values as any expression of that type does."""
-    if isinstance(expression, Col) or not (
-        type(expression).get_db_converters is BaseExpression.get_db_converters
-        and type(expression).convert_value is BaseExpression.convert_value
-    ):
-        return expression
-    return Value(None, output_field=expression.output_field)
-
-
-def _run_compiled(model, sql, params, template):
-    """Rows of ``sql`` as ``model`` records, as Django's ModelIterable makes
-    them from the compiler that wrote the SQL (its select_related records and
-    annotations included)."""
-    db = router.db_for_read(model)
-    connection = connections[db]
-    compiler = copy.copy(template)
-    compiler.connection, compiler.using = connection, db
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    select, klass_info = compiler.select, compiler.klass_info
-    annotation_col_map = compiler.annotation_col_map
-    model_cls = klass_info["model"]
-    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-    init_list = [column[0].target.attname for column in select[start:end]]
-    related_populators = get_related_populators(klass_info, select, db)
-    records = []
-    for row in compiler.results_iter([rows]):
-        record = model_cls.from_db(db, init_list, row[start:end])
-        for populator in related_populators:
-            populator.populate(row, record)
-        for name, position in (annotation_col_map or {}).items():
-            setattr(record, name, row[position])
-        records.append(record)
-    return records
+def searches_to_precompile():
+    """A query of each shape (``SearchText.shape``) of one to three words of
+    letters, to compile ahead of the first visitor: each word short or long
+    enough to be split in two (a word of letters and digits is a short one)."""
+    examples = []
+    for count in (1, 2, 3):
+        for lengths in itertools.product((_SPLIT_MIN - 1, _SPLIT_MIN), repeat=count):
+            examples.append(SearchText(" ".join("x" * length for length in lengths)))
+    return examples
 
 
 class Matches(Func):
@@ -468,6 +383,14 @@ class SearchQuerySet(models.QuerySet):
     # records checked one by one before the indexes are asked (see _candidates).
     search_candidates = 20
     search_window = 1000
+    # A list walks its own order checking each record (``search``) for a word
+    # in more than this many of the ``search_window`` newest records, and
+    # reads every match through the indexes for a rarer one. Walking costs
+    # about a page over the word's share of the records, reading the matches
+    # about that share of the table: even at a share of 0.7 % near 1,000,000
+    # records, and at 1.6 % near 200,000 (a word in 1.3 % of 1,000,000 entries
+    # took 120 ms to read, then sort, against 15 ms to walk).
+    search_frequent = 7
 
     def _related_condition(self, path, word, per_row):
         """A record related to one whose ``path`` contains ``word``."""
@@ -487,7 +410,16 @@ class SearchQuerySet(models.QuerySet):
                 # A scalar subquery, one index probe per row: an EXISTS here
                 # may be run as a hash of every related row instead.
                 first_row = rows.filter(**{back.name: OuterRef("pk")}).values("pk")
-                return Q(IsNull(Subquery(first_row[:1]), False))
+                # Whether any related row matches at all, asked once per query
+                # (an InitPlan): for the usual word, in no related name, no
+                # record is probed (a tenth of a search page's time at 1,000,000).
+                # A join, as in _frequent: from the few matching names.
+                named = related._base_manager.filter(
+                    Contains(_folded(F(rest)), _folded(word))
+                )
+                return Q(Exists(named.order_by().values("pk"))) & Q(
+                    IsNull(Subquery(first_row[:1]), False)
+                )
             return Q(AnyOf(F("pk"), rows.values(back.attname)))
         # Anything else: a subquery, not a join, so no duplicates.
         matches = self.model._base_manager.filter(
@@ -553,12 +485,12 @@ class SearchQuerySet(models.QuerySet):
         return self.filter(AnyOf(F("pk"), matches))
 
     def _frequent(self, search):
-        """Whether more than ``search_candidates`` of the ``search_window``
+        """Whether more than ``search_frequent`` of the ``search_window``
         newest records match, and whether any related record's name does: one
         query, bounded (the newest-first index, each row checked; the related
         names' own indexes). Frequent words are best found by walking a list's
         order and checking each record; rare ones through the indexes."""
-        window, limit = self.search_window, self.search_candidates
+        window, limit = self.search_window, self.search_frequent
         recent = (
             self.annotate(
                 atlas_match=ExpressionWrapper(
@@ -606,7 +538,8 @@ class SearchQuerySet(models.QuerySet):
         """SQL for the ids worth ranking, at a cost bounded whatever the number
         of matches: the ``search_candidates`` most recently added matches, any
         match whose title is the query, and, only when nothing matches, the
-        titles spelled closest to the query (the trigram indexes).
+        most recently added records whose titles hold a word spelled close to
+        one of the query's (the vocabulary of titles, core/searchwords.py).
 
         The newest matches are looked for in two steps, since neither index
         serves both frequent and rare words and the planner cannot tell them
@@ -616,54 +549,60 @@ class SearchQuerySet(models.QuerySet):
         checked; enough for any word in more than one record in 50), then, only
         when that found too few, among all the matches the indexes give (the
         GIN index, the related records' ids; few, or the first step would have
-        found them).
+        found them). Close spellings are looked for the same way, except
+        that the older records are searched only when none of the newest has
+        one: a close word in one title in a hundred would otherwise have its
+        thousands of titles read to rank twenty, and the group of close
+        spellings never claimed to count them all.
         """
         limit, window = self.search_candidates, self.search_window
-        folded = _folded(search.text)
-        recent = (
-            self.annotate(
-                atlas_match=ExpressionWrapper(
-                    row_condition, output_field=models.BooleanField()
+
+        def newest(condition):
+            """The newest ``window`` records, each with whether it matches."""
+            return (
+                self.annotate(
+                    atlas_match=ExpressionWrapper(
+                        condition, output_field=models.BooleanField()
+                    )
                 )
+                .order_by("-pk")
+                .values("pk", "atlas_match")[:window]
             )
-            .order_by("-pk")
-            .values("pk", "atlas_match")[:window]
-        )
-        # Ordered by an expression no index has: all the matches are found
-        # through the indexes, then sorted, never by walking the primary key.
-        older = (
-            self.filter(condition)
-            .order_by((F("pk") * -1).asc())
-            .values("pk")[: limit + 1]
-        )
+
+        def older(condition):
+            # Ordered by an expression no index has: all the matches are found
+            # through the indexes, then sorted, never by walking the primary key.
+            return (
+                self.filter(condition)
+                .order_by((F("pk") * -1).asc())
+                .values("pk")[: limit + 1]
+            )
+
+        def close(column, vector):
+            query = RawSQL(  # noqa: S611 - a column name of ours
+                f"(SELECT atlas_close.{column} FROM atlas_close)",  # noqa: S608
+                [],
+                output_field=SearchQueryField(),
+            )
+            return Q(Matches(vector, query))
+
+        # Titles holding a close word: checked on each of the newest records
+        # in the search vector (already read, the title's lexemes weighted A),
+        # found among the older ones through the titles' own index.
+        close_in_vector = close("in_vector", F("search_vector"))
+        close_in_title = close("in_title", TitleWords(*self.search_title_fields))
         # A title that is the whole query matches it (the search vector holds
         # the title): no need to check the words again.
         exact_hits = self.filter(exact).order_by().values("pk")[:limit]
-        similarity = [
-            TrigramWordSimilarity(folded, _folded(F(field)))
-            for field in self.search_title_fields
-        ]
-        similar = (
-            self.filter(
-                functools.reduce(
-                    operator.or_,
-                    (
-                        Q(TrigramWordSimilar(_folded(F(field)), folded))
-                        for field in self.search_title_fields
-                    ),
-                )
-            )
-            .annotate(
-                atlas_similarity=(
-                    Greatest(*similarity) if len(similarity) > 1 else similarity[0]
-                )
-            )
-            .order_by("-atlas_similarity", "pk")
-            .values("pk")[:limit]
-        )
         parts = [
             query.query.sql_with_params()
-            for query in (recent, older, exact_hits, similar)
+            for query in (
+                newest(row_condition),
+                older(condition),
+                exact_hits,
+                newest(close_in_vector),
+                older(close_in_title),
+            )
         ]
         # Django compiled each part; every value in them is a parameter.
         sql = (
@@ -674,13 +613,29 @@ class SearchQuerySet(models.QuerySet):
             "SELECT * FROM atlas_recent "
             f"UNION SELECT older.pk FROM ({parts[1][0]}) AS older "
             f"WHERE (SELECT count(*) FROM atlas_recent) <= {limit:d} "
-            f"ORDER BY 1 DESC LIMIT {limit + 1:d}) "
+            f"ORDER BY 1 DESC LIMIT {limit + 1:d}), "
+            # Read only when nothing matches (the arms below are skipped
+            # otherwise): the three closest words to each of the query's.
+            f"atlas_close AS MATERIALIZED ({CLOSE_WORDS_SQL}), "
+            "atlas_close_recent AS MATERIALIZED ("
+            f"SELECT recent.pk FROM ({parts[3][0]}) AS recent "
+            f"WHERE recent.atlas_match LIMIT {limit + 1:d}) "
             "SELECT * FROM atlas_hits "
             f"UNION SELECT * FROM ({parts[2][0]}) AS atlas_exact "
-            f"UNION SELECT atlas_similar.pk FROM ({parts[3][0]}) AS atlas_similar "
-            "WHERE NOT EXISTS (SELECT 1 FROM atlas_hits)"
+            "UNION SELECT * FROM atlas_close_recent "
+            "WHERE NOT EXISTS (SELECT 1 FROM atlas_hits) "
+            f"UNION SELECT older.pk FROM ({parts[4][0]}) AS older "
+            "WHERE NOT EXISTS (SELECT 1 FROM atlas_hits) "
+            "AND NOT EXISTS (SELECT 1 FROM atlas_close_recent)"
         )
-        params = [value for _sql, values in parts for value in values]
+        params = [
+            *parts[0][1],
+            *parts[1][1],
+            search.text,
+            *parts[3][1],
+            *parts[2][1],
+            *parts[4][1],
+        ]
         return RawSQL(sql, params)  # noqa: S611
 
     def ranked_search(self, text):

@@ -34,6 +34,7 @@ from core.search import (
     search_vector_field,
     trigram_index,
 )
+from core.searchwords import title_words_index
 
 
 class ExerciseSeriesQuerySet(SlugQuerySet):
@@ -369,6 +370,7 @@ class Exercise(ReviewedRecord):
         indexes = [
             GinIndex(fields=["search_vector"], name="exercise_search"),
             trigram_index("name", "exercise_name_trgm"),
+            title_words_index(["name"], "exercise_name_words"),
             # The lists' order (ExerciseQuerySet.newest_first).
             published_index(
                 "exercise_pub_order",

@@ -181,6 +181,42 @@ def test_no_suggestion_when_nothing_is_close(client):
     assert result_titles(html) == []
 
 
+def test_a_misspelt_rare_name_is_found_beyond_the_newest_records(
+    client, few_candidates
+):
+    old = factories.exercise(name="Zapad 2021")
+    for n in range(6):
+        factories.exercise(name=f"Iron Wolf {n}")
+
+    _response, html = search_page(client, "Zapd")
+
+    assert result_titles(html) == [old.name]
+    assert 'Did you mean <a href="/search/?q=Zapad">Zapad</a>?' in html
+
+
+def test_a_misspelt_common_word_shows_the_newest_close_titles(client, few_candidates):
+    for n in range(6):
+        factories.exercise(name=f"Ransomware drill {n}")
+
+    _response, html = search_page(client, "ransomwre")
+
+    # The close spellings are looked for among the newest records first, and
+    # like matches, only the ranked candidates are shown.
+    shown = result_titles(html)
+    assert len(shown) == 3
+    assert "Ransomware drill 0" not in shown
+    assert 'Did you mean <a href="/search/?q=Ransomware">Ransomware</a>?' in html
+
+
+def test_a_close_word_only_in_a_body_is_no_close_spelling(client):
+    factories.exercise(name="Harbour drill", description="Held off Klaipėda.")
+
+    _response, html = search_page(client, "Klaipdea")
+
+    assert result_titles(html) == []
+    assert "Did you mean" not in html
+
+
 # Ranking and grouping -------------------------------------------------------
 
 
@@ -518,3 +554,19 @@ def test_a_query_shaped_like_an_earlier_one_finds_its_own_records(
     _response, html = search_page(client, "port")
     assert result_titles(html) == ["Drone over the port"]
     assert len(PRECOMPILED._compiled) == 2 * compiled
+
+
+def test_usual_searches_are_compiled_ahead(client):
+    from config.pages.search import PRECOMPILED, precompile_searches
+
+    factories.exercise(name="Zapad 2021", description="Held near Kaliningrad.")
+    PRECOMPILED._compiled.clear()
+    precompile_searches()
+    kept = len(PRECOMPILED._compiled)
+    # Each kind, for one to three words, each short or long enough to split.
+    assert kept == SEARCH_QUERIES * (2 + 4 + 8)
+
+    for query in ("Zapad", "2021", "Kaliningrad", "Kaliningradas", "Zapad 2021"):
+        _response, html = search_page(client, query)
+        assert result_titles(html) == ["Zapad 2021"], query
+    assert len(PRECOMPILED._compiled) == kept  # nothing compiled on request

@@ -29,6 +29,7 @@ from core.search import (
     search_vector_field,
     trigram_index,
 )
+from core.searchwords import title_words_index
 
 from .countries import Country, Source
 from .organisations import Organisation
@@ -210,6 +211,7 @@ class Agreement(ReviewedRecord):
         indexes = [
             GinIndex(fields=["search_vector"], name="agreement_search"),
             trigram_index("title", "agreement_title_trgm"),
+            title_words_index(["title"], "agreement_title_words"),
             # The lists' default order: latest signed first.
             published_index("agreement_pub_order", ["-signed", "title"]),
             folded_index("title", "agreement_title_folded"),

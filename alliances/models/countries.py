@@ -31,6 +31,7 @@ from core.search import (
     strip_accents,
     trigram_index,
 )
+from core.searchwords import title_words_index
 
 
 class SubqueryCount(Subquery):
@@ -222,6 +223,7 @@ class Country(BilingualName, TimeStampedModel):
         indexes = [
             GinIndex(fields=["search_vector"], name="country_search"),
             trigram_index("name", "country_name_trgm"),
+            title_words_index(["name", "name_lt"], "country_title_words"),
             trigram_index("name_lt", "country_name_lt_trgm"),
             folded_index("name", "country_name_folded"),
             folded_index("name_lt", "country_name_lt_folded"),

@@ -41,6 +41,7 @@ from core.search import (
     search_vector_field,
     trigram_index,
 )
+from core.searchwords import title_words_index
 
 from .countries import Country, Source, SubqueryCount, current_date
 
@@ -190,6 +191,7 @@ class Organisation(ReviewedRecord):
         indexes = [
             GinIndex(fields=["search_vector"], name="organisation_search"),
             trigram_index("name", "organisation_name_trgm"),
+            title_words_index(["name", "acronym"], "organisation_title_words"),
             trigram_index("acronym", "organisation_acronym_trgm"),
             folded_index("name", "organisation_name_folded"),
             folded_index("acronym", "organisation_acronym_folded"),

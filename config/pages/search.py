@@ -28,10 +28,11 @@ from core.search import (
     MARK_START,
     MARK_STOP,
     MAX_SEARCH_LENGTH,
-    PrecompiledSearch,
     SearchText,
+    searches_to_precompile,
     strip_accents,
 )
+from core.searchcompiled import PrecompiledSearch
 
 RESULTS_PER_KIND = 10
 SUGGESTION_MIN_SIMILARITY = 0.3
@@ -78,13 +79,18 @@ class Kind:
         records = visible(self.model.objects.all(), None)
         return records.for_search().ranked_search(text)[:RESULTS_PER_KIND]
 
+    def _compiled_key(self):
+        queryset = self.model.objects.all()
+        # What the SQL depends on besides the query: the bounds it is written with.
+        return (self.key, queryset.search_candidates, queryset.search_window)
+
     def results(self, search):
         """The ranked rows of ``search`` (a SearchText): ``queryset``'s, from
         SQL compiled once per shape of query."""
-        queryset = self.model.objects.all()
-        # What the SQL depends on besides the query: the bounds it is written with.
-        key = (self.key, queryset.search_candidates, queryset.search_window)
-        return PRECOMPILED.results(key, search, self.queryset)
+        return PRECOMPILED.results(self._compiled_key(), search, self.queryset)
+
+    def precompile(self, search):
+        PRECOMPILED.compiled(self._compiled_key(), search, self.queryset)
 
 
 def kinds():
@@ -93,6 +99,16 @@ def kinds():
         Kind(model) for model in apps.get_models() if hasattr(model, "search_kind")
     ]
     return sorted(found, key=lambda kind: kind.position)
+
+
+def precompile_searches():
+    """Compile the SQL of the usual searches (one to three words) now: the
+    WSGI module does it before gunicorn forks, so no worker spends its first
+    search of each shape compiling (about 50 ms of CPU, paid by each worker
+    again)."""
+    for search in searches_to_precompile():
+        for kind in kinds():
+            kind.precompile(search)
 
 
 def highlight(marked, original=None):

@@ -35,6 +35,7 @@ from core.search import (
     search_vector_field,
     trigram_index,
 )
+from core.searchwords import title_words_index
 from exercises.models import Exercise
 
 from .links import EXERCISE_LINK_FIELDS, EntryLinks, attribution_model
@@ -525,6 +526,7 @@ class ThreatEntry(ReviewedRecord):
         indexes = [
             GinIndex(fields=["search_vector"], name="threat_entry_search"),
             trigram_index("title", "threat_entry_title_trgm"),
+            title_words_index(["title"], "threat_entry_title_words"),
             # The lists' default order (newest first), alone and after a
             # category; with the id, the country where it happened and the
             # countries targeted, so a bounded count by category and target
