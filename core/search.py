@@ -37,7 +37,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest, Lower
-from django.db.models.lookups import Contains, Exact, IsNull
+from django.db.models.lookups import Contains, Exact, IsNull, LessThan
 from django.utils.translation import gettext_lazy as _
 
 from core.searchwords import CLOSE_WORDS_SQL, TitleWords
@@ -126,6 +126,17 @@ def trigram_index(field, name):
     return GinIndex(
         OpClass(AtlasUnaccent(Lower(field)), name="gin_trgm_ops"), name=name
     )
+
+
+# The id negated: newest first in ascending order, in no B-tree index.
+NEGATED_ID = ExpressionWrapper(F("id") * -1, output_field=models.BigIntegerField())
+
+
+def search_index(name):
+    """The GIN index of the search vector, with the negated id beside it
+    (btree_gin): the newest matches among the newest records, the words and
+    the id range answered together (``SearchQuerySet._candidates``)."""
+    return GinIndex(F("search_vector"), NEGATED_ID, name=name)
 
 
 def newest_published_index(name):
@@ -383,6 +394,9 @@ class SearchQuerySet(models.QuerySet):
     # records checked one by one before the indexes are asked (see _candidates).
     search_candidates = 20
     search_window = 1000
+    # Then the matches among the records of the newest ids this far back
+    # (``_candidates``), before all of them.
+    search_span = 20_000
     # A list walks its own order checking each record (``search``) for a word
     # in more than this many of the ``search_window`` newest records, and
     # reads every match through the indexes for a rarer one. Walking costs
@@ -549,7 +563,10 @@ class SearchQuerySet(models.QuerySet):
         checked; enough for any word in more than one record in 50), then, only
         when that found too few, among all the matches the indexes give (the
         GIN index, the related records' ids; few, or the first step would have
-        found them). Close spellings are looked for the same way, except
+        found them). Between the two, when the newest records hold too few,
+        the matches among the ``search_span`` newest ids, which the search
+        vector's index gives with its id column. Close spellings are looked
+        for in the first and last ways, except
         that the older records are searched only when none of the newest has
         one: a close word in one title in a hundred would otherwise have its
         thousands of titles read to rank twenty, and the group of close
@@ -574,7 +591,7 @@ class SearchQuerySet(models.QuerySet):
             # through the indexes, then sorted, never by walking the primary key.
             return (
                 self.filter(condition)
-                .order_by((F("pk") * -1).asc())
+                .order_by(NEGATED_ID.asc())
                 .values("pk")[: limit + 1]
             )
 
@@ -594,10 +611,28 @@ class SearchQuerySet(models.QuerySet):
         # A title that is the whole query matches it (the search vector holds
         # the title): no need to check the words again.
         exact_hits = self.filter(exact).order_by().values("pk")[:limit]
+        # The newest ``search_span`` ids: answered with the words by the
+        # search vector's index (``search_index``, its second column the
+        # negated id: no other index has it, so the planner cannot walk the
+        # primary key instead), and a word in one record in a hundred has a
+        # few hundred rows read, not ten thousand.
+        quote = connections[self.db].ops.quote_name
+        newest_ids = Q(
+            LessThan(
+                NEGATED_ID,
+                RawSQL(  # noqa: S611 - names of ours
+                    f"(SELECT {self.search_span:d} - "  # noqa: S608
+                    f"max({quote(self.model._meta.pk.column)}) "
+                    f"FROM {quote(self.model._meta.db_table)})",
+                    [],
+                ),
+            )
+        )
         parts = [
             query.query.sql_with_params()
             for query in (
                 newest(row_condition),
+                older(condition & newest_ids),
                 older(condition),
                 exact_hits,
                 newest(close_in_vector),
@@ -609,32 +644,37 @@ class SearchQuerySet(models.QuerySet):
             "WITH atlas_recent AS MATERIALIZED ("  # noqa: S608
             f"SELECT recent.pk FROM ({parts[0][0]}) AS recent "
             f"WHERE recent.atlas_match LIMIT {limit + 1:d}), "
+            "atlas_span AS MATERIALIZED ("
+            f"SELECT span.pk FROM ({parts[1][0]}) AS span "
+            f"WHERE (SELECT count(*) FROM atlas_recent) <= {limit:d}), "
             "atlas_hits AS MATERIALIZED ("
-            "SELECT * FROM atlas_recent "
-            f"UNION SELECT older.pk FROM ({parts[1][0]}) AS older "
+            "SELECT * FROM atlas_recent UNION SELECT * FROM atlas_span "
+            f"UNION SELECT older.pk FROM ({parts[2][0]}) AS older "
             f"WHERE (SELECT count(*) FROM atlas_recent) <= {limit:d} "
+            f"AND (SELECT count(*) FROM atlas_span) <= {limit:d} "
             f"ORDER BY 1 DESC LIMIT {limit + 1:d}), "
             # Read only when nothing matches (the arms below are skipped
             # otherwise): the three closest words to each of the query's.
             f"atlas_close AS MATERIALIZED ({CLOSE_WORDS_SQL}), "
             "atlas_close_recent AS MATERIALIZED ("
-            f"SELECT recent.pk FROM ({parts[3][0]}) AS recent "
+            f"SELECT recent.pk FROM ({parts[4][0]}) AS recent "
             f"WHERE recent.atlas_match LIMIT {limit + 1:d}) "
             "SELECT * FROM atlas_hits "
-            f"UNION SELECT * FROM ({parts[2][0]}) AS atlas_exact "
+            f"UNION SELECT * FROM ({parts[3][0]}) AS atlas_exact "
             "UNION SELECT * FROM atlas_close_recent "
             "WHERE NOT EXISTS (SELECT 1 FROM atlas_hits) "
-            f"UNION SELECT older.pk FROM ({parts[4][0]}) AS older "
+            f"UNION SELECT older.pk FROM ({parts[5][0]}) AS older "
             "WHERE NOT EXISTS (SELECT 1 FROM atlas_hits) "
             "AND NOT EXISTS (SELECT 1 FROM atlas_close_recent)"
         )
         params = [
             *parts[0][1],
             *parts[1][1],
-            search.text,
-            *parts[3][1],
             *parts[2][1],
+            search.text,
             *parts[4][1],
+            *parts[3][1],
+            *parts[5][1],
         ]
         return RawSQL(sql, params)  # noqa: S611
 

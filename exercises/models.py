@@ -1,6 +1,5 @@
 import datetime
 
-from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce, Lower
@@ -31,6 +30,7 @@ from core.search import (
     SlugQuerySet,
     folded_index,
     newest_published_index,
+    search_index,
     search_vector_field,
     trigram_index,
 )
@@ -368,7 +368,7 @@ class Exercise(ReviewedRecord):
             ("publish_exercise", _("Can publish and retract exercises")),
         ]
         indexes = [
-            GinIndex(fields=["search_vector"], name="exercise_search"),
+            search_index("exercise_search"),
             trigram_index("name", "exercise_name_trgm"),
             title_words_index(["name"], "exercise_name_words"),
             # The lists' order (ExerciseQuerySet.newest_first).

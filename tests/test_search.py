@@ -324,6 +324,29 @@ def test_a_rare_word_is_found_beyond_the_newest_records(client, few_candidates):
     assert "1 record matches" in html
 
 
+def test_the_newest_matches_beyond_the_window_are_ranked(
+    client, few_candidates, monkeypatch
+):
+    from exercises.models import ExerciseQuerySet
+
+    # None among the 4 newest; 4 among the 10 newest ids; one older still.
+    monkeypatch.setattr(ExerciseQuerySet, "search_span", 10)
+    factories.exercise(name="Harbour drill 0")
+    for n in range(1, 5):
+        factories.exercise(name=f"Harbour drill {n}")
+        factories.exercise(name=f"Iron Wolf {n}")
+    for n in range(4):
+        factories.exercise(name=f"Saber Strike {n}")
+
+    _response, html = search_page(client, "harbour")
+
+    # The newest matches are the candidates, wherever they are found.
+    shown = result_titles(html)
+    assert len(shown) == 3 and "Harbour drill 0" not in shown
+    assert {title.rsplit(" ", 1)[0] for title in shown} == {"Harbour drill"}
+    assert 'Exercises <span class="count">(3+)</span>' in html
+
+
 def test_a_whole_title_match_is_found_among_many_matches(client, few_candidates):
     factories.exercise(name="Wolf")
     for n in range(5):

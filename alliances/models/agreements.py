@@ -1,7 +1,6 @@
 """Agreements and their parties."""
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import (
     F,
@@ -26,6 +25,7 @@ from core.models import (
 from core.search import (
     folded_index,
     newest_published_index,
+    search_index,
     search_vector_field,
     trigram_index,
 )
@@ -209,7 +209,7 @@ class Agreement(ReviewedRecord):
             ("publish_agreement", _("Can publish and retract agreements")),
         ]
         indexes = [
-            GinIndex(fields=["search_vector"], name="agreement_search"),
+            search_index("agreement_search"),
             trigram_index("title", "agreement_title_trgm"),
             title_words_index(["title"], "agreement_title_words"),
             # The lists' default order: latest signed first.

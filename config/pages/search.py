@@ -82,7 +82,12 @@ class Kind:
     def _compiled_key(self):
         queryset = self.model.objects.all()
         # What the SQL depends on besides the query: the bounds it is written with.
-        return (self.key, queryset.search_candidates, queryset.search_window)
+        return (
+            self.key,
+            queryset.search_candidates,
+            queryset.search_window,
+            queryset.search_span,
+        )
 
     def results(self, search):
         """The ranked rows of ``search`` (a SearchText): ``queryset``'s, from

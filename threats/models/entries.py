@@ -32,6 +32,7 @@ from core.models import (
 from core.search import (
     folded_index,
     newest_published_index,
+    search_index,
     search_vector_field,
     trigram_index,
 )
@@ -524,7 +525,7 @@ class ThreatEntry(ReviewedRecord):
             ("publish_threatentry", _("Can publish and retract threat entries")),
         ]
         indexes = [
-            GinIndex(fields=["search_vector"], name="threat_entry_search"),
+            search_index("threat_entry_search"),
             trigram_index("title", "threat_entry_title_trgm"),
             title_words_index(["title"], "threat_entry_title_words"),
             # The lists' default order (newest first), alone and after a
