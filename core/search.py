@@ -397,14 +397,6 @@ class SearchQuerySet(models.QuerySet):
     # Then the matches among the records of the newest ids this far back
     # (``_candidates``), before all of them.
     search_span = 20_000
-    # A list walks its own order checking each record (``search``) for a word
-    # in more than this many of the ``search_window`` newest records, and
-    # reads every match through the indexes for a rarer one. Walking costs
-    # about a page over the word's share of the records, reading the matches
-    # about that share of the table: even at a share of 0.7 % near 1,000,000
-    # records, and at 1.6 % near 200,000 (a word in 1.3 % of 1,000,000 entries
-    # took 120 ms to read, then sort, against 15 ms to walk).
-    search_frequent = 7
 
     def _related_condition(self, path, word, per_row):
         """A record related to one whose ``path`` contains ``word``."""
@@ -499,12 +491,12 @@ class SearchQuerySet(models.QuerySet):
         return self.filter(AnyOf(F("pk"), matches))
 
     def _frequent(self, search):
-        """Whether more than ``search_frequent`` of the ``search_window``
+        """Whether more than ``search_candidates`` of the ``search_window``
         newest records match, and whether any related record's name does: one
         query, bounded (the newest-first index, each row checked; the related
         names' own indexes). Frequent words are best found by walking a list's
         order and checking each record; rare ones through the indexes."""
-        window, limit = self.search_window, self.search_frequent
+        window, limit = self.search_window, self.search_candidates
         recent = (
             self.annotate(
                 atlas_match=ExpressionWrapper(
