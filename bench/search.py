@@ -6,7 +6,10 @@ The 30 fixed queries of bench/search_queries.txt go to the search page
 under gunicorn (4 sync workers, DEBUG off), one request at a time so that the
 figures are latencies, not queueing: every worker first serves searches of a
 word not in the list (its database connection opened, as a running server's
-are), then each query once to warm up, then ``REPEAT`` times. The output is each endpoint's p50/p95/p99 over all those
+are); then each query is sent once (timed: the ``first`` figures, what a query
+costs a worker that has not yet served one of its shape), then to every worker
+(each keeps the SQL it compiled and the statements it prepared for the shape),
+then ``REPEAT`` times, timed: the steady state a running server gives. The output is each endpoint's p50/p95/p99 over all those
 requests, a table of each query's median, and as the last line one JSON object.
 """
 
@@ -35,14 +38,12 @@ def queries():
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
-def warm_every_worker(port, rounds=2):
-    """Twice as many searches at once as there are workers, twice: a sync
-    worker answers one request at a time, so each gets some, and none serves
-    a measured request as its first."""
-    paths = [pattern.format("Vilnius") for pattern in ENDPOINTS.values()]
+def warm_every_worker(port, paths, rounds=2):
+    """Twice as many requests at once as there are workers, twice: a sync
+    worker answers one request at a time, so each gets some."""
     with ThreadPoolExecutor(2 * WORKERS) as pool:
         for _round in range(rounds):
-            list(pool.map(lambda path: load.fetch(port, path), paths * WORKERS))
+            list(pool.map(lambda path: load.fetch(port, path), paths * 2 * WORKERS))
 
 
 def wsgi_application(env):
@@ -62,6 +63,7 @@ def run(args):
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     texts = queries()
     timings = {endpoint: {text: [] for text in texts} for endpoint in ENDPOINTS}
+    firsts = {endpoint: [] for endpoint in ENDPOINTS}
     failures = []
     with BenchServer() as database:
         prepare(database, args.rows, say=say)
@@ -75,9 +77,12 @@ def run(args):
         app = Gunicorn("application", wsgi_application(env), env)
         try:
             app.wait_ready("/api/v1/threats/?page_size=1")
-            warm_every_worker(app.port)
+            warm_every_worker(
+                app.port, [pattern.format("Vilnius") for pattern in ENDPOINTS.values()]
+            )
             say(
-                f"{len(texts)} queries x {args.repeat} (plus one to warm up) on "
+                f"{len(texts)} queries x {args.repeat} (after a first request, then one "
+                f"to each worker) on "
                 f"{', '.join(ENDPOINTS)}, one request at a time..."
             )
             for number, text in enumerate(texts, 1):
@@ -91,6 +96,9 @@ def run(args):
                             break
                         if attempt:
                             timings[endpoint][text].append(seconds * 1000)
+                        else:
+                            firsts[endpoint].append(seconds * 1000)
+                            warm_every_worker(app.port, [path], rounds=1)
                 medians = "  ".join(
                     f"{endpoint} {statistics.median(timings[endpoint][text]):8.1f} ms"
                     for endpoint in ENDPOINTS
@@ -125,6 +133,21 @@ def run(args):
             f"({statistics.median(timings[endpoint][slowest]):.0f} ms) |"
         )
         summary[endpoint] = figures
+    for endpoint in ENDPOINTS:
+        if not firsts[endpoint]:
+            continue
+        # Each query's first request: a worker that has not yet compiled and
+        # prepared its shape (a running server's first visitor of the shape).
+        first = {
+            "p50_ms": round(load.percentile(firsts[endpoint], 0.50), 1),
+            "p95_ms": round(load.percentile(firsts[endpoint], 0.95), 1),
+            "p99_ms": round(load.percentile(firsts[endpoint], 0.99), 1),
+        }
+        say(
+            f"| {endpoint}, first request of each query | {len(firsts[endpoint])} | "
+            f"{first['p50_ms']} | {first['p95_ms']} | {first['p99_ms']} | |"
+        )
+        summary[f"{endpoint}_first"] = first
     summary["queries"] = {
         text: {
             endpoint: round(statistics.median(timings[endpoint][text]), 1)

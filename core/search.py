@@ -178,7 +178,11 @@ class SearchText:
     (quotes, ``or``, ``-word``) goes to websearch_to_tsquery() as a whole instead.
     """
 
-    def __init__(self, text):
+    def __init__(self, text, once=False):
+        # once: each tsquery a subquery, computed once per run of a statement
+        # (an InitPlan) rather than by the planner: for statements prepared
+        # once and run with a generic plan (``PrecompiledSearch``).
+        self.once = once
         text = (text or "").replace("\x00", "")[:MAX_SEARCH_LENGTH]
         self.text = " ".join(text.split())
         self.words = self.text.split()[:MAX_SEARCH_WORDS]
@@ -233,6 +237,7 @@ class SearchText:
         """What the SQL of this query depends on besides its texts: the same
         for "Siauliai" and "Šiauliai", not for "drone" and "drones attack"."""
         return (
+            self.once,
             self.advanced,
             tuple(
                 tuple(
@@ -252,8 +257,7 @@ class SearchText:
                 found[text.slot] = text
         return found
 
-    @staticmethod
-    def _sql(groups):
+    def _sql(self, groups):
         """One tsquery expression: the parts of each group OR'ed, the groups
         AND'ed. Written as SQL once (the visitor's words are parameters), since
         the ORM would resolve and compile each of its dozens of parts again
@@ -270,6 +274,8 @@ class SearchText:
             for parts in groups
         )
         params = [text for parts in groups for _function, _config, text in parts]
+        if self.once:
+            sql = f"(SELECT {sql})"
         return RawSQL(sql, params, output_field=SearchQueryField())  # noqa: S611
 
     def word_query(self, index):
@@ -296,7 +302,8 @@ def searches_to_precompile():
     examples = []
     for count in (1, 2, 3):
         for lengths in itertools.product((_SPLIT_MIN - 1, _SPLIT_MIN), repeat=count):
-            examples.append(SearchText(" ".join("x" * length for length in lengths)))
+            words = " ".join("x" * length for length in lengths)
+            examples.append(SearchText(words, once=True))
     return examples
 
 

@@ -2,15 +2,18 @@
 (``PrecompiledSearch``), and run again with each new query's texts."""
 
 import copy
+import re
 import threading
 from collections import OrderedDict
 
+import psycopg.sql
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Value
 from django.db.models.expressions import BaseExpression, Col
 from django.db.models.query import get_related_populators
 
+from core.compiled import prepared_cursor
 from core.search import QueryText, strip_accents
 
 
@@ -87,6 +90,7 @@ class PrecompiledSearch:
                 ):
                     return None  # the visitor's text, unnamed: not reusable
             slots.append((False, param))
+        sql, slots = _inline_fixed_values(sql, slots)
         # Kept: how rows become records (the columns, and each annotation's
         # type for its converters). Dropped: the query, each column's SQL and
         # the annotations' expression trees, most of the memory a compiled
@@ -97,6 +101,33 @@ class PrecompiledSearch:
         ]
         compiler.query = compiler.where = compiler.having = compiler.qualify = None
         return queryset.model, sql, slots, compiler
+
+
+def _inline_fixed_values(sql, slots):
+    """``sql`` with every value that is not a text of the query written in as
+    a literal, and the slots left. The statement is prepared and run with one
+    generic plan (``_run_compiled``), which must see them: a partial index on
+    the published rows serves ``publication_status IN ('published')``, not
+    ``IN ($3)`` (a generic plan read every published row's status, 30 ms)."""
+    pieces, left, values = [], [], iter(slots)
+    for piece in _PLACEHOLDERS.split(sql):
+        if piece != "%s":
+            pieces.append(piece)
+            continue
+        slot = next(values)
+        is_text, value = slot
+        if is_text or not isinstance(value, (str, int)) or isinstance(value, bool):
+            pieces.append(piece)
+            left.append(slot)
+        elif isinstance(value, int):
+            pieces.append(str(int(value)))
+        else:
+            # A literal's "%" would read as a placeholder's start.
+            pieces.append(psycopg.sql.quote(str(value)).replace("%", "%%"))
+    return "".join(pieces), left
+
+
+_PLACEHOLDERS = re.compile(r"(%%|%s)")
 
 
 def _light(expression):
@@ -118,7 +149,7 @@ def _run_compiled(model, sql, params, template):
     connection = connections[db]
     compiler = copy.copy(template)
     compiler.connection, compiler.using = connection, db
-    with connection.cursor() as cursor:
+    with prepared_cursor(db) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     select, klass_info = compiler.select, compiler.klass_info

@@ -257,7 +257,7 @@ class SearchView(TemplateView):
         context["query"] = ""
         if not form.is_bound or not form.is_valid():
             return context
-        search = SearchText(form.cleaned_data["q"])
+        search = SearchText(form.cleaned_data["q"], once=True)
         if not search:
             return context
         groups = [Group(kind, kind.results(search), search.text) for kind in kinds()]
