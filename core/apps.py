@@ -21,7 +21,7 @@ class AtlasConfig(AppConfig):
     def ready(self):
         from django.apps import apps as global_apps
 
-        from core import compiled, dataversion, searchwords, timestamps, triggers
+        from core import dataversion, searchwords, timestamps, triggers
         from core.models import (
             Deletion,
             TimeStampedModel,
@@ -37,8 +37,6 @@ class AtlasConfig(AppConfig):
         dataversion.connect(self)
         # The search vocabulary's triggers on the searchable tables, likewise.
         searchwords.connect(self)
-        # Prepared statements planned once per connection (core/compiled.py).
-        compiled.connect()
         # Timestamps parsed by psycopg's C loader, not Django's Python one.
         timestamps.connect()
 

@@ -21,6 +21,7 @@ every query served from here is compiled again and must give the same text
 and parameters, so a key that missed a part would fail the suite.
 """
 
+import contextlib
 import functools
 import threading
 from collections import OrderedDict
@@ -30,7 +31,6 @@ import psycopg
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
-from django.db.backends.signals import connection_created
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.utils.hashable import make_hashable
 
@@ -257,20 +257,28 @@ def prepared_cursor(using):
     return database.make_cursor(cursor)
 
 
-def use_generic_plans(sender, connection, **kwargs):
-    """Each new connection plans its prepared statements once, for any values
-    (``plan_cache_mode``): the only statements prepared are those
-    ``prepared_cursor`` runs, written so that their best plan does not depend
-    on their values (the threat list's related rows; the search page's
-    queries, whose fixed values are written in and whose search texts become
-    tsqueries in InitPlans). Left to itself, the server plans each statement
-    afresh five times on every connection before it compares, and the search
-    page spent a third of its database time planning (about 10 ms). Every
-    other statement is sent with its values written in, and is planned for
-    them as before."""
-    if settings.DATABASE_PREPARED_STATEMENTS and connection.vendor == "postgresql":
-        connection.connection.execute("SET plan_cache_mode = force_generic_plan")
-
-
-def connect():
-    connection_created.connect(use_generic_plans, dispatch_uid="atlas-generic-plans")
+@contextlib.contextmanager
+def generic_plans(using):
+    """Within the block, the connection's prepared statements run with the one
+    plan the server makes for any values (``plan_cache_mode``), from their
+    first run: for statements whose best plan does not depend on their values
+    (the search page's, ``core/searchcompiled.py``), which the server would
+    otherwise plan afresh for five runs on each connection, and for one of
+    them (the threat entries', whose estimate differs with the words) on
+    every run. Set and reset on the connection itself: session settings, not
+    queries. Nothing when prepared statements are off."""
+    if not settings.DATABASE_PREPARED_STATEMENTS:
+        yield
+        return
+    database = connections[using]
+    database.ensure_connection()
+    raw = database.connection
+    raw.execute("SET plan_cache_mode = force_generic_plan")
+    try:
+        yield
+    finally:
+        # In a failed transaction the rollback takes the setting back with it
+        # (it was made in that transaction), and a statement now would fail.
+        failed = raw.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
+        if not raw.closed and not failed:
+            raw.execute("RESET plan_cache_mode")

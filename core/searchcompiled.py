@@ -13,7 +13,7 @@ from django.db.models import Value
 from django.db.models.expressions import BaseExpression, Col
 from django.db.models.query import get_related_populators
 
-from core.compiled import prepared_cursor
+from core.compiled import generic_plans, prepared_cursor
 from core.search import QueryText, strip_accents
 
 
@@ -149,7 +149,7 @@ def _run_compiled(model, sql, params, template):
     connection = connections[db]
     compiler = copy.copy(template)
     compiler.connection, compiler.using = connection, db
-    with prepared_cursor(db) as cursor:
+    with generic_plans(db), prepared_cursor(db) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     select, klass_info = compiler.select, compiler.klass_info
