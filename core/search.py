@@ -121,8 +121,8 @@ def search_vector_field(**weighted_fields):
 
 
 def trigram_index(field, name):
-    """GIN trigram index serving the typo fallback on ``field`` (and a search
-    for a related record's name, ``LIKE '%word%'``)."""
+    """GIN trigram index on the folded ``field``: a search for a related
+    record's name (``LIKE '%word%'``) and possible duplicates of a title."""
     return GinIndex(
         OpClass(AtlasUnaccent(Lower(field)), name="gin_trgm_ops"), name=name
     )
@@ -387,7 +387,8 @@ class SearchQuerySet(models.QuerySet):
     has one; the vector holds them all).
 
     ``ranked_search(text)`` is for the search page: the same matches plus close
-    spellings of ``search_title_fields`` (trigram word similarity), annotated
+    spellings of ``search_title_fields`` (titles holding a word of the
+    vocabulary close to one of the query's, core/searchwords.py), annotated
     with the rank, a flag for real matches, counts and highlighted headlines.
     It ranks a bounded set of candidates (``search_candidates``), so its cost
     does not grow with the number of matches.

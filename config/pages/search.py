@@ -2,9 +2,10 @@
 entries and countries.
 
 Each kind is one query (``ranked_search``): full-text matches, ranked, with
-highlighted headlines; when a kind has no match at all, the records whose title
-is spelled closest to the query (trigram word similarity) stand in for them, and
-when no kind has a match the page offers a corrected query ("Did you mean ...?").
+highlighted headlines; when a kind has no match at all, the records whose titles
+hold a word spelled close to one of the query's (core/searchwords.py) stand in for
+them, ordered by trigram word similarity, and when no kind has a match the page
+offers a corrected query ("Did you mean ...?").
 Five queries per search, however many records there are. Organisations,
 agreements, exercises and threat entries are searched among the published ones
 only, so neither a result, a count nor a suggested spelling comes from a draft
