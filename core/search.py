@@ -340,6 +340,17 @@ def _folded(value):
     return AtlasUnaccent(Lower(value))
 
 
+def _named(model, path, word):
+    """``model``'s rows whose ``path`` (a name, maybe across a foreign key)
+    contains ``word``, as a join: the planner starts from the few names that
+    match and probes the foreign key's index, where "actor_id = ANY(...)" over
+    ids it cannot see is guessed at half the rows and read by a scan of every
+    attribution."""
+    return model._base_manager.filter(
+        Contains(_folded(F(path)), _folded(word))
+    ).order_by()
+
+
 def _path_match(model, path, word):
     """``model``'s rows whose ``path`` contains ``word``; a foreign key on the
     way is matched through the ids of the rows it may point to, found once
@@ -427,11 +438,8 @@ class SearchQuerySet(models.QuerySet):
                 # Whether any related row matches at all, asked once per query
                 # (an InitPlan): for the usual word, in no related name, no
                 # record is probed (a tenth of a search page's time at 1,000,000).
-                # A join, as in _frequent: from the few matching names.
-                named = related._base_manager.filter(
-                    Contains(_folded(F(rest)), _folded(word))
-                )
-                return Q(Exists(named.order_by().values("pk"))) & Q(
+                named = _named(related, rest, word)
+                return Q(Exists(named.values("pk"))) & Q(
                     IsNull(Subquery(first_row[:1]), False)
                 )
             return Q(AnyOf(F("pk"), rows.values(back.attname)))
@@ -527,14 +535,8 @@ class SearchQuerySet(models.QuerySet):
                 first, rest = path.split("__", 1)
                 model = self.model._meta.get_field(first).related_model
                 for word in search.words:
-                    # A join, not _path_match's ids: the planner then starts
-                    # from the few names that match (an actor's) and probes
-                    # the foreign key's index, where "actor_id = ANY(...)"
-                    # over ids it cannot see is guessed at half the rows
-                    # and read by a scan of every attribution.
-                    rows = model._base_manager.filter(
-                        Contains(_folded(F(rest)), _folded(word))
-                    ).order_by()
+                    # A join (_named), not _path_match's ids.
+                    rows = _named(model, rest, word)
                     row_sql, row_params = rows.values("pk")[:1].query.sql_with_params()
                     related.append(f"EXISTS ({row_sql})")
                     related_params.extend(row_params)

@@ -42,9 +42,9 @@ class PrecompiledSearch:
     def results(self, key, search, build):
         """The records of ``build(search)`` (a QuerySet), as a list. ``key``
         names what ``build`` makes (with ``search``'s shape, the cache key)."""
-        compiled = self.compiled(key, search, build)
+        compiled, queryset = self._compiled_or_built(key, search, build)
         if compiled is None:
-            return list(build(search))
+            return list(queryset)
         model, sql, slots, template = compiled
         texts = search.texts()
         params = [texts[slot[1]] if slot[0] else slot[1] for slot in slots]
@@ -52,20 +52,27 @@ class PrecompiledSearch:
 
     def compiled(self, key, search, build):
         """The SQL of ``build(search)`` for its shape, compiled now unless kept
-        (None when it cannot be kept). Needs no database connection."""
+        (None when it cannot be kept)."""
+        return self._compiled_or_built(key, search, build)[0]
+
+    def _compiled_or_built(self, key, search, build):
+        """(kept SQL, None), or (None, the QuerySet built) when it cannot be
+        kept: built once, and run as it is."""
         key = (key, search.shape())
         with self._lock:
             compiled = self._compiled.get(key)
             if compiled is not None:
                 self._compiled.move_to_end(key)
-                return compiled
-        compiled = self._compile(build(search), search)
-        if compiled is not None:
-            with self._lock:
-                self._compiled[key] = compiled
-                while len(self._compiled) > self.size:
-                    self._compiled.popitem(last=False)
-        return compiled
+                return compiled, None
+        queryset = build(search)
+        compiled = self._compile(queryset, search)
+        if compiled is None:
+            return None, queryset
+        with self._lock:
+            self._compiled[key] = compiled
+            while len(self._compiled) > self.size:
+                self._compiled.popitem(last=False)
+        return compiled, None
 
     @staticmethod
     def _compile(queryset, search):

@@ -33,23 +33,30 @@ TRIGGER = "atlas_search_words"
 # A title's words as the vocabulary holds them: folded as the search indexes
 # fold text, split at anything but letters and digits, three characters or
 # more, not numbers. {source} is a table (or the trigger's transition table),
-# {column} one of its columns.
-WORDS_SQL = """
-SELECT DISTINCT word FROM {source},
-    regexp_split_to_table(atlas_unaccent(lower({source}.{column})), '[^[:alnum:]]+')
+# {column} one of its columns. The one definition: the backfill, the trigger
+# function and the query's own words (CLOSE_WORDS_SQL) all split this way.
+WORD_BOUNDARY = "[^[:alnum:]]+"
+WORDS_SQL = f"""
+SELECT DISTINCT word FROM {{source}},
+    regexp_split_to_table(atlas_unaccent(lower({{source}}.{{column}})), '{WORD_BOUNDARY}')
         AS word
 WHERE length(word) > 2 AND word !~ '^[0-9]+$'
-"""
+"""  # noqa: S608 - constants of ours
 # Sorted, so that two transactions adding the same new words take their locks
 # in the same order (ON CONFLICT waits for the other's row): no deadlock.
 INSERT_SQL = (
     "INSERT INTO atlas_searchword (word) {words} ORDER BY 1 ON CONFLICT DO NOTHING"
 )
 
+
+def _quoted(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
 # Installed by core/migrations/0008_searchword.py. Its arguments name the
-# title columns of the table it is a trigger of; it adds the same words as
-# WORDS_SQL, from the rows the statement inserted or updated.
-FUNCTION_SQL = """
+# title columns of the table it is a trigger of; it runs INSERT_SQL over the
+# rows the statement inserted or updated (format() puts each column in).
+FUNCTION_SQL = f"""
 CREATE OR REPLACE FUNCTION atlas_remember_words() RETURNS trigger
 LANGUAGE plpgsql AS $function$
 DECLARE
@@ -57,11 +64,7 @@ DECLARE
 BEGIN
     FOREACH title_column IN ARRAY TG_ARGV LOOP
         EXECUTE format(
-            'INSERT INTO atlas_searchword (word) SELECT DISTINCT word '
-            'FROM atlas_new_rows, regexp_split_to_table('
-            'atlas_unaccent(lower(atlas_new_rows.%I)), ''[^[:alnum:]]+'') AS word '
-            'WHERE length(word) > 2 AND word !~ ''^[0-9]+$'' '
-            'ORDER BY 1 ON CONFLICT DO NOTHING',
+            {_quoted(INSERT_SQL.format(words=WORDS_SQL.format(source="atlas_new_rows", column="%I")))},
             title_column
         );
     END LOOP;
@@ -75,19 +78,19 @@ $function$;
 # query (its only parameter), three at most per word, as tsqueries: of title
 # (A) lexemes of a search vector, and of a title's words (``TitleWords``);
 # NULL when none is close (pg_trgm's similarity threshold, 0.3).
-CLOSE_WORDS_SQL = """
+CLOSE_WORDS_SQL = f"""
 SELECT
     to_tsquery('atlas_simple', string_agg(DISTINCT close.word || ':A', ' | '))
         AS in_vector,
     to_tsquery('atlas_simple', string_agg(DISTINCT close.word, ' | ')) AS in_title
-FROM regexp_split_to_table(atlas_unaccent(lower(%s)), '[^[:alnum:]]+') AS typed,
+FROM regexp_split_to_table(atlas_unaccent(lower(%s)), '{WORD_BOUNDARY}') AS typed,
 LATERAL (
     SELECT known.word FROM atlas_searchword AS known
     WHERE known.word %% typed AND length(typed) > 2
     ORDER BY similarity(known.word, typed) DESC, known.word
     LIMIT 3
 ) AS close
-"""
+"""  # noqa: S608 - constants of ours
 
 
 class TitleWords(Func):

@@ -10,7 +10,7 @@ from config.pages.search import PRECOMPILED
 from core.search import QueryText
 from core.searchcompiled import _inline_fixed_values
 from tests import factories
-from tests.api.test_list_rows import none_prepared, prepared_statements
+from tests.queries import none_prepared, prepared_statements
 
 pytestmark = pytest.mark.django_db
 

@@ -11,6 +11,7 @@ from django.test import Client
 from core.api.renderers import JSONRenderer
 from core.models import Status
 from tests import factories
+from tests.queries import none_prepared, prepared_statements
 from tests.threats.builders import busy_entry
 from threats.api.serializers import ThreatEntrySerializer
 from threats.api.views import ThreatEntryViewSet
@@ -115,24 +116,6 @@ def test_json_is_drfs_byte_for_byte():
         3: "an integer key",
     }
     assert JSONRenderer().render(data) == DRFRenderer().render(data)
-
-
-def prepared_statements():
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        return [row[0] for row in cursor.fetchall()]
-
-
-def none_prepared():
-    """Prepared statements belong to the connection, which outlives a test:
-    deallocated first (psycopg sees the command and forgets its own)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")
-    assert prepared_statements() == []
 
 
 def test_the_related_rows_and_an_unfiltered_page_are_prepared_statements(
