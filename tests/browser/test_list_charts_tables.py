@@ -70,6 +70,9 @@ def test_the_threat_chart_changes_with_the_filter(page, records):
     # the chart's own form keeps the filter
     page.select_option("#id_by", "target")
     page.click("text=Update chart")
+    # The click submits a GET form: wait for the new page before reading it,
+    # or the old chart (or none, mid-navigation) is what gets read.
+    page.wait_for_url("**by=target**")
     assert "category=cyber-attack" in page.url
     assert "January 2024 – Lithuania: 1" in {
         s["title"] for s in page.evaluate(SEGMENTS)
@@ -106,7 +109,7 @@ def test_lists_and_tables_fit_the_screen_and_are_axe_clean(
 def test_sorting_a_column_keeps_the_table_and_the_filter(page, records):
     page.goto("/threats/?view=table&category=sabotage")
     page.click(".records-table thead >> text=Title")
-    assert "ordering=title" in page.url
+    page.wait_for_url("**ordering=title**")
     assert "view=table" in page.url and "category=sabotage" in page.url
     sorted_header = page.locator('.records-table th[aria-sort="ascending"]')
     assert sorted_header.inner_text().startswith("Title")

@@ -10,6 +10,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from config.pages.home import add_months
 from tests import factories
@@ -72,7 +73,9 @@ def shapes_without_room(page, url):
 def test_every_chart_shape_has_a_size_in_lithuanian(page, charted):
     page.goto("/")
     page.locator("form.language button[value=lt]").click()
-    page.wait_for_load_state()
+    # The switch is a POST that sets the language: wait for its answer before
+    # the next page is asked for, or the next goto can cut it off.
+    expect(page.locator("html")).to_have_attribute("lang", "lt")
 
     for url in ("/", "/organisations/baltic-defence-forum/", "/countries/LT/"):
         assert shapes_without_room(page, url) == [], url
