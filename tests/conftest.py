@@ -65,6 +65,15 @@ def pytest_configure(config):
         config.stash[TEMPLATE_BUILD] = template_db.start(config, status_dir)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    # After pytest-django's ordering, in a worker of a run whose database is
+    # copied from the template (tests/template_db.py).
+    workers = getattr(config, "workerinput", {}).get("workercount")
+    if workers and os.environ.get(template_db.TEMPLATE_ENV):
+        items[:] = template_db.without_database_first_on_each_worker(items, workers)
+
+
 def pytest_unconfigure(config):
     build = config.stash.get(TEMPLATE_BUILD, None)
     if build is not None:

@@ -148,3 +148,50 @@ def build(name, status):
 
 if __name__ == "__main__":
     build(sys.argv[1], sys.argv[2])
+
+
+# Fixtures through which a test reaches the test database (directly or by a
+# fixture of its own that asks for one of them). Not django_db_blocker: every
+# test has it, through pytest-django's own autouse fixtures.
+DATABASE_FIXTURES = {
+    "django_db_setup",
+    "db",
+    "transactional_db",
+    "live_server",
+}
+
+
+def needs_database(item):
+    return item.get_closest_marker("django_db") is not None or bool(
+        DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+
+
+def without_database_first_on_each_worker(items, workers):
+    """``items`` reordered so that each worker's first tests need no database.
+
+    A worker's first database test waits for the template (about ten seconds of
+    migrating at the start of a run), and pytest-django puts the tests without a
+    database last, so both workers used to sit idle through that wait. xdist's
+    work-stealing scheduler gives worker k a contiguous share of the list (the
+    pending count divided by the workers left, in turn): each share now starts
+    with its part of the tests that need no database, followed by the next
+    database tests in pytest-django's order. The database tests keep that order
+    across the shares, so the transactional ones (whose flush empties the data
+    migrations' rows) still come after the others on every worker.
+    """
+    free = [item for item in items if not needs_database(item)]
+    rest = [item for item in items if needs_database(item)]
+    ordered = []
+    remaining = len(items)
+    for worker in range(workers):
+        share = remaining // (workers - worker)
+        own_free = free[worker::workers]
+        ordered += own_free
+        take = max(share - len(own_free), 0)
+        ordered += rest[:take]
+        del rest[:take]
+        remaining -= share
+    ordered += rest
+    assert len(ordered) == len(items)
+    return ordered
